@@ -1,0 +1,20 @@
+# The README's two commands: `make demo` and `make test`. Both install what they need first.
+SWIFT_FLAGS ?= -c release
+TEST_FLAGS ?= -c release -Xswiftc -enable-testing
+
+.PHONY: setup demo test build
+
+setup:
+	@./Deploy/setup.sh
+
+build: setup
+	swift build $(SWIFT_FLAGS) --product resid
+
+demo: build
+	swift run $(SWIFT_FLAGS) resid demo
+
+# Numeric tests train small models, so the suite runs optimised; -enable-testing keeps
+# @testable imports available in release builds.
+test: setup
+	swift build $(TEST_FLAGS) --product resid
+	swift test $(TEST_FLAGS)

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `resid` command: one binary for the whole life of a ReSID recommender.
+@main
+struct ResidCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resid",
+        abstract: "ReSID Stream: Semantic-ID generative recommendation, offline and online.",
+        subcommands: [
+            BenchCommand.self,
+        ]
+    )
+}
