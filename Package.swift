@@ -14,6 +14,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(
+            url: "https://github.com/apple/swift-configuration",
+            from: "1.0.0",
+            traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
+        ),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -33,14 +38,40 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
 
-        // MARK: Numeric core
+        // MARK: Numeric core and models
         .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Models", dependencies: ["Tensor"]),
+
+        // MARK: Data and tokenization
+        .target(name: "Data", dependencies: ["Tensor"]),
+        .target(name: "Tokenizer", dependencies: ["Tensor"]),
+
+        // MARK: Infrastructure wrappers (C types never leave these modules)
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+        .target(
+            name: "Redis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+
+        // MARK: Test kit: real servers (redis-server, embedded broker) for integration tests
+        .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis"]),
 
         // MARK: Executable
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor",
+                "Tensor", "Models", "Data", "Tokenizer", "Kafka", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -48,6 +79,11 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"]),
+        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,1 @@
+/// Dataset schema, loaders, preprocessing and the synthetic generator.

@@ -1,0 +1,1 @@
+/// Swift wrapper of librdkafka: consumer group, producer, admin and the mock cluster.

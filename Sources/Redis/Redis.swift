@@ -1,0 +1,1 @@
+/// Swift wrapper of hiredis: connections, pool, pipelining and Lua scripts.

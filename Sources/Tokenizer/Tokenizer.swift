@@ -1,0 +1,1 @@
+/// GAOQ and baseline quantisers, frozen codebooks, online SID assignment and the SID trie.

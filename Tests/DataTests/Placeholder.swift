@@ -1,0 +1,1 @@
+// Tests for Data are added with the module's code.

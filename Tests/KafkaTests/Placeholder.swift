@@ -1,0 +1,1 @@
+// Tests for Kafka are added with the module's code.

@@ -1,0 +1,1 @@
+// Tests for Models are added with the module's code.

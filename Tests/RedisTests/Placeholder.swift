@@ -1,0 +1,1 @@
+// Tests for Redis are added with the module's code.

@@ -1,0 +1,1 @@
+// Tests for Tokenizer are added with the module's code.
