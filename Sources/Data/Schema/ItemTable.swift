@@ -146,14 +146,19 @@ public struct ItemTable: Sendable {
             let field = fields[position]
             let column = columns[position]
             let (vocabulary, recode) = Self.frequencyOrdered(field.vocabulary, column: column, kept: kept)
+            if field.kind == .single {
+                // One code per item: recode directly (the common case, and the large one).
+                newFields.append(ItemField(name: field.name, kind: .single, vocabulary: vocabulary))
+                newColumns.append(FieldColumn(singleCodes: kept.map { recode[Int(column.codes[$0])] }))
+                continue
+            }
             let rows = kept.map { item in Self.uniqueInOrder(column.codes(item: item).map { recode[Int($0)] }.filter { $0 != 0 }) }
-            let fieldPolicy = field.kind == .single ? nil : (overrides[field.name] ?? policy)
-            if field.kind == .single || fieldPolicy == .primaryOnly || fieldPolicy == .primaryAndSet {
-                let role: FieldRole = field.kind == .single ? .value : .primary
-                newFields.append(ItemField(name: field.name, kind: .single, role: role, source: field.name, vocabulary: vocabulary))
+            let fieldPolicy = overrides[field.name] ?? policy
+            if fieldPolicy == .primaryOnly || fieldPolicy == .primaryAndSet {
+                newFields.append(ItemField(name: field.name, kind: .single, role: .primary, source: field.name, vocabulary: vocabulary))
                 newColumns.append(FieldColumn(singleCodes: rows.map { $0.min() ?? Vocabulary.unknown }))
             }
-            if field.kind == .multi && (fieldPolicy == .setOnly || fieldPolicy == .primaryAndSet) {
+            if fieldPolicy == .setOnly || fieldPolicy == .primaryAndSet {
                 let name = fieldPolicy == .setOnly ? field.name : field.name + "_set"
                 var setColumn = FieldColumn(kind: .multi)
                 setColumn.reserve(items: rows.count)
@@ -169,9 +174,14 @@ public struct ItemTable: Sendable {
     /// code order), and the old-code → new-code map (0 for dropped values).
     private static func frequencyOrdered(_ vocabulary: Vocabulary, column: FieldColumn, kept: [Int]) -> (Vocabulary, [Int32]) {
         var counts = [Int](repeating: 0, count: vocabulary.count)
-        for item in kept {
-            for code in uniqueInOrder(Array(column.codes(item: item))) where code != 0 { counts[Int(code)] += 1 }
+        if column.kind == .single {
+            for item in kept { counts[Int(column.codes[item])] += 1 }
+        } else {
+            for item in kept {
+                for code in uniqueInOrder(Array(column.codes(item: item))) { counts[Int(code)] += 1 }
+            }
         }
+        counts[0] = 0
         let order = (1..<max(1, vocabulary.count)).filter { counts[$0] > 0 }.sorted { a, b in
             counts[a] != counts[b] ? counts[a] > counts[b] : a < b
         }

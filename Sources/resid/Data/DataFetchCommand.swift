@@ -25,18 +25,15 @@ struct DataFetchCommand: AsyncParsableCommand {
             throw ValidationError("unknown dataset '\(dataset)'; choose one of: \(PublishedDataset.all.map(\.name).joined(separator: ", "))")
         }
         let cache = DatasetCache(root: cacheDir)
-        do {
-            let outcome = try cache.fetch(published) { line in
-                FileHandle.standardError.write(Foundation.Data("[data fetch \(published.name)] \(line)\n".utf8))
-            }
-            if json {
-                try printJSON(outcome)
-            } else {
-                let state = outcome.alreadyFetched ? "already fetched" : "fetched and verified"
-                print("\(outcome.dataset): \(state) in \(outcome.directory) (sha256 \(outcome.sha256), \(format(outcome.seconds, digits: 2)) s)")
-            }
-        } catch let error as DataError {
-            throw ValidationError(error.description)
+        // A DataError propagates as is: ArgumentParser prints its description and exits 1.
+        let outcome = try cache.fetch(published) { line in
+            FileHandle.standardError.write(Foundation.Data("[data fetch \(published.name)] \(line)\n".utf8))
+        }
+        if json {
+            try printJSON(outcome)
+        } else {
+            let state = outcome.alreadyFetched ? "already fetched" : "fetched and verified"
+            print("\(outcome.dataset): \(state) in \(outcome.directory) (sha256 \(outcome.sha256), \(format(outcome.seconds, digits: 2)) s)")
         }
     }
 }

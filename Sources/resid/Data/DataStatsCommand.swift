@@ -37,14 +37,20 @@ struct DataStatsCommand: AsyncParsableCommand {
     @Option(help: "Synthetic catalogue size (with --dataset synthetic).")
     var syntheticItems = 10_000
 
-    @Option(help: "Synthetic users (default: items / 2).")
+    @Option(help: "Synthetic users (default: 2 x items).")
     var syntheticUsers: Int?
 
     @Option(help: "Synthetic mean sequence length.")
     var syntheticMeanLength = 10.0
 
+    @Option(help: "Synthetic Zipf exponent of item popularity.")
+    var syntheticPopularityExponent: Double?
+
     @Option(help: "Seed of the synthetic generator.")
     var seed: UInt64 = 1
+
+    @Option(help: "Also count the windows the mostRecentPerUser(N) sampling rule keeps.")
+    var recentPerUser = 50
 
     @Flag(help: "Print the statistics as JSON.")
     var json = false
@@ -54,26 +60,38 @@ struct DataStatsCommand: AsyncParsableCommand {
         var statistics: DatasetStatistics
         var loadSeconds: Double
         var prepareSeconds: Double
+        /// CPU seconds of this process for the same stages: on a shared machine wall time
+        /// includes waiting for other processes, CPU time does not.
+        var loadCPUSeconds: Double
+        var prepareCPUSeconds: Double
         var source: String
+        /// Training windows kept by `WindowSampling.mostRecentPerUser(recentPerUser)`.
+        var recentPerUser: Int
+        var recentPerUserWindows: Int
     }
 
     func run() async throws {
-        do {
-            var watch = Stopwatch()
-            progress("loading \(dataset)")
-            let (loaded, source) = try load()
-            let loadSeconds = watch.elapsed
-            progress("loaded \(loaded.interactions.count) events, \(loaded.catalog.count) catalogue items in \(format(loadSeconds, digits: 2)) s; applying \(k)-core, time sort, leave-one-out")
-            watch.restart()
-            let prepared = try Preprocessor(minimumEvents: k, historyLimit: historyLimit).prepare(loaded)
-            let prepareSeconds = watch.elapsed
-            progress("prepared in \(format(prepareSeconds, digits: 2)) s; computing statistics")
-            let statistics = DatasetStatistics(dataset: loaded, prepared: prepared, k: k)
-            let report = Report(statistics: statistics, loadSeconds: loadSeconds, prepareSeconds: prepareSeconds, source: source)
-            if json { try printJSON(report) } else { printSummary(report) }
-        } catch let error as DataError {
-            throw ValidationError(error.description)
-        }
+        // A DataError propagates as is: ArgumentParser prints its description and exits 1.
+        var watch = Stopwatch()
+        var cpuStart = Self.processCPUSeconds()
+        progress("loading \(dataset)")
+        let (loaded, source) = try load()
+        let loadSeconds = watch.elapsed
+        let loadCPUSeconds = Self.processCPUSeconds() - cpuStart
+        cpuStart = Self.processCPUSeconds()
+        progress("loaded \(loaded.interactions.count) events, \(loaded.catalog.count) catalogue items in \(format(loadSeconds, digits: 2)) s; applying \(k)-core, time sort, leave-one-out")
+        watch.restart()
+        let prepared = try Preprocessor(minimumEvents: k, historyLimit: historyLimit).prepare(loaded)
+        let prepareSeconds = watch.elapsed
+        let prepareCPUSeconds = Self.processCPUSeconds() - cpuStart
+        progress("prepared in \(format(prepareSeconds, digits: 2)) s; computing statistics")
+        let statistics = DatasetStatistics(dataset: loaded, prepared: prepared, k: k)
+        let recent = TrainingWindowSampler(split: prepared.split, sampling: .mostRecentPerUser(recentPerUser), seed: seed)
+        let report = Report(
+            statistics: statistics, loadSeconds: loadSeconds, prepareSeconds: prepareSeconds,
+            loadCPUSeconds: loadCPUSeconds, prepareCPUSeconds: prepareCPUSeconds, source: source,
+            recentPerUser: recentPerUser, recentPerUserWindows: recent.windowsPerEpoch)
+        if json { try printJSON(report) } else { printSummary(report) }
     }
 
     private func load() throws -> (Dataset, String) {
@@ -81,6 +99,7 @@ struct DataStatsCommand: AsyncParsableCommand {
             var configuration = SyntheticConfiguration(itemCount: syntheticItems, seed: seed)
             configuration.userCount = syntheticUsers
             configuration.meanSequenceLength = syntheticMeanLength
+            if let syntheticPopularityExponent { configuration.popularityExponent = syntheticPopularityExponent }
             let generator = try SyntheticDatasetGenerator(configuration)
             return (try generator.generate(), "synthetic generator (not real data), seed \(seed)")
         }
@@ -103,6 +122,13 @@ struct DataStatsCommand: AsyncParsableCommand {
         return (try loader.load(), dataset)
     }
 
+    /// CPU time used by this process so far.
+    private static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
     private func progress(_ line: String) {
         FileHandle.standardError.write(Foundation.Data("[data stats] \(line)\n".utf8))
     }
@@ -119,6 +145,7 @@ struct DataStatsCommand: AsyncParsableCommand {
         let l = s.sequenceLength
         print("sequence length: min \(l.min) p25 \(l.p25) median \(l.median) p75 \(l.p75) p90 \(l.p90) max \(l.max) mean \(format(l.mean, digits: 1))")
         print("samples: \(s.samples.trainingWindows) training windows (\(s.samples.truncatedTrainingWindows) cut to \(s.samples.historyLimit)), \(s.samples.validation) validation, \(s.samples.test) test")
-        print("load \(format(report.loadSeconds, digits: 2)) s, prepare \(format(report.prepareSeconds, digits: 2)) s")
+        print("mostRecentPerUser(\(report.recentPerUser)) keeps \(report.recentPerUserWindows) training windows")
+        print("load \(format(report.loadSeconds, digits: 2)) s (CPU \(format(report.loadCPUSeconds, digits: 2)) s), prepare \(format(report.prepareSeconds, digits: 2)) s (CPU \(format(report.prepareCPUSeconds, digits: 2)) s)")
     }
 }
