@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
+        // MARK: Evaluation
+        .target(name: "Evaluation"),
+
         // MARK: Model bundle
         .target(
             name: "Bundle",
@@ -78,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "Kafka", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,6 +89,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
