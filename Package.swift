@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor"]),
 
         // MARK: Data and tokenization
-        .target(name: "Data", dependencies: ["Tensor"]),
+        .target(name: "Data", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Evaluation

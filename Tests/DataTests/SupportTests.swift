@@ -4,21 +4,13 @@ import Testing
 @testable import Data
 
 @Suite struct SupportTests {
-    @Test func sha256KnownVectors() {
-        func hex(_ text: String) -> String {
-            var hash = SHA256()
-            hash.update(Array(text.utf8))
-            return hash.hexDigest()
-        }
-        #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        // Fed in uneven pieces, across block boundaries.
-        var hash = SHA256()
-        let bytes = Array(repeating: UInt8(ascii: "a"), count: 1_000)
-        for start in stride(from: 0, to: 1_000, by: 37) { hash.update(bytes[start..<min(1_000, start + 37)]) }
-        #expect(hash.hexDigest() == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    @Test func sha256OfAFile() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try DatasetCache.sha256(ofFile: directory.write("abc", "abc"))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let large = try directory.write("large", String(repeating: "a", count: 3 << 20))
+        #expect(try DatasetCache.sha256(ofFile: large) == "6f850bc94ae6f7de14297c01616c36d712d22864497b28a63b81d776b035e656")
+        #expect(throws: DataError.self) { try DatasetCache.sha256(ofFile: directory.path + "/missing") }
     }
 
     @Test func vocabularyReservesZero() throws {

