@@ -43,6 +43,18 @@ import Testing
         #expect(table.encode(key: "x", values: [:]) == [[0], [0], [0], []])
     }
 
+    @Test func itemTableRoundTripsThroughJSON() throws {
+        var builder = ItemTableBuilder(columns: [.init(name: "store", kind: .single), .init(name: "genre", kind: .multi)])
+        builder.add(key: "a", values: [["s1"], ["drama", "comedy"]])
+        builder.add(key: "b", values: [["s2"], []])
+        let table = try builder.build().prepared(keeping: [1, 0])
+        let decoded = try JSONDecoder().decode(ItemTable.self, from: JSONEncoder().encode(table))
+        #expect(decoded.keys == ["b", "a"])
+        #expect(decoded.fields == table.fields)
+        #expect((0..<table.fields.count).allSatisfy { decoded.column($0) == table.column($0) })
+        #expect(decoded.index(ofKey: "a") == 1)
+    }
+
     @Test func itemTableRejectsBadInput() {
         #expect(throws: DataError.self) {
             try ItemTable(keys: ["a", "a"], fields: [], columns: [])

@@ -64,7 +64,7 @@ public enum MultiValuePolicy: String, Sendable, Codable, CaseIterable {
 /// Single-valued: `codes[i]` is item `i`'s code. Multi-valued: item `i`'s codes are
 /// `codes[offsets[i] ..< offsets[i + 1]]` (compressed sparse rows; `offsets` has one more entry
 /// than there are items).
-public struct FieldColumn: Sendable, Equatable {
+public struct FieldColumn: Sendable, Equatable, Codable {
     /// One code per item, or the codes of every item one after another.
     public private(set) var codes: [Int32]
     /// Row starts for a multi-valued column; empty for a single-valued one.

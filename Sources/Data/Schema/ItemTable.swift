@@ -10,7 +10,10 @@
 /// - a **prepared** table from ``prepared(keeping:policy:overrides:)``: only the kept items,
 ///   vocabularies holding only values those items use and ordered by descending frequency, and
 ///   multi-valued columns expanded by a ``MultiValuePolicy``. Models train on this form.
-public struct ItemTable: Sendable {
+///
+/// `Codable` (for model bundles): the encoding holds the keys and the non-`item_id` fields and
+/// columns; decoding re-validates them through ``init(keys:fields:columns:)``.
+public struct ItemTable: Sendable, Codable {
     /// The name of the canonical item identity field, always field 0.
     public static let itemIDField = "item_id"
 
@@ -61,6 +64,25 @@ public struct ItemTable: Sendable {
 
     /// Number of items.
     public var count: Int { keys.count }
+
+    private enum CodingKeys: String, CodingKey { case keys, fields, columns }
+
+    /// Writes the keys and every field but `item_id` (which the keys imply).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keys, forKey: .keys)
+        try container.encode(Array(fields.dropFirst()), forKey: .fields)
+        try container.encode(Array(columns.dropFirst()), forKey: .columns)
+    }
+
+    /// Reads a table written by ``encode(to:)``, checking it as ``init(keys:fields:columns:)`` does.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            keys: container.decode([String].self, forKey: .keys),
+            fields: container.decode([ItemField].self, forKey: .fields),
+            columns: container.decode([FieldColumn].self, forKey: .columns))
+    }
 
     /// The dense index of the item with this key, or `nil`.
     public func index(ofKey key: String) -> Int? {
