@@ -109,6 +109,23 @@ public actor RedisConnection {
         return replies
     }
 
+    /// Runs a script for many calls, `pipelineDepth` calls per round trip, decoding each reply.
+    func runInChunks<T>(
+        _ script: RedisScript, calls: [RedisScript.Call], decode: (RedisValue) throws(RedisError) -> T
+    ) throws(RedisError) -> [T] {
+        var results: [T] = []
+        results.reserveCapacity(calls.count)
+        var start = 0
+        while start < calls.count {
+            let end = min(start + configuration.pipelineDepth, calls.count)
+            for reply in try pipelineScript(script, calls: Array(calls[start..<end])) {
+                results.append(try decode(reply))
+            }
+            start = end
+        }
+        return results
+    }
+
     // MARK: - Internals
 
     private func scriptSHA(_ script: RedisScript) throws(RedisError) -> String {
