@@ -19,6 +19,9 @@ let package = Package(
             from: "1.0.0",
             traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
         ),
+        // Already in the graph through swift-configuration; the CLI's configuration loader walks
+        // the YAML tree itself to reject unknown keys.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -71,9 +74,11 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Kafka", "Redis", "ReSIDTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -83,7 +88,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
     ],
     swiftLanguageModes: [.v6]
 )
