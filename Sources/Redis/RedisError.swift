@@ -73,3 +73,15 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
         "RedisError.\(code): \(message)" + (underlyingCode.map { " (hiredis code \($0))" } ?? "")
     }
 }
+
+extension RedisError {
+    /// An error reply from the server. `LOADING`, `BUSY` and `TRYAGAIN` are retriable: the same
+    /// command succeeds once the server has loaded its data or finished a long script.
+    init(serverReply message: String, command: String, file: String = #fileID, line: UInt = #line) {
+        let transient = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].contains { message.hasPrefix($0) }
+        let fix =
+            message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH")
+            ? "; check RESID_REDIS_PASSWORD / redis.passwordFile and the user in redis.url" : ""
+        self.init(.serverError, "\(command): \(message)\(fix)", isRetriable: transient, file: file, line: line)
+    }
+}

@@ -123,5 +123,7 @@ struct RedisConfigurationTests {
         #expect(!RedisError(.serverError, "x").isRetriable)
         #expect(!RedisError(.invalidConfiguration, "x").isRetriable)
         #expect("\(RedisError(.io, "read failed", underlyingCode: 1))".contains("io"))
+        #expect(RedisError(serverReply: "LOADING Redis is loading", command: "GET").isRetriable)
+        #expect(!RedisError(serverReply: "WRONGTYPE Operation", command: "GET").isRetriable)
     }
 }

@@ -235,16 +235,8 @@ public actor RedisConnection {
         return context
     }
 
-    private static func serverError(_ message: String, command: String) -> RedisError {
-        let fix: String
-        if message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH") {
-            fix = "; check RESID_REDIS_PASSWORD / redis.passwordFile and the user in redis.url"
-        } else if message.hasPrefix("LOADING") || message.hasPrefix("BUSY") || message.hasPrefix("TRYAGAIN") {
-            return RedisError(.serverError, "\(command): \(message)", isRetriable: true)
-        } else {
-            fix = ""
-        }
-        return RedisError(.serverError, "\(command): \(message)\(fix)")
+    static func serverError(_ message: String, command: String) -> RedisError {
+        RedisError(serverReply: message, command: command)
     }
 }
 

@@ -63,12 +63,13 @@ public enum PrefixScript {
         end
         if not seen then newMarks[#newMarks + 1] = partition .. '=' .. offsetText end
 
-        if items == '' then items = item else items = items .. '\31' .. item end
-        local count, position = 1, 0
-        while true do
-          position = string.find(items, '\31', position + 1, true)
-          if not position then break end
-          count = count + 1
+        local count = 1
+        if items == '' then
+          items = item
+        else
+          local _, separators = string.gsub(items, '\31', '')
+          count = separators + 2
+          items = items .. '\31' .. item
         end
         while count > maxItems do
           items = string.sub(items, string.find(items, '\31', 1, true) + 1)

@@ -40,10 +40,13 @@ extension RedisConnection {
     }
 
     static func decodePrefixReply(_ reply: RedisValue) throws(RedisError) -> PrefixUpdate {
-        if case .error(let message) = reply { throw RedisError(.serverError, message) }
-        guard let parts = reply.array, parts.count == 2, let applied = parts[0].integer, let joined = parts[1].string
+        if case .error(let message) = reply { throw RedisError(serverReply: message, command: "prefix script") }
+        guard let parts = reply.array, parts.count == 2, let applied = parts[0].integer,
+            case .bulkString(let joined) = parts[1]
         else { throw RedisError(.unexpectedReply, "prefix script answered \(reply), not {applied, items}") }
-        let items = joined.isEmpty ? [] : joined.split(separator: PrefixScript.itemSeparator).map(String.init)
+        // Split the bytes, not Characters: grapheme segmentation of every reply would cost
+        // more than the rest of the round trip.
+        let items = joined.split(separator: 0x1F).map { String(decoding: $0, as: UTF8.self) }
         return PrefixUpdate(applied: applied == 1, items: items)
     }
 }

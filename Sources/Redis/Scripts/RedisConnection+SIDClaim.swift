@@ -43,7 +43,7 @@ extension RedisConnection {
     }
 
     static func decodeClaimReply(_ reply: RedisValue) throws(RedisError) -> SIDClaim {
-        if case .error(let message) = reply { throw RedisError(.serverError, message) }
+        if case .error(let message) = reply { throw RedisError(serverReply: message, command: "sid3 claim") }
         guard let parts = reply.array, parts.count == 4,
             let c1 = parts[0].integer, let c2 = parts[1].integer, let c3 = parts[2].integer,
             let fresh = parts[3].integer
