@@ -8,6 +8,8 @@ struct ResidCommand: AsyncParsableCommand {
         abstract: "ReSID Stream: Semantic-ID generative recommendation, offline and online.",
         subcommands: [
             BenchCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
         ]
     )
 }
