@@ -24,7 +24,7 @@ public struct KafkaBrokerAddress: Hashable, Sendable, CustomStringConvertible {
     ///   - key: the configuration key to name in errors.
     /// - Throws: ``KafkaError`` `.invalidConfiguration` naming `key` and the bad entry.
     public static func parseList(_ text: String, key: String = "kafka.bootstrap") throws -> [KafkaBrokerAddress] {
-        let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !entries.isEmpty, !entries.contains(where: \.isEmpty) else {
             throw KafkaError.invalidConfiguration(
                 key: key, "expected a comma-separated list of host:port, got '\(text)'")
