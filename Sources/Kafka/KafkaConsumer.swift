@@ -58,8 +58,10 @@ public final class KafkaConsumer: Sendable {
 
     deinit {
         // Last resort: a consumer dropped without close() still leaves its group cleanly.
+        // No poll can be in flight (each holds a reference), and deinit may itself run on the
+        // poll queue, so close directly rather than through the queue.
         if state.withLock({ $0 }) == .running {
-            poller.runSync { _ = rd_kafka_consumer_close(client.handle) }
+            _ = rd_kafka_consumer_close(client.handle)
         }
     }
 

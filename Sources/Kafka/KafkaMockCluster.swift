@@ -6,7 +6,8 @@ import Logging
 ///
 /// It has no CreateTopics API (topics are created here, or auto-created with the default
 /// partition count on first use), no `read_committed` filtering and ignores topic configs such
-/// as `cleanup.policy`. Consumers need `session.timeout.ms` >= 4000.
+/// as `cleanup.policy`. Consumers need `session.timeout.ms` >= 4000. Each partition keeps at
+/// most 5 MiB or 100,000 message sets: older data is dropped, as if by retention.
 ///
 /// `@unchecked Sendable`: the cluster runs on its own librdkafka thread and its API
 /// (`rd_kafka_mock_*`) hands every request to that thread through an op queue, so it may be

@@ -118,27 +118,30 @@ public final class KafkaProducer: Sendable {
         message.topic.withCString { topic in
             withOptionalBytes(message.key) { key in
                 withOptionalBytes(message.value) { value in
-                    var values = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 6)
-                    values[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    values[0].u.cstr = topic
-                    values[1].vtype = RD_KAFKA_VTYPE_KEY
-                    values[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                    values[1].u.mem.size = key.count
-                    values[2].vtype = RD_KAFKA_VTYPE_VALUE
-                    values[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    values[2].u.mem.size = value.count
-                    values[3].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    values[3].u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id))
-                    values[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    // Copy: Swift owns the buffers only for the duration of this call.
-                    values[4].u.i = RD_KAFKA_MSG_F_COPY | (block ? RD_KAFKA_MSG_F_BLOCK : 0)
-                    values[5].vtype = RD_KAFKA_VTYPE_PARTITION
-                    values[5].u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
-                    guard let error = rd_kafka_produceva(client.handle, values, values.count) else {
-                        return RD_KAFKA_RESP_ERR_NO_ERROR
+                    // Stack storage: this runs once per message.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { values in
+                        values.initialize(repeating: rd_kafka_vu_t())
+                        values[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        values[0].u.cstr = topic
+                        values[1].vtype = RD_KAFKA_VTYPE_KEY
+                        values[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                        values[1].u.mem.size = key.count
+                        values[2].vtype = RD_KAFKA_VTYPE_VALUE
+                        values[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        values[2].u.mem.size = value.count
+                        values[3].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        values[3].u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id))
+                        values[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        // Copy: Swift owns the buffers only for the duration of this call.
+                        values[4].u.i = RD_KAFKA_MSG_F_COPY | (block ? RD_KAFKA_MSG_F_BLOCK : 0)
+                        values[5].vtype = RD_KAFKA_VTYPE_PARTITION
+                        values[5].u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
+                        guard let error = rd_kafka_produceva(client.handle, values.baseAddress, values.count) else {
+                            return RD_KAFKA_RESP_ERR_NO_ERROR
+                        }
+                        defer { rd_kafka_error_destroy(error) }
+                        return rd_kafka_error_code(error)
                     }
-                    defer { rd_kafka_error_destroy(error) }
-                    return rd_kafka_error_code(error)
                 }
             }
         }

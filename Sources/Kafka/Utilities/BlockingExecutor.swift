@@ -15,11 +15,6 @@ struct BlockingExecutor: Sendable {
             queue.async { continuation.resume(with: Result { try body() }) }
         }
     }
-
-    /// Runs `body` on the queue synchronously (for `deinit`, which cannot await).
-    func runSync<T>(_ body: () throws -> T) rethrows -> T {
-        try queue.sync(execute: body)
-    }
 }
 
 extension BlockingExecutor {

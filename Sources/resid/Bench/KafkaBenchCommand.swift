@@ -24,8 +24,8 @@ struct KafkaBenchCommand: AsyncParsableCommand {
     @Option(help: "Bytes per message value (synthetic, seeded random bytes).")
     var messageBytes = 1024
 
-    @Option(help: "Partitions of the benchmark topic.")
-    var partitions = 6
+    @Option(help: "Partitions of the benchmark topic (the embedded broker keeps at most 5 MiB per partition).")
+    var partitions = 32
 
     @Option(help: "Messages per batch whose delivery reports are awaited together.")
     var batch = 10_000
@@ -63,9 +63,20 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         var consumeGroupJoinSeconds: Double
     }
 
+    /// librdkafka 2.0.2's mock cluster keeps at most 5 MiB (and 100k message sets) per partition.
+    static let mockPartitionBytes = 5.0 * 1024 * 1024
+
     func validate() throws {
         guard messages >= 1, sequentialMessages >= 1, batch >= 1, partitions >= 1, messageBytes >= 0 else {
             throw ValidationError("--messages, --sequential-messages, --batch and --partitions must be at least 1")
+        }
+        // librdkafka's mock cluster drops a partition's oldest data beyond 5 MiB; the consumer
+        // would then never see every message. Keep a margin for record overhead.
+        let perPartition = Double(messages) * Double(messageBytes + 100) / Double(partitions)
+        guard perPartition <= Self.mockPartitionBytes * 0.9 else {
+            let needed = Int((Double(messages) * Double(messageBytes + 100) / (Self.mockPartitionBytes * 0.9)).rounded(.up))
+            throw ValidationError(
+                "--messages \(messages) x \(messageBytes) B over \(partitions) partitions exceeds the embedded broker's 5 MiB per partition; use --partitions \(needed) or fewer messages")
         }
     }
 
@@ -110,6 +121,7 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         var sequentialConfig = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
         sequentialConfig.linger = .zero
         let sequentialProducer = try KafkaProducer(configuration: sequentialConfig, logger: logger)
+        progress("produce one at a time: \(sequentialMessages) messages")
         var failed = 0
         var watch = Stopwatch()
         for index in 0..<sequentialMessages {
@@ -120,6 +132,7 @@ struct KafkaBenchCommand: AsyncParsableCommand {
 
         let producerConfig = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
         let producer = try KafkaProducer(configuration: producerConfig, logger: logger)
+        progress("produce batched: \(messages) messages in batches of \(batch)")
         watch.restart()
         let batches = stride(from: 0, to: messages, by: batch).map { start in
             (start..<min(start + batch, messages)).map { message($0, topic: topic) }
@@ -130,7 +143,14 @@ struct KafkaBenchCommand: AsyncParsableCommand {
             for messages in batches {
                 group.addTask { try await producer.send(batch: messages).count { !$0.isDelivered } }
             }
-            return try await group.reduce(0, +)
+            var failed = 0
+            var finished = 0
+            for try await batchFailures in group {
+                failed += batchFailures
+                finished += 1
+                progress("  \(finished)/\(batches.count) batches acknowledged")
+            }
+            return failed
         }
         let batched = phase(messages, failed: failed, seconds: watch.elapsed)
         try await producer.shutdown(timeout: .seconds(10))
@@ -140,16 +160,24 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         consumerConfig.sessionTimeout = .seconds(6)
         consumerConfig.pollBatchSize = 1000
         let consumer = try KafkaConsumer(configuration: consumerConfig, logger: logger)
+        progress("consume: joining group, then reading \(messages) messages")
         watch.restart()
         var consumed = 0
         var joinSeconds = 0.0
         var firstMessage: Stopwatch?
+        // Give up after 60 s rather than wait forever for missing messages (counted as failed).
+        let stall = Task {
+            try await Task.sleep(for: .seconds(60))
+            try await consumer.close()
+        }
+        defer { stall.cancel() }
         for try await _ in consumer.messages {
             if firstMessage == nil {
                 joinSeconds = watch.elapsed
                 firstMessage = Stopwatch()
             }
             consumed += 1
+            if consumed % 10_000 == 0 { progress("  \(consumed) consumed") }
             if consumed == messages { break }
         }
         let consumeSeconds = firstMessage?.elapsed ?? 0
@@ -188,6 +216,11 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         return Phase(
             messages: count, failed: failed, seconds: seconds, messagesPerSecond: rate,
             megabytesPerSecond: rate * Double(messageBytes) / 1_000_000)
+    }
+
+    /// Progress goes to standard error so that `--json` output stays parseable.
+    private func progress(_ line: String) {
+        FileHandle.standardError.write(Data("[bench kafka] \(line)\n".utf8))
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }
