@@ -9,6 +9,8 @@ struct ResidCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             ConfigCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
         ]
     )
 }

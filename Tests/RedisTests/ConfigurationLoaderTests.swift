@@ -35,7 +35,24 @@ struct ConfigurationLoaderTests {
             .deletingLastPathComponent().appendingPathComponent("Config/resid.yaml").path
         let loaded = try await loader.load(explicitPath: path, environment: [:])
         #expect(loaded.redis == RedisConfiguration())
+        #expect(loaded.kafka.bootstrap == .embedded)
         #expect(loaded.sources.contains("file \(path)"))
+    }
+
+    @Test("kafka keys: lists, librdkafka pass-through, and pass-through secrets refused outside the environment")
+    func kafkaKeys() async throws {
+        let path = try writeYAML(
+            "kafka:\n  consumer:\n    topics: [a, b]\n  librdkafka:\n    socket.keepalive.enable: \"true\"\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = try await loader.load(explicitPath: path, environment: ["RESID_KAFKA_BOOTSTRAP": "broker:9092"])
+        #expect(loaded.kafka.consumer.topics == ["a", "b"])
+        #expect(loaded.kafka.bootstrap != .embedded)
+        let secret = try await failure(yaml: "kafka:\n  librdkafka:\n    sasl.password: hunter2\n")
+        #expect(secret?.message.contains("kafka.librdkafka.sasl.password is a secret") == true)
+        #expect(secret?.message.contains("hunter2") == false)
+        let flag = try await failure(arguments: ["--kafka-librdkafka-sasl-password", "x"])
+        #expect(flag?.message.contains("may not be given on the command line") == true)
+        #expect(try await failure(yaml: "kafka:\n  consumer:\n    groupid: x\n")?.key == "kafka.consumer.groupid")
     }
 
     @Test("precedence: command line over environment over file over defaults")

@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             GemmBenchCommand.self,
             RedisBenchCommand.self,
+            KafkaBenchCommand.self,
         ]
     )
 }

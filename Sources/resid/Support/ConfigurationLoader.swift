@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Kafka
 import Redis
 import Yams
 
@@ -59,8 +60,11 @@ struct ConfigurationLoader {
         }
         try validateEnvironment(variables)
         let secretVariables = Set(schema.secretKeys.map(ConfigurationSchema.environmentName))
+        let secrets = SecretsSpecifier<String, String>.dynamic { name, _ in
+            secretVariables.contains(name) || name.contains("PASSWORD") || name.contains("SECRET")
+        }
         providers.append(
-            EnvironmentVariablesProvider(environmentVariables: variables, secretsSpecifier: .specific(secretVariables))
+            EnvironmentVariablesProvider(environmentVariables: variables, secretsSpecifier: secrets)
                 .prefixKeys(with: "resid"))
         sources.append("environment (RESID_*)")
 
@@ -78,13 +82,20 @@ struct ConfigurationLoader {
         sources.append("built-in defaults")
 
         let reader = ConfigReader(providers: providers)
+        let origin = " (sources, highest precedence first: \(sources.joined(separator: ", ")))"
+        let redis: RedisConfiguration
         do {
-            let redis = try RedisConfiguration(config: reader)
-            return ResidConfiguration(redis: redis, reader: reader, sources: sources)
+            redis = try RedisConfiguration(config: reader)
         } catch {
-            throw ConfigurationError(
-                key: nil, "\(error.message) (sources, highest precedence first: \(sources.joined(separator: ", ")))")
+            throw ConfigurationError(key: nil, error.message + origin)
         }
+        let kafka: KafkaConfiguration
+        do {
+            kafka = try KafkaConfiguration(config: reader)
+        } catch {
+            throw ConfigurationError(key: nil, "\(error)" + origin)
+        }
+        return ResidConfiguration(redis: redis, kafka: kafka, reader: reader, sources: sources)
     }
 
     // MARK: - Validation of each source
@@ -92,24 +103,35 @@ struct ConfigurationLoader {
     func validateArguments(_ arguments: [String]) throws(ConfigurationError) {
         var flags: [String: String] = [:]
         for key in schema.keys { flags[ConfigurationSchema.flagName(key)] = key }
-        var expectValue = false
+        var sawFlag = false
         for argument in arguments {
             guard argument.hasPrefix("--") else {
-                guard expectValue else {
+                // Values follow their flag (several for a list key such as kafka.consumer.topics).
+                guard sawFlag else {
                     throw ConfigurationError(
                         key: nil, "unexpected argument `\(argument)`; configuration flags look like --redis-pool-size 8")
                 }
-                expectValue = false
                 continue
             }
             let flag = String(argument.prefix { $0 != "=" })
-            expectValue = !argument.contains("=")
+            sawFlag = true
+            if flags[flag] == nil, let open = schema.openPrefixes.first(where: { flag.hasPrefix(ConfigurationSchema.flagName($0)) }) {
+                // A pass-through flag cannot be mapped back to its dotted key; secrets there
+                // are recognised by name.
+                if flag.contains("password") || flag.contains("secret") {
+                    throw ConfigurationError(
+                        key: nil,
+                        "\(flag) may not be given on the command line (other users can read it in `ps`); "
+                            + "set the matching \(ConfigurationSchema.environmentName(open))* variable instead")
+                }
+                continue
+            }
             guard let key = flags[flag] else {
                 let hint = schema.suggestion(for: flag, spelledAs: ConfigurationSchema.flagName)
                     .map { "; did you mean \(ConfigurationSchema.flagName($0)) (\($0))?" } ?? "; `resid config check --help` lists the keys"
                 throw ConfigurationError(key: nil, "unknown option \(flag)\(hint)")
             }
-            if schema.secretKeys.contains(key) {
+            if schema.isSecret(key) {
                 throw ConfigurationError(
                     key: key,
                     "\(key) may not be given on the command line (other users can read it in `ps`); "
@@ -174,14 +196,14 @@ struct ConfigurationLoader {
                     key: key, "\(path)\(line): `\(key)` is a section; give its settings as `\(key).<name>: value` lines")
             }
             guard schema.accepts(key) else { throw unknownKey(key, path: path, line: line) }
-            if schema.secretKeys.contains(key) {
+            if schema.isSecret(key) {
                 throw ConfigurationError(
                     key: key,
                     "\(path)\(line): \(key) is a secret and may not be written in the configuration file; "
                         + "set \(ConfigurationSchema.environmentName(key)) or name a file holding it"
                         + (schema.keys.contains(key + "File") ? " with \(key)File" : ""))
             }
-            if value.sequence != nil {
+            if value.sequence != nil, !schema.listKeys.contains(key) {
                 throw ConfigurationError(key: key, "\(path)\(line): \(key) takes a single value, not a list")
             }
             if value.null != nil {

@@ -1,3 +1,4 @@
+import Kafka
 import Redis
 
 /// Every configuration key the components read, and how each one is spelled in the
@@ -12,13 +13,35 @@ struct ConfigurationSchema: Sendable {
     let secretKeys: Set<String>
     /// Prefixes under which any key is accepted and passed through (e.g. librdkafka settings).
     let openPrefixes: [String]
+    /// Keys that take a list (a YAML sequence, or comma-separated in a variable or flag).
+    var listKeys: Set<String> = []
 
     /// The schema of the `resid` binary.
     static let resid = ConfigurationSchema(
-        keys: Set(RedisConfiguration.keys),
+        keys: Set(RedisConfiguration.keys + kafkaKeys),
         secretKeys: RedisConfiguration.secretKeys,
-        openPrefixes: []
+        openPrefixes: ["kafka.librdkafka."],
+        listKeys: ["kafka.consumer.topics"]
     )
+
+    /// The keys ``KafkaConfiguration/init(config:)`` reads (its documentation lists them), apart
+    /// from the `kafka.librdkafka.*` pass-through.
+    static let kafkaKeys = [
+        "kafka.bootstrap", "kafka.clientId",
+        "kafka.consumer.groupId", "kafka.consumer.topics", "kafka.consumer.sessionTimeoutMs",
+        "kafka.consumer.heartbeatIntervalMs", "kafka.consumer.maxPollIntervalMs", "kafka.consumer.autoOffsetReset",
+        "kafka.consumer.pollBatchSize", "kafka.consumer.pollTimeoutMs",
+        "kafka.producer.enableIdempotence", "kafka.producer.acks", "kafka.producer.lingerMs",
+        "kafka.producer.compression", "kafka.producer.messageTimeoutMs", "kafka.producer.queueMaxMessages",
+    ]
+
+    /// True for a secret: a listed secret key, or a pass-through key naming a password or
+    /// secret (`kafka.librdkafka.sasl.password`, `...ssl.key.password`, `...client.secret`).
+    func isSecret(_ key: String) -> Bool {
+        if secretKeys.contains(key) { return true }
+        let lowered = key.lowercased()
+        return openPrefixes.contains { key.hasPrefix($0) } && (lowered.contains("password") || lowered.contains("secret"))
+    }
 
     /// Environment variables start with this, so that unrelated variables (a `REDIS_URL` set
     /// for another program) never leak in, and every `RESID_*` variable can be checked.

@@ -1,4 +1,5 @@
 import Configuration
+import Kafka
 import Redis
 
 /// The validated configuration of every component, plus the reader it came from (for
@@ -6,6 +7,8 @@ import Redis
 struct ResidConfiguration: Sendable {
     /// The Redis client settings (`redis.*`).
     var redis: RedisConfiguration
+    /// The Kafka client settings (`kafka.*`).
+    var kafka: KafkaConfiguration
     /// The merged sources: command line > environment > file > defaults.
     var reader: ConfigReader
     /// Where values came from, highest precedence first, for messages and `resid config check`.
