@@ -8,6 +8,9 @@ struct ResidCommand: AsyncParsableCommand {
         abstract: "ReSID Stream: Semantic-ID generative recommendation, offline and online.",
         subcommands: [
             BenchCommand.self,
+            ConfigCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
             DemoCommand.self,
         ]
     )
