@@ -78,7 +78,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
