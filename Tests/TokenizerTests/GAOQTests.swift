@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import Testing
 @testable import Tokenizer
@@ -69,6 +70,18 @@ struct GAOQTests {
         var broken = codebook.namedTensors()
         broken[GAOQCodebook.TensorName.level3Anchors] = nil
         #expect(throws: TokenizerError.self) { try GAOQCodebook(namedTensors: broken) }
+    }
+
+    @Test func codebookRoundTripsThroughSafetensors() throws {
+        let codebook = try Self.fit().codebook
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gaoq-\(UInt64.random(in: 0...UInt64.max)).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try codebook.save(to: url)
+        let back = try GAOQCodebook(contentsOf: url)
+        #expect(back.itemSIDs == codebook.itemSIDs)
+        #expect(back.level1Centroids == codebook.level1Centroids)
+        #expect(back.level3Anchors == codebook.level3Anchors)
+        #expect(back.g3 == codebook.g3)
     }
 
     @Test func badInputIsAClearError() {

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// A fitted GAOQ quantiser, frozen: everything the online assigner needs plus the item table.
@@ -123,5 +124,26 @@ extension GAOQCodebook {
             level3Anchors: tensor(TensorName.level3Anchors),
             itemSIDs: (0..<sids.shape[0]).map { SemanticID(codes[3 * $0], codes[3 * $0 + 1], codes[3 * $0 + 2]) }
         )
+    }
+}
+
+extension GAOQCodebook {
+    /// The `format` metadata value written into `gaoq.safetensors`.
+    public static let fileFormat = "resid-gaoq/1"
+
+    /// Writes the codebook as safetensors (see ``namedTensors()`` for the layout).
+    public func save(to url: URL) throws {
+        try SafeTensors.write(namedTensors(), metadata: ["format": Self.fileFormat], to: url)
+    }
+
+    /// Reads a codebook written by ``save(to:)``.
+    /// - Throws: the reader's error for a malformed file, ``TokenizerError`` for a file that is
+    ///   valid safetensors but not a GAOQ codebook.
+    public init(contentsOf url: URL) throws {
+        let contents = try SafeTensors.read(url)
+        if let format = contents.metadata["format"], format != Self.fileFormat {
+            throw TokenizerError(.invalidCodebook, "\(url.path): format '\(format)' is not \(Self.fileFormat)")
+        }
+        try self.init(namedTensors: contents.tensors)
     }
 }
