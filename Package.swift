@@ -41,14 +41,15 @@ let package = Package(
 
         // MARK: Numeric core and models
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Models", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Evaluation
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation"]),
 
         // MARK: Model bundle
         .target(
@@ -81,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,9 +90,9 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
