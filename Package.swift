@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(
             url: "https://github.com/apple/swift-configuration",
             from: "1.0.0",
@@ -46,6 +47,15 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
+        // MARK: Evaluation
+        .target(name: "Evaluation"),
+
+        // MARK: Model bundle
+        .target(
+            name: "Bundle",
+            dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // MARK: Infrastructure wrappers (C types never leave these modules)
         .target(
             name: "Kafka",
@@ -71,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "Kafka", "Redis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,6 +89,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
