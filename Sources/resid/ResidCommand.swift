@@ -10,6 +10,7 @@ struct ResidCommand: AsyncParsableCommand {
             BenchCommand.self,
             DataCommand.self,
             DemoCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }

@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             GemmBenchCommand.self,
             GeneratorBenchCommand.self,
+            GaoqBenchCommand.self,
         ]
     )
 }
