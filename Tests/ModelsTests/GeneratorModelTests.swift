@@ -143,7 +143,7 @@ struct GeneratorModelTests {
         let batch = SIDSequenceBatch(histories: [[0, 1], [3]], targets: [2, 4], itemTokens: itemTokens, levels: 3)
         #expect(loaded.logits(batch) == model.logits(batch))
         var tensors = model.namedTensors()
-        tensors["decoder.0.ffn.up"] = Tensor(zeros: [2, 2])
+        tensors["decoder.0.ffn.up.weight"] = Tensor(zeros: [2, 2])
         #expect(throws: SequenceModelError.self) { try SIDGenerator(contents: .init(tensors: tensors, metadata: try model.metadata())) }
         #expect(throws: SequenceModelError.self) { try SIDGenerator(contents: .init(tensors: model.namedTensors(), metadata: [:])) }
     }
@@ -160,15 +160,15 @@ struct GeneratorModelTests {
         let histories = (0..<32).map { _ in (0..<3).map { _ in Int32(random.int(below: table.count)) } }
         let batch = SIDSequenceBatch(histories: histories, targets: histories.map { ($0.last! + 1) % Int32(table.count) }, itemTokens: itemTokens, levels: 3)
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 5e-3, weightDecay: 1e-5))
-        var none: SeededRandom? = nil
-        let first = model.loss(batch, dropout: &none).value.scalar
+        var mode = ForwardMode.inference
+        let first = model.loss(batch, mode: &mode).value.scalar
         for _ in 0..<40 {
-            let loss = model.loss(batch, dropout: &none)
+            let loss = model.loss(batch, mode: &mode)
             loss.backward()
             optimizer.step()
             optimizer.zeroGrad()
         }
-        let last = model.loss(batch, dropout: &none).value.scalar
+        let last = model.loss(batch, mode: &mode).value.scalar
         #expect(last < first * 0.5, "loss \(first) -> \(last)")
     }
 }

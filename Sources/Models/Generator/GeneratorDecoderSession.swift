@@ -6,16 +6,16 @@ import Tensor
 ///
 /// Beams of one user share that user's encoder output: at every step the `width` rows of a
 /// user are that user's queries in one cross-attention call (`[users, width, d]` against
-/// `[users, T, d]`), so the memory is never copied per beam. The self-attention cache is
+/// `[users, T, d]`), so the memory is never copied per beam. The self-attention caches are
 /// reordered by the search's `parents` before each step.
 public final class GeneratorDecoderSession: BeamScorer {
     let model: SIDGenerator
     let users: Int
     let padding: [Bool]
-    /// Per decoder layer, `[users, T, 2d]` cross-attention keys (columns 0..<d) and values.
-    let crossKeyValues: [Variable]
-    /// Per decoder layer, `[rows, positions, 2d]` self-attention keys and values so far.
-    var cache: [Tensor] = []
+    /// Per decoder layer, the encoder memory's cross-attention keys and values (`users` rows).
+    let memory: [KeyValueCache]
+    /// Per decoder layer, the self-attention keys and values of the positions decoded so far.
+    var cache: [KeyValueCache]
     var positions = 0
 
     public var vocabularySize: Int { model.vocabulary.count }
@@ -25,11 +25,12 @@ public final class GeneratorDecoderSession: BeamScorer {
         self.model = model
         users = batch.size
         padding = batch.encoderPadding
-        crossKeyValues = GradMode.withoutGrad {
-            var none: SeededRandom? = nil
-            let memory = model.encode(batch, dropout: &none)
-            return model.decoder.map { Variable.matmul(memory, $0.crossKeyValue) }
+        memory = GradMode.withoutGrad {
+            var mode = ForwardMode.inference
+            let encoded = model.encode(batch, mode: &mode)
+            return model.decoder.map { $0.crossAttention.memoryCache(encoded) }
         }
+        cache = model.decoder.map { _ in KeyValueCache(batch: batch.size, width: model.configuration.modelWidth) }
     }
 
     public func logProbabilities(
@@ -37,8 +38,12 @@ public final class GeneratorDecoderSession: BeamScorer {
         into output: UnsafeMutablePointer<Float>
     ) {
         precondition(users == self.users, "GeneratorDecoderSession: encoded \(self.users) users, asked for \(users)")
+        if step > 0 {
+            let rows = parents.map(Int.init)
+            cache = cache.map { $0.selecting(batchRows: rows) }
+        }
         let inputs = step == 0 ? [Int](repeating: Int(GeneratorVocabulary.start), count: users) : tokens.map(Int.init)
-        let logits = GradMode.withoutGrad { next(inputs: inputs, width: width, parents: step == 0 ? nil : parents) }
+        let logits = GradMode.withoutGrad { next(inputs: inputs, width: width) }
         // Log-softmax of each row straight into the search's buffer.
         let v = vocabularySize
         logits.withUnsafeBufferPointer { p in
@@ -55,54 +60,20 @@ public final class GeneratorDecoderSession: BeamScorer {
     }
 
     /// Runs one position for `inputs.count` rows and returns `[rows, vocabulary]` logits.
-    func next(inputs: [Int], width: Int, parents: UnsafeBufferPointer<Int32>?) -> Tensor {
-        let configuration = model.configuration
-        let (d, rows, s) = (configuration.modelWidth, inputs.count, positions)
-        var none: SeededRandom? = nil
-        var x = model.shared.gather(rows: inputs, indexShape: [rows, 1])
+    func next(inputs: [Int], width: Int) -> Tensor {
+        let d = model.configuration.modelWidth
+        let (rows, s) = (inputs.count, positions)
+        var mode = ForwardMode.inference
+        var x = model.shared(inputs, shape: [rows, 1])
         let bias = model.relativeBias(model.decoderBias, buckets: model.decoderBuckets, queries: s..<(s + 1), keys: s + 1)
         for (index, layer) in model.decoder.enumerated() {
-            let qkv = Variable.matmul(x.rmsNorm(gamma: layer.selfNorm), layer.qkv)
-            let keyValues = Variable(appendPosition(layer: index, qkv: qkv.value, parents: parents, rows: rows))
-            let attended = Variable.scaledDotProductAttention(
-                query: qkv, key: keyValues, value: keyValues, heads: configuration.heads,
-                queryColumns: 0..<d, keyColumns: 0..<d, valueColumns: d..<(2 * d), bias: bias, scale: 1)
-            x = x + Variable.matmul(attended, layer.selfOutput)
-            let query = Variable.matmul(x.rmsNorm(gamma: layer.crossNorm), layer.crossQuery).reshaped([users, width, d])
-            let crossed = Variable.scaledDotProductAttention(
-                query: query, key: crossKeyValues[index], value: crossKeyValues[index], heads: configuration.heads,
-                keyColumns: 0..<d, valueColumns: d..<(2 * d), keyPadding: padding, scale: 1)
-            x = x + Variable.matmul(crossed.reshaped([rows, 1, d]), layer.crossOutput)
-            x = x + model.feedForward(x, norm: layer.feedForwardNorm, up: layer.up, down: layer.down, &none)
+            x = x + layer.selfAttention.decodeStep(layer.selfNorm(x), cache: &cache[index], bias: bias)
+            let query = layer.crossNorm(x).reshaped([users, width, d])
+            x = x + layer.crossAttention(query, cachedMemory: memory[index], memoryPadding: padding).reshaped([rows, 1, d])
+            x = x + layer.feedForward(x, mode: &mode)
         }
         positions += 1
-        return model.outputLogits(x.rmsNorm(gamma: model.decoderNorm)).value.reshaped([rows, model.vocabulary.count])
-    }
-
-    /// The layer's cache reordered by `parents` with this step's keys and values appended:
-    /// `[rows, positions + 1, 2d]`.
-    private func appendPosition(layer: Int, qkv: Tensor, parents: UnsafeBufferPointer<Int32>?, rows: Int) -> Tensor {
-        let d = model.configuration.modelWidth
-        let s = positions
-        var next = Tensor(zeros: [rows, s + 1, 2 * d])
-        let stride = (s + 1) * 2 * d
-        next.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            if s > 0, let parents {
-                cache[layer].withUnsafeBufferPointer { old in
-                    for r in 0..<rows {
-                        (base + r * stride).update(from: old.baseAddress! + Int(parents[r]) * s * 2 * d, count: s * 2 * d)
-                    }
-                }
-            }
-            qkv.withUnsafeBufferPointer { p in
-                for r in 0..<rows {
-                    (base + r * stride + s * 2 * d).update(from: p.baseAddress! + r * 3 * d + d, count: 2 * d)
-                }
-            }
-        }
-        if layer < cache.count { cache[layer] = next } else { cache.append(next) }
-        return next
+        return model.outputLogits(model.decoderNorm(x)).value.reshaped([rows, model.vocabulary.count])
     }
 }
 

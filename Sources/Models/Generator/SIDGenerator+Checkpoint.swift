@@ -7,7 +7,7 @@ extension SIDGenerator {
 
     /// Every parameter by name, for a safetensors file or a bundle.
     public func namedTensors() -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.0, $0.1.value) })
+        Dictionary(uniqueKeysWithValues: namedParameters().map { ($0.name, $0.parameter.value) })
     }
 
     /// The metadata stored with the weights: format, sizes and vocabulary, as JSON strings.
@@ -46,7 +46,7 @@ extension SIDGenerator {
             throw SequenceModelError(.invalidCheckpoint, "metadata keys `configuration` and `vocabulary` must hold the JSON written by SIDGenerator.save")
         }
         try self.init(configuration: configuration, vocabulary: vocabulary, seed: 0)
-        for (name, parameter) in namedParameters {
+        for (name, parameter) in namedParameters() {
             guard let tensor = contents.tensors[name] else {
                 throw SequenceModelError(.invalidCheckpoint, "tensor `\(name)` is missing")
             }

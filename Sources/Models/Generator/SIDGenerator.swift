@@ -5,15 +5,12 @@ import Tensor
 /// of the next item, one token per level (SPEC §4).
 ///
 /// T5 details kept: RMSNorm before every sub-layer and after each stack, no biases, unscaled
-/// attention scores (the initialisation carries the scale), one relative-position bias table
-/// per stack (bidirectional buckets in the encoder, causal in the decoder) shared by the stack's
-/// layers, ReLU feed-forward, dropout on embeddings, sub-layer outputs and the feed-forward
-/// hidden layer, and the token embedding shared by encoder input, decoder input and the output
-/// layer (output scaled by `1/sqrt(d)`).
-///
-/// Q, K and V of self-attention come from one fused `[d, 3d]` projection and K, V of
-/// cross-attention from one `[d, 2d]` projection, so each is a single GEMM.
-public final class SIDGenerator: @unchecked Sendable {
+/// attention scores (T5's initialisation carries the `1/sqrt(d_k)` in the query weights), one
+/// relative-position bias table per stack (bidirectional buckets in the encoder, causal in the
+/// decoder) shared by all of the stack's layers, a ReLU feed-forward, dropout on embeddings,
+/// sub-layer outputs and the feed-forward hidden layer, and one token embedding shared by the
+/// encoder input, the decoder input and the output layer (whose input is scaled by `1/sqrt(d)`).
+public final class SIDGenerator: Layer, @unchecked Sendable {
     /// Sizes.
     public let configuration: SIDGeneratorConfiguration
     /// Token layout.
@@ -21,23 +18,70 @@ public final class SIDGenerator: @unchecked Sendable {
     let encoderBuckets: RelativePositionBuckets
     let decoderBuckets: RelativePositionBuckets
 
-    let shared: Parameter
-    let encoderBias: Parameter
-    let decoderBias: Parameter
+    let shared: Embedding
+    /// `[buckets, heads]` relative-position biases, one per stack.
+    let encoderBias: Embedding
+    let decoderBias: Embedding
     let encoder: [EncoderLayer]
     let decoder: [DecoderLayer]
-    let encoderNorm: Parameter
-    let decoderNorm: Parameter
+    let encoderNorm: RMSNorm
+    let decoderNorm: RMSNorm
 
-    struct EncoderLayer {
-        let attentionNorm: Parameter, qkv: Parameter, output: Parameter
-        let feedForwardNorm: Parameter, up: Parameter, down: Parameter
+    final class EncoderLayer: Layer {
+        let attentionNorm: RMSNorm, attention: MultiHeadAttention
+        let feedForward: FeedForward
+
+        init(_ c: SIDGeneratorConfiguration, rng: inout SeededRandom) {
+            attentionNorm = RMSNorm(width: c.modelWidth)
+            attention = SIDGenerator.attention(c, rng: &rng)
+            feedForward = FeedForward(c, rng: &rng)
+        }
+
+        func namedParameters() -> [(name: String, parameter: Parameter)] {
+            prefixed("self.norm", attentionNorm) + prefixed("self.attention", attention) + prefixed("ffn", feedForward)
+        }
     }
 
-    struct DecoderLayer {
-        let selfNorm: Parameter, qkv: Parameter, selfOutput: Parameter
-        let crossNorm: Parameter, crossQuery: Parameter, crossKeyValue: Parameter, crossOutput: Parameter
-        let feedForwardNorm: Parameter, up: Parameter, down: Parameter
+    final class DecoderLayer: Layer {
+        let selfNorm: RMSNorm, selfAttention: MultiHeadAttention
+        let crossNorm: RMSNorm, crossAttention: MultiHeadAttention
+        let feedForward: FeedForward
+
+        init(_ c: SIDGeneratorConfiguration, rng: inout SeededRandom) {
+            selfNorm = RMSNorm(width: c.modelWidth)
+            selfAttention = SIDGenerator.attention(c, rng: &rng)
+            crossNorm = RMSNorm(width: c.modelWidth)
+            crossAttention = SIDGenerator.attention(c, rng: &rng)
+            feedForward = FeedForward(c, rng: &rng)
+        }
+
+        func namedParameters() -> [(name: String, parameter: Parameter)] {
+            prefixed("self.norm", selfNorm) + prefixed("self.attention", selfAttention)
+                + prefixed("cross.norm", crossNorm) + prefixed("cross.attention", crossAttention) + prefixed("ffn", feedForward)
+        }
+    }
+
+    /// T5's feed-forward sub-layer: RMSNorm, ReLU, dropout on the hidden layer, no biases.
+    final class FeedForward: Layer {
+        let norm: RMSNorm, up: Linear, down: Linear
+        let dropout: Float
+
+        init(_ c: SIDGeneratorConfiguration, rng: inout SeededRandom) {
+            norm = RMSNorm(width: c.modelWidth)
+            up = Linear(c.modelWidth, c.feedForwardWidth, bias: false, rng: &rng)
+            down = Linear(c.feedForwardWidth, c.modelWidth, bias: false, rng: &rng)
+            dropout = c.dropout
+            SIDGenerator.normalInit(up.weight, std: 1 / Float(c.modelWidth).squareRoot(), rng: &rng)
+            SIDGenerator.normalInit(down.weight, std: 1 / Float(c.feedForwardWidth).squareRoot(), rng: &rng)
+        }
+
+        func callAsFunction(_ x: Variable, mode: inout ForwardMode) -> Variable {
+            down(mode.dropout(up(norm(x)).relu(), rate: dropout))
+        }
+
+        func namedParameters() -> [(name: String, parameter: Parameter)] {
+            prefixed("norm", norm) + prefixed("up", up) + prefixed("down", down)
+        }
     }
 
     /// A freshly initialised generator (T5's initialisation, seeded).
@@ -46,80 +90,48 @@ public final class SIDGenerator: @unchecked Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.vocabulary = vocabulary
-        let (d, f, h) = (configuration.modelWidth, configuration.feedForwardWidth, configuration.heads)
-        let dk = configuration.headWidth
-        encoderBuckets = RelativePositionBuckets(count: configuration.relativeBuckets, maxDistance: configuration.relativeMaxDistance, bidirectional: true)
-        decoderBuckets = RelativePositionBuckets(count: configuration.relativeBuckets, maxDistance: configuration.relativeMaxDistance, bidirectional: false)
-        var random = SeededRandom(seed: seed)
-        func normal(_ shape: [Int], std: Float) -> Parameter {
-            .parameter(Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in std * random.normal() }))
+        let (d, buckets) = (configuration.modelWidth, configuration.relativeBuckets)
+        encoderBuckets = RelativePositionBuckets(count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: true)
+        decoderBuckets = RelativePositionBuckets(count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: false)
+        var rng = SeededRandom(seed: seed)
+        shared = Embedding(vocabulary: vocabulary.count, width: d, standardDeviation: 1, rng: &rng)
+        let biasStd = 1 / Float(d).squareRoot()
+        encoderBias = Embedding(vocabulary: buckets, width: configuration.heads, standardDeviation: biasStd, rng: &rng)
+        decoderBias = Embedding(vocabulary: buckets, width: configuration.heads, standardDeviation: biasStd, rng: &rng)
+        encoder = (0..<configuration.encoderLayers).map { _ in EncoderLayer(configuration, rng: &rng) }
+        decoder = (0..<configuration.decoderLayers).map { _ in DecoderLayer(configuration, rng: &rng) }
+        encoderNorm = RMSNorm(width: d)
+        decoderNorm = RMSNorm(width: d)
+    }
+
+    /// An attention layer as T5 has it: no biases, unscaled scores, and T5's initialisation
+    /// (query columns `N(0, 1/(d·d_k))`, keys and values `N(0, 1/d)`, output `N(0, 1/d)`).
+    static func attention(_ c: SIDGeneratorConfiguration, rng: inout SeededRandom) -> MultiHeadAttention {
+        let layer = MultiHeadAttention(width: c.modelWidth, heads: c.heads, bias: false, scale: 1, rng: &rng)
+        let d = c.modelWidth
+        let (queryStd, keyValueStd) = (1 / Float(d * c.headWidth).squareRoot(), 1 / Float(d).squareRoot())
+        var w = layer.inProjection.weight.value
+        w.withUnsafeMutableBufferPointer { p in
+            for r in 0..<d { for col in 0..<(3 * d) { p[r * 3 * d + col] = rng.normal() * (col < d ? queryStd : keyValueStd) } }
         }
-        func ones() -> Parameter { .parameter(Tensor(repeating: 1, shape: [d])) }
-        /// Query columns get T5's extra 1/sqrt(d_k) because scores are not scaled.
-        func fusedQKV() -> Parameter {
-            var w = Tensor(shape: [d, 3 * d], elements: (0..<(d * 3 * d)).map { _ in random.normal() })
-            let (qStd, kvStd) = (1 / Float(d * dk).squareRoot(), 1 / Float(d).squareRoot())
-            w.withUnsafeMutableBufferPointer { p in
-                for r in 0..<d { for c in 0..<(3 * d) { p[r * 3 * d + c] *= c < d ? qStd : kvStd } }
-            }
-            return .parameter(w)
-        }
-        let dStd = 1 / Float(d).squareRoot()
-        shared = normal([vocabulary.count, d], std: 1)
-        encoderBias = normal([configuration.relativeBuckets, h], std: dStd)
-        decoderBias = normal([configuration.relativeBuckets, h], std: dStd)
-        encoder = (0..<configuration.encoderLayers).map { _ in
-            EncoderLayer(
-                attentionNorm: ones(), qkv: fusedQKV(), output: normal([d, d], std: dStd),
-                feedForwardNorm: ones(), up: normal([d, f], std: dStd), down: normal([f, d], std: 1 / Float(f).squareRoot()))
-        }
-        decoder = (0..<configuration.decoderLayers).map { _ in
-            DecoderLayer(
-                selfNorm: ones(), qkv: fusedQKV(), selfOutput: normal([d, d], std: dStd),
-                crossNorm: ones(), crossQuery: normal([d, d], std: 1 / Float(d * dk).squareRoot()),
-                crossKeyValue: normal([d, 2 * d], std: dStd), crossOutput: normal([d, d], std: dStd),
-                feedForwardNorm: ones(), up: normal([d, f], std: dStd), down: normal([f, d], std: 1 / Float(f).squareRoot()))
-        }
-        encoderNorm = ones()
-        decoderNorm = ones()
+        layer.inProjection.weight.value = w
+        normalInit(layer.outProjection.weight, std: keyValueStd, rng: &rng)
+        return layer
+    }
+
+    static func normalInit(_ p: Parameter, std: Float, rng: inout SeededRandom) {
+        p.value = Tensor(shape: p.shape, elements: (0..<p.value.count).map { _ in std * rng.normal() })
     }
 
     // MARK: Parameters
 
     /// Every parameter with its stable safetensors name.
-    public var namedParameters: [(String, Parameter)] {
-        var out: [(String, Parameter)] = [
-            ("shared.embedding", shared), ("encoder.relative_bias", encoderBias), ("decoder.relative_bias", decoderBias),
-            ("encoder.final_norm", encoderNorm), ("decoder.final_norm", decoderNorm),
-        ]
-        for (i, l) in encoder.enumerated() {
-            let p = "encoder.\(i)."
-            out += [
-                (p + "self.norm", l.attentionNorm), (p + "self.qkv", l.qkv), (p + "self.output", l.output),
-                (p + "ffn.norm", l.feedForwardNorm), (p + "ffn.up", l.up), (p + "ffn.down", l.down),
-            ]
-        }
-        for (i, l) in decoder.enumerated() {
-            let p = "decoder.\(i)."
-            out += [
-                (p + "self.norm", l.selfNorm), (p + "self.qkv", l.qkv), (p + "self.output", l.selfOutput),
-                (p + "cross.norm", l.crossNorm), (p + "cross.query", l.crossQuery), (p + "cross.key_value", l.crossKeyValue),
-                (p + "cross.output", l.crossOutput), (p + "ffn.norm", l.feedForwardNorm), (p + "ffn.up", l.up), (p + "ffn.down", l.down),
-            ]
-        }
-        return out
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        var out = prefixed("shared", shared) + prefixed("encoder.relative_bias", encoderBias) + prefixed("decoder.relative_bias", decoderBias)
+        for (i, layer) in encoder.enumerated() { out += prefixed("encoder.\(i)", layer) }
+        for (i, layer) in decoder.enumerated() { out += prefixed("decoder.\(i)", layer) }
+        return out + prefixed("encoder.final_norm", encoderNorm) + prefixed("decoder.final_norm", decoderNorm)
     }
-
-    /// Every parameter, in ``namedParameters`` order.
-    public var parameters: [Parameter] { namedParameters.map(\.1) }
-
-    /// Parameters AdamW should not decay (norm gains and position biases).
-    public var parametersWithoutDecay: [Parameter] {
-        namedParameters.filter { $0.0.hasSuffix("norm") || $0.0.hasSuffix("relative_bias") }.map(\.1)
-    }
-
-    /// Number of trainable floats.
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 
     /// A copy of every parameter's value (to keep the best model during training).
     public func snapshot() -> [Tensor] { parameters.map(\.value) }
@@ -131,84 +143,59 @@ public final class SIDGenerator: @unchecked Sendable {
 
     // MARK: Forward passes
 
-    /// The encoder's output for a batch: `[size, encoderLength, d]`, with its padding flags.
-    func encode(_ batch: SIDSequenceBatch, dropout: inout SeededRandom?) -> Variable {
-        let (n, t, d) = (batch.size, batch.encoderLength, configuration.modelWidth)
-        var x = drop(shared.gather(rows: batch.encoderTokens.map(Int.init), indexShape: [n, t]), &dropout)
+    /// The encoder's output for a batch: `[size, encoderLength, d]`.
+    func encode(_ batch: SIDSequenceBatch, mode: inout ForwardMode) -> Variable {
+        let (n, t) = (batch.size, batch.encoderLength)
+        let rate = configuration.dropout
+        var x = mode.dropout(shared(batch.encoderTokens.map(Int.init), shape: [n, t]), rate: rate)
         let bias = relativeBias(encoderBias, buckets: encoderBuckets, queries: 0..<t, keys: t)
         for layer in encoder {
-            let qkv = Variable.matmul(x.rmsNorm(gamma: layer.attentionNorm), layer.qkv)
-            let attended = Variable.scaledDotProductAttention(
-                query: qkv, key: qkv, value: qkv, heads: configuration.heads,
-                queryColumns: 0..<d, keyColumns: d..<(2 * d), valueColumns: (2 * d)..<(3 * d),
-                keyPadding: batch.encoderPadding, bias: bias, scale: 1)
-            x = x + drop(Variable.matmul(attended, layer.output), &dropout)
-            x = x + drop(feedForward(x, norm: layer.feedForwardNorm, up: layer.up, down: layer.down, &dropout), &dropout)
+            x = x + mode.dropout(layer.attention(layer.attentionNorm(x), keyPadding: batch.encoderPadding, bias: bias), rate: rate)
+            x = x + mode.dropout(layer.feedForward(x, mode: &mode), rate: rate)
         }
-        return drop(x.rmsNorm(gamma: encoderNorm), &dropout)
+        return mode.dropout(encoderNorm(x), rate: rate)
     }
 
     /// Teacher-forced decoder output logits, `[size, levels, vocabulary]`.
-    func decode(_ batch: SIDSequenceBatch, memory: Variable, dropout: inout SeededRandom?) -> Variable {
-        let (n, l, d) = (batch.size, batch.levels, configuration.modelWidth)
-        var x = drop(shared.gather(rows: batch.decoderInputs.map(Int.init), indexShape: [n, l]), &dropout)
+    func decode(_ batch: SIDSequenceBatch, memory: Variable, mode: inout ForwardMode) -> Variable {
+        let (n, l) = (batch.size, batch.levels)
+        let rate = configuration.dropout
+        var x = mode.dropout(shared(batch.decoderInputs.map(Int.init), shape: [n, l]), rate: rate)
         let bias = relativeBias(decoderBias, buckets: decoderBuckets, queries: 0..<l, keys: l)
         for layer in decoder {
-            let qkv = Variable.matmul(x.rmsNorm(gamma: layer.selfNorm), layer.qkv)
-            let attended = Variable.scaledDotProductAttention(
-                query: qkv, key: qkv, value: qkv, heads: configuration.heads,
-                queryColumns: 0..<d, keyColumns: d..<(2 * d), valueColumns: (2 * d)..<(3 * d),
-                causal: true, bias: bias, scale: 1)
-            x = x + drop(Variable.matmul(attended, layer.selfOutput), &dropout)
-            let query = Variable.matmul(x.rmsNorm(gamma: layer.crossNorm), layer.crossQuery)
-            let keyValue = Variable.matmul(memory, layer.crossKeyValue)
-            let crossed = Variable.scaledDotProductAttention(
-                query: query, key: keyValue, value: keyValue, heads: configuration.heads,
-                keyColumns: 0..<d, valueColumns: d..<(2 * d), keyPadding: batch.encoderPadding, scale: 1)
-            x = x + drop(Variable.matmul(crossed, layer.crossOutput), &dropout)
-            x = x + drop(feedForward(x, norm: layer.feedForwardNorm, up: layer.up, down: layer.down, &dropout), &dropout)
+            x = x + mode.dropout(layer.selfAttention(layer.selfNorm(x), causal: true, bias: bias), rate: rate)
+            x = x + mode.dropout(layer.crossAttention(layer.crossNorm(x), memory: memory, memoryPadding: batch.encoderPadding), rate: rate)
+            x = x + mode.dropout(layer.feedForward(x, mode: &mode), rate: rate)
         }
-        let out = drop(x.rmsNorm(gamma: decoderNorm), &dropout)
-        return outputLogits(out)
+        return outputLogits(mode.dropout(decoderNorm(x), rate: rate))
     }
 
-    /// Mean token cross-entropy of the teacher-forced decoder (dropout on when `dropout` is set).
-    public func loss(_ batch: SIDSequenceBatch, dropout: inout SeededRandom?) -> Variable {
+    /// Mean token cross-entropy of the teacher-forced decoder (dropout as `mode` says).
+    public func loss(_ batch: SIDSequenceBatch, mode: inout ForwardMode) -> Variable {
         precondition(batch.targets.count == batch.size * batch.levels, "SIDGenerator.loss: the batch has no targets")
-        let memory = encode(batch, dropout: &dropout)
-        let logits = decode(batch, memory: memory, dropout: &dropout)
+        let memory = encode(batch, mode: &mode)
+        let logits = decode(batch, memory: memory, mode: &mode)
         return logits.reshaped([batch.size * batch.levels, vocabulary.count]).crossEntropy(targets: batch.targets.map(Int.init))
     }
 
     /// Teacher-forced logits without dropout or gradients, `[size, levels, vocabulary]`.
     public func logits(_ batch: SIDSequenceBatch) -> Tensor {
         GradMode.withoutGrad {
-            var none: SeededRandom? = nil
-            return decode(batch, memory: encode(batch, dropout: &none), dropout: &none).value
+            var mode = ForwardMode.inference
+            return decode(batch, memory: encode(batch, mode: &mode), mode: &mode).value
         }
     }
 
     // MARK: Building blocks shared with the incremental decoder
 
-    func feedForward(_ x: Variable, norm: Parameter, up: Parameter, down: Parameter, _ dropout: inout SeededRandom?) -> Variable {
-        let hidden = drop(Variable.matmul(x.rmsNorm(gamma: norm), up).relu(), &dropout)
-        return Variable.matmul(hidden, down)
-    }
-
     /// Tied output layer: `x / sqrt(d) · Embᵀ`.
     func outputLogits(_ x: Variable) -> Variable {
-        Variable.matmul(x * (1 / Float(configuration.modelWidth).squareRoot()), shared, transposeB: true)
+        Variable.matmul(x * (1 / Float(configuration.modelWidth).squareRoot()), shared.table, transposeB: true)
     }
 
     /// The `[1, heads, queries, keys]` score bias of a stack for the given query positions.
-    func relativeBias(_ table: Parameter, buckets: RelativePositionBuckets, queries: Range<Int>, keys: Int) -> Variable {
-        let indices = buckets.table(queryPositions: queries, keyLength: keys)
-        return table.gather(rows: indices, indexShape: [queries.count, keys])
+    func relativeBias(_ table: Embedding, buckets: RelativePositionBuckets, queries: Range<Int>, keys: Int) -> Variable {
+        table(buckets.table(queryPositions: queries, keyLength: keys), shape: [queries.count, keys])
             .permuted([2, 0, 1]).reshaped([1, configuration.heads, queries.count, keys])
-    }
-
-    func drop(_ x: Variable, _ random: inout SeededRandom?) -> Variable {
-        guard configuration.dropout > 0, random != nil else { return x }
-        return x.dropout(rate: configuration.dropout, rng: &random!)
     }
 }

@@ -29,7 +29,7 @@ public final class TrainableGenerator: SequenceTrainable {
     public var parametersWithoutDecay: [Parameter] { model.parametersWithoutDecay }
     public var parameterCount: Int { model.parameterCount }
 
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, dropout: inout SeededRandom?) throws -> (loss: Variable, tokens: Int) {
+    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> (loss: Variable, tokens: Int) {
         let targets = windows.map { split.target($0) }
         let histories = windows.map { split.history($0) }
         if let bad = (targets + histories.joined()).first(where: { Int($0) >= table.count }) {
@@ -39,7 +39,7 @@ public final class TrainableGenerator: SequenceTrainable {
             histories: histories, targets: targets, itemTokens: itemTokens, levels: model.vocabulary.levels,
             historyLimit: model.configuration.historyLimit)
         let tokens = batch.encoderPadding.reduce(0) { $0 + ($1 ? 0 : 1) } + batch.targets.count
-        return (model.loss(batch, dropout: &dropout), tokens)
+        return (model.loss(batch, mode: &mode), tokens)
     }
 
     public func recommender() throws -> SequenceRecommender {

@@ -19,8 +19,8 @@ public protocol SequenceTrainable: AnyObject {
     var parameterCount: Int { get }
 
     /// The loss on `windows` of `split` and the number of tokens (positions) it covered.
-    /// - Parameter dropout: the dropout stream; nil disables dropout.
-    func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, dropout: inout SeededRandom?) throws -> (loss: Variable, tokens: Int)
+    /// - Parameter mode: training (dropout on, masks from its stream) or inference.
+    func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> (loss: Variable, tokens: Int)
 
     /// The model as a recommender (used for validation; must see the current parameters).
     func recommender() throws -> SequenceRecommender

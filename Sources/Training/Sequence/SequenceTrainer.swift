@@ -51,7 +51,7 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         let optimizer = AdamW(
             parameters: model.parameters, configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
-        var dropout: SeededRandom? = SeededRandom(seed: settings.seed).split(2)
+        var mode = ForwardMode.training(seed: settings.seed &+ 2)
         progress("\(model.name): \(model.parameterCount) parameters, \(perEpoch) windows/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize)")
 
         var report = SequenceTrainingReport()
@@ -100,7 +100,7 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 start += chunk.count
                 let stepClock = Stopwatch()
                 let rate = schedule.learningRate(at: report.totalSteps)
-                let (loss, tokens) = try model.loss(windows: chunk, split: split, dropout: &dropout)
+                let (loss, tokens) = try model.loss(windows: chunk, split: split, mode: &mode)
                 loss.backward()
                 if settings.gradientClip > 0 { _ = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: settings.gradientClip) }
                 optimizer.step(learningRate: rate)

@@ -102,13 +102,13 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
 
         // Training: one warm-up step, then timed steps.
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 5e-3, weightDecay: 1e-5))
-        var dropout: SeededRandom? = SeededRandom(seed: 3)
+        var mode = ForwardMode.training(seed: 3)
         let trainHistories = histories(trainBatch)
         let batch = SIDSequenceBatch(
             histories: trainHistories, targets: (0..<trainBatch).map { _ in Int32(random.int(below: items)) },
             itemTokens: itemTokens, levels: sizes.count)
         func step() {
-            let loss = model.loss(batch, dropout: &dropout)
+            let loss = model.loss(batch, mode: &mode)
             loss.backward()
             optimizer.step()
             optimizer.zeroGrad()
