@@ -20,6 +20,9 @@ let package = Package(
             from: "1.0.0",
             traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
         ),
+        // Already in the graph through swift-configuration; the CLI's configuration loader walks
+        // the YAML tree itself to reject unknown keys.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -82,9 +85,11 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -96,7 +101,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
     ],
     swiftLanguageModes: [.v6]
 )

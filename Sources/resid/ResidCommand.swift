@@ -9,6 +9,9 @@ struct ResidCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             DataCommand.self,
+            ConfigCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
             DemoCommand.self,
             TokenizeCommand.self,
         ]

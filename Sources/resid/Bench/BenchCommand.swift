@@ -9,6 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
             GemmBenchCommand.self,
             GeneratorBenchCommand.self,
             GaoqBenchCommand.self,
+            RedisBenchCommand.self,
+            KafkaBenchCommand.self,
         ]
     )
 }
