@@ -13,6 +13,7 @@ struct ResidCommand: AsyncParsableCommand {
             BrokerCommand.self,
             TopicsCommand.self,
             DemoCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }
