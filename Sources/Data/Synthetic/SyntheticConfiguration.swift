@@ -2,8 +2,8 @@
 /// and a 3-level category path per item, Zipf popularity, short sequences (mean 10 events).
 public struct SyntheticConfiguration: Sendable, Codable, Equatable {
     /// Catalogue size as generated (1,000 to 500,000 is the intended range; any value ≥ 10
-    /// works). The 5-core filter then drops the coldest items: with the defaults about 70% of a
-    /// 100k catalogue remains (`resid data stats --dataset synthetic` prints the figures).
+    /// works). The 5-core filter then drops the coldest items; fewer go with more users and a lower
+    /// ``popularityExponent`` (`resid data stats --dataset synthetic` prints the figures).
     public var itemCount: Int = 10_000
     /// Users; `nil` means `2 * itemCount` (at least 100), which gives about 20 events per item.
     public var userCount: Int?
@@ -15,8 +15,9 @@ public struct SyntheticConfiguration: Sendable, Codable, Equatable {
     public var level2PerParent: Int = 8
     /// Children of each level-2 category (the leaves).
     public var level3PerParent: Int = 6
-    /// Exponent `s` of the Zipf item popularity `rank^-s`.
-    public var popularityExponent: Double = 0.7
+    /// Exponent `s` of the Zipf item popularity `rank^-s`. Lower values (0.6-0.8) keep more of
+    /// a large catalogue through the 5-core filter.
+    public var popularityExponent: Double = 1.0
     /// Probability that an item's category lies under its store's home level-2 category.
     public var storeFocus: Double = 0.8
     /// Shortest user sequence.
