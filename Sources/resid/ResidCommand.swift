@@ -9,6 +9,8 @@ struct ResidCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             TokenizeCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
         ]
     )
 }
