@@ -1,23 +1,32 @@
 import Kafka
 
 /// The real servers an integration test needs, started together and stopped together: the
-/// embedded Kafka broker (and, once the Redis half lands, a private redis-server).
+/// embedded Kafka broker and a private redis-server (persistence off).
 public struct IntegrationServers: Sendable {
     /// The embedded Kafka broker.
     public let broker: EmbeddedBroker
+    /// The private redis-server.
+    public let redis: RedisServer
 
     /// Starts every server; if one fails to start, the ones already started are stopped.
     ///
     /// - Parameter topics: test topics for the broker (unique names) and partition counts.
     /// - Throws: the first start-up error.
     public static func start(topics: [(name: String, partitions: Int)] = []) async throws -> IntegrationServers {
-        let broker = try await EmbeddedBroker.start(topics: topics)
-        return IntegrationServers(broker: broker)
+        let redis = try await RedisServer.start()
+        do {
+            let broker = try await EmbeddedBroker.start(topics: topics)
+            return IntegrationServers(broker: broker, redis: redis)
+        } catch {
+            redis.stop()
+            throw error
+        }
     }
 
     /// Stops every server. Idempotent.
     public func stop() async {
         await broker.stop()
+        redis.stop()
     }
 }
 

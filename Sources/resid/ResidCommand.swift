@@ -8,9 +8,12 @@ struct ResidCommand: AsyncParsableCommand {
         abstract: "ReSID Stream: Semantic-ID generative recommendation, offline and online.",
         subcommands: [
             BenchCommand.self,
-            TokenizeCommand.self,
+            DataCommand.self,
+            ConfigCommand.self,
             BrokerCommand.self,
             TopicsCommand.self,
+            DemoCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }

@@ -7,7 +7,9 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure hot paths and print the figures (as JSON with --json).",
         subcommands: [
             GemmBenchCommand.self,
+            GeneratorBenchCommand.self,
             GaoqBenchCommand.self,
+            RedisBenchCommand.self,
             KafkaBenchCommand.self,
         ]
     )
