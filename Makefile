@@ -14,7 +14,8 @@ demo: build
 	swift run $(SWIFT_FLAGS) resid demo
 
 # Numeric tests train small models, so the suite runs optimised; -enable-testing keeps
-# @testable imports available in release builds.
+# @testable imports available in release builds. One build of everything (the integration
+# tests launch the `resid` binary as the embedded broker), then the tests without rebuilding.
 test: setup
-	swift build $(TEST_FLAGS) --product resid
-	swift test $(TEST_FLAGS)
+	swift build $(TEST_FLAGS) --build-tests
+	swift test $(TEST_FLAGS) --skip-build
