@@ -67,6 +67,9 @@ struct GeneratorTrainingTests {
         let data = try Self.prepared()
         var settings = Self.settings()
         settings.maxEpochs = 1000
+        // Only the budget may stop this run: on a fast machine early stopping (patience 3)
+        // could otherwise end it first and the test would not exercise the budget.
+        settings.patience = 1000
         settings.timeBudgetSeconds = 0.5
         let report = try SequenceTrainer(model: try Self.trainable(items: data.items.count), split: data.split, configuration: settings).train()
         #expect(report.stopReason == "time-budget")
