@@ -8,6 +8,7 @@ struct ResidCommand: AsyncParsableCommand {
         abstract: "ReSID Stream: Semantic-ID generative recommendation, offline and online.",
         subcommands: [
             BenchCommand.self,
+            DataCommand.self,
         ]
     )
 }

@@ -1,1 +1,0 @@
-/// Dataset schema, loaders, preprocessing and the synthetic generator.

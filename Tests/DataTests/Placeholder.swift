@@ -1,1 +1,0 @@
-// Tests for Data are added with the module's code.

@@ -1,1 +1,0 @@
-// Tests for Tokenizer are added with the module's code.
