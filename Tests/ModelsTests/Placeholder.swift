@@ -1,1 +1,0 @@
-// Tests for Models are added with the module's code.
