@@ -10,6 +10,7 @@ struct ResidCommand: AsyncParsableCommand {
             BenchCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            DemoCommand.self,
         ]
     )
 }

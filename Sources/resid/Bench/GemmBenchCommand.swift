@@ -3,7 +3,9 @@ import Tensor
 
 /// `resid bench gemm`: our matmul path (`Tensor.matmul`, which allocates its aligned output)
 /// against a raw `cblas_sgemm` into a preallocated buffer, interleaved in the same run so that
-/// machine noise hits both alike. Each figure is the best of several trials.
+/// machine noise hits both alike. Each figure is the best of several trials. Then the
+/// forward + backward throughput of one FAMAE-sized encoder block, as a share of the best raw
+/// sgemm rate of the same run.
 struct GemmBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
@@ -13,8 +15,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 1
+    @OptionGroup var blas: BLASThreadOptions
 
     @Option(help: "Trials per shape; the best trial of each path is reported.")
     var trials = 7
@@ -43,6 +44,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
         var trials: Int
         var shapes: [Row]
         var peakRawSgemmGflops: Double
+        var encoderBlock: EncoderBlockBench.Result
     }
 
     static let shapes: [Shape] = [
@@ -56,7 +58,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        BLAS.setThreads(threads)
+        let threads = try blas.apply()
         var rows: [Row] = []
         for shape in Self.shapes {
             let row = measure(shape)
@@ -69,10 +71,16 @@ struct GemmBenchCommand: AsyncParsableCommand {
                 )
             }
         }
-        let report = Report(
-            threads: threads, trials: trials, shapes: rows,
-            peakRawSgemmGflops: rows.map(\.rawSgemmGflops).max() ?? 0
-        )
+        let peak = rows.map(\.rawSgemmGflops).max() ?? 0
+        let block = EncoderBlockBench().measure(trials: trials, trialSeconds: max(trialSeconds, 0.2), peakGflops: peak)
+        if !json {
+            print(
+                "encoder block \(block.batch)x\(block.positions) d\(block.width) fwd+bwd: \(Int(block.tokensPerSecond)) tokens/s,"
+                    + " \(format(block.achievedGflops)) GFLOP/s matmul, \(format(block.shareOfRawSgemmPeak * 100))% of raw sgemm peak"
+                    + " (\(format(block.millisecondsPerStep, digits: 2)) ms/step)"
+            )
+        }
+        let report = Report(threads: threads, trials: trials, shapes: rows, peakRawSgemmGflops: peak, encoderBlock: block)
         if json { try printJSON(report) }
     }
 
