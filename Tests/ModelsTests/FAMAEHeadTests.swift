@@ -58,8 +58,8 @@ import Testing
         targets.append([[Int32(20)], [Int32(4)]])
         let batch = try FAMAEBatch(
             history: [-1, -1, 0, 1, -1, -1, -1, 2], targets: targets, masked: [true, true, false, true], historyLength: 4)
-        var noDropout: SeededRandom? = nil
-        let states = try model.targetStates(batch, random: &noDropout)
+        var inference = ForwardMode.inference
+        let states = try model.targetStates(batch, mode: &inference)
         var random = SeededRandom(seed: 2)
         let (loss, perField) = head.loss(hidden: states, batch: batch, random: &random)
         #expect(abs(loss.value.scalar - (perField[0] + perField[1])) < 1e-5)

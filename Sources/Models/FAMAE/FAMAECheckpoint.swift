@@ -16,7 +16,7 @@ extension FAMAEModel {
     /// - Throws: ``SafeTensorsError`` for I/O failures.
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
         var tensors: [String: Tensor] = [:]
-        for (name, parameter) in namedParameters { tensors[name] = parameter.value }
+        for (name, parameter) in namedParameters() { tensors[name] = parameter.value }
         for (field, description) in configuration.fields.enumerated() {
             tensors["catalog.\(description.name).codes"] = Tensor(shape: [catalog.codes[field].count], elements: catalog.codes[field].map(Float.init))
             tensors["catalog.\(description.name).offsets"] = Tensor(shape: [catalog.offsets[field].count], elements: catalog.offsets[field].map(Float.init))
@@ -62,7 +62,7 @@ extension FAMAEModel {
             catalog.append(columns.map { $0.codes[$0.offsets[item]..<$0.offsets[item + 1]] })
         }
         let model = try FAMAEModel(configuration: configuration, catalog: catalog, seed: 0)
-        for (name, parameter) in model.namedParameters {
+        for (name, parameter) in model.namedParameters() {
             guard let value = contents.tensors[name] else {
                 throw FAMAEError(.invalidCheckpoint, "\(url.path): tensor \(name) is missing")
             }

@@ -57,8 +57,8 @@ public struct FAMAEColdStartEncoder: Sendable {
         let batch = try FAMAEBatch(history: history, targets: items, masked: masked, historyLength: h)
 
         return try GradMode.withoutGrad {
-            var noDropout: SeededRandom? = nil
-            let states = try model.targetStates(batch, random: &noDropout)
+            var inference = ForwardMode.inference
+            let states = try model.targetStates(batch, mode: &inference)
             let head = FAMAEHead(model: model)
             var vector = Tensor(zeros: [n, j * d])
             for field in 0..<j {

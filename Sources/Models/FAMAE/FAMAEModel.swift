@@ -17,7 +17,7 @@ import Tensor
 ///
 /// - Important: training (forward with gradients, optimiser steps) must stay on one task at a
 ///   time; a trained model can be shared by concurrent inference tasks.
-public final class FAMAEModel: @unchecked Sendable {
+public final class FAMAEModel: Layer, @unchecked Sendable {
     /// The hyperparameters.
     public let configuration: FAMAEConfiguration
     /// The catalogue: every known item's field codes, by item index. History positions refer to
@@ -27,8 +27,8 @@ public final class FAMAEModel: @unchecked Sendable {
     public let embeddings: [Parameter]
     /// `[historyLength + 1, dimension]` absolute position embeddings.
     public let positions: Parameter
-    /// The Transformer encoder blocks.
-    public let blocks: [TransformerEncoderBlock]
+    /// The bidirectional pre-LayerNorm Transformer encoder (no extra input or output norm).
+    public let encoder: TransformerEncoder
 
     /// A freshly initialised model (embeddings N(0, 0.02²), row 0 zero).
     /// - Throws: ``FAMAEError`` if the configuration or catalogue codes are invalid.
@@ -45,23 +45,19 @@ public final class FAMAEModel: @unchecked Sendable {
             return Parameter.parameter(table)
         }
         positions = .parameter(Tensor(shape: [configuration.sequenceLength, d], elements: (0..<(configuration.sequenceLength * d)).map { _ in 0.02 * random.normal() }))
-        blocks = (0..<configuration.layers).map { _ in
-            TransformerEncoderBlock(width: d, heads: configuration.heads, feedForward: configuration.feedForward, dropout: configuration.dropout, random: &random)
-        }
+        encoder = TransformerEncoder(
+            layers: configuration.layers,
+            .init(width: d, heads: configuration.heads, feedForwardWidth: configuration.feedForward, dropout: configuration.dropout, activation: .relu),
+            rng: &random)
     }
 
     /// Every trainable parameter with a stable name (the checkpoint's tensor names).
-    public var namedParameters: [(name: String, parameter: Parameter)] {
-        var named: [(String, Parameter)] = zip(configuration.fields, embeddings).map { ("embedding.\($0.name)", $1) }
-        named.append(("position", positions))
-        for (index, block) in blocks.enumerated() {
-            for (name, parameter) in block.namedParameters { named.append(("encoder.\(index).\(name)", parameter)) }
-        }
+    public func namedParameters() -> [(name: String, parameter: Parameter)] {
+        var named: [(name: String, parameter: Parameter)] = zip(configuration.fields, embeddings).map { (name: "embedding.\($0.name)", parameter: $1) }
+        named.append((name: "position", parameter: positions))
+        for (name, parameter) in encoder.namedParameters() { named.append((name: "encoder.\(name)", parameter: parameter)) }
         return named
     }
-
-    /// Every trainable parameter.
-    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
 
     /// The embedding of field `field` for every item of `items` (zero for no value, the mean of
     /// the values for several): `[items.count, dimension]`.
@@ -161,16 +157,13 @@ public final class FAMAEModel: @unchecked Sendable {
 
     /// The final hidden state `h_T` at the target of every sample: `[batch.size, dimension]`.
     ///
-    /// - Parameters:
-    ///   - random: the dropout stream; pass `nil` for deterministic inference (no dropout).
+    /// Dropout (on the summed input tokens and inside the encoder) is active only in a training
+    /// `mode`; ``ForwardMode/inference`` is deterministic.
     /// - Throws: ``FAMAEError/Code/invalidInput`` if history indices or target codes do not fit.
-    public func targetStates(_ batch: FAMAEBatch, random: inout SeededRandom?) throws -> Variable {
+    public func targetStates(_ batch: FAMAEBatch, mode: inout ForwardMode) throws -> Variable {
         let (b, h, d) = (batch.size, configuration.historyLength, configuration.dimension)
-        var (x, padding) = try inputTokens(batch)
-        if random != nil { x = x.dropout(rate: configuration.dropout, rng: &random!) }
-        for block in blocks {
-            x = block(x, keyPadding: padding, random: &random)
-        }
+        let (tokens, padding) = try inputTokens(batch)
+        let x = encoder(mode.dropout(tokens, rate: configuration.dropout), keyPadding: padding, mode: &mode)
         return x.slice(axis: 1, range: h..<(h + 1)).reshaped([b, d])
     }
 

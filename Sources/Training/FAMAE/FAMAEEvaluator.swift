@@ -52,12 +52,12 @@ public struct FAMAEEvaluator: Sendable {
             while start < samples.count {
                 let chunk = samples[start..<min(samples.count, start + batchSize)]
                 let targets = chunk.map { Int(batcher.split.target($0)) }
-                var noDropout: SeededRandom? = nil
+                var inference = ForwardMode.inference
                 let allMasked = try batcher.batch(chunk) { _ in [Bool](repeating: true, count: j) }
-                let states1 = try model.targetStates(allMasked, random: &noDropout)
+                let states1 = try model.targetStates(allMasked, mode: &inference)
                 record(Variable.scaledCosineLogits(states1, fused, scale: scale).value, targets: targets, into: &collaborative)
                 let idMasked = try batcher.batch(chunk) { _ in FAMAEMasking.only([0], fieldCount: j) }
-                let states2 = try model.targetStates(idMasked, random: &noDropout)
+                let states2 = try model.targetStates(idMasked, mode: &inference)
                 // item_id code c + 1 is item c, so logit column c scores item c.
                 record(Variable.scaledCosineLogits(states2, itemTable, scale: scale).value, targets: targets, into: &discriminative)
                 start += batchSize

@@ -54,9 +54,10 @@ public final class FAMAETrainer {
             totalSteps: stepsPerEpoch * settings.maxEpochs)
         let optimizer = AdamW(
             parameters: model.parameters,
-            configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay))
+            configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
+            withoutDecay: model.parametersWithoutDecay)
         var random = SeededRandom(seed: settings.seed).split(1)
-        var dropout: SeededRandom? = SeededRandom(seed: settings.seed).split(2)
+        var mode = ForwardMode.training(seed: settings.seed &+ 2)
         let head = FAMAEHead(model: model)
 
         var report = FAMAETrainingReport()
@@ -80,7 +81,7 @@ public final class FAMAETrainer {
                 let chunk = windows[stepStart..<min(windows.count, stepStart + settings.batchSize)]
                 stepStart += settings.batchSize
                 let batch = try batcher.trainingBatch(chunk, random: &random)
-                let states = try model.targetStates(batch, random: &dropout)
+                let states = try model.targetStates(batch, mode: &mode)
                 let (loss, _) = head.loss(hidden: states, batch: batch, random: &random)
                 loss.backward()
                 let rate = schedule.learningRate(at: report.totalSteps)
