@@ -11,6 +11,7 @@ struct ResidCommand: AsyncParsableCommand {
             DataCommand.self,
             TrainCommand.self,
             DemoCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }

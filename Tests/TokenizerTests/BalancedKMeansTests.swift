@@ -26,7 +26,7 @@ struct BalancedKMeansTests {
 
     @Test func greedyStartIsBalanced() {
         let d = Self.randomDistances(n: 103, k: 10, seed: 9)
-        #expect(CapacitatedAssignment.isBalanced(CapacitatedAssignment.greedy(distances: d), clusters: 10))
+        #expect(CapacitatedAssignment.isBalanced(CapacitatedAssignment.greedyStart(distances: d), clusters: 10))
     }
 
     @Test(arguments: [(500, 7), (640, 32), (97, 10)])

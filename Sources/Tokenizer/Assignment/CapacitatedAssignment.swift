@@ -87,7 +87,7 @@ public enum CapacitatedAssignment {
         if let warmStart, warmStart.count == n, isBalanced(warmStart, clusters: k) {
             start = warmStart
         } else {
-            start = greedy(distances: distances)
+            start = greedyStart(distances: distances)
         }
         guard k > 1 else { return start }
         return distances.withUnsafeBufferPointer { d in
@@ -98,8 +98,9 @@ public enum CapacitatedAssignment {
     }
 
     /// A feasible start: items in decreasing order of regret (second-best minus best distance) each
-    /// take their nearest cluster that still has room.
-    static func greedy(distances: Tensor) -> [Int] {
+    /// take their nearest cluster that still has room. Public so benchmarks can show what the
+    /// cycle cancelling adds.
+    public static func greedyStart(distances: Tensor) -> [Int] {
         let (n, k) = (distances.shape[0], distances.shape[1])
         let (lower, upper) = sizeBounds(items: n, clusters: k)
         let extra = n - lower * k
@@ -170,24 +171,27 @@ private struct CycleCanceller {
     }
 
     mutating func refreshRow(_ a: Int) {
-        let row = a * k
-        for b in 0..<k {
-            moveCost[row + b] = .infinity
-            bestItem[row + b] = -1
-        }
-        for i in members[a] {
-            let base = d[i * k + a]
-            let di = d.baseAddress! + i * k
-            for b in 0..<k where b != a {
-                let gain = Double(di[b] - base)
-                if gain < moveCost[row + b] {
-                    moveCost[row + b] = gain
-                    bestItem[row + b] = i
-                }
-            }
-        }
+        for b in 0..<k where b != a { refreshEntry(a, b) }
     }
 
+    /// Recomputes `moveCost[a * k + b]` over the members of `a`.
+    mutating func refreshEntry(_ a: Int, _ b: Int) {
+        var best = Float.infinity
+        var item = -1
+        for i in members[a] {
+            let gain = d[i * k + b] - d[i * k + a]
+            if gain < best {
+                best = gain
+                item = i
+            }
+        }
+        moveCost[a * k + b] = Double(best)
+        bestItem[a * k + b] = item
+    }
+
+    /// Moves `item` from `a` to `b` and updates the affected move costs incrementally: the item
+    /// may become `b`'s cheapest mover towards any cluster (`O(k)`), and entries of `a` it was the
+    /// cheapest mover for are recomputed over `a`'s members.
     mutating func move(_ item: Int, from a: Int, to b: Int) {
         let p = position[item]
         let last = members[a].removeLast()
@@ -198,6 +202,17 @@ private struct CycleCanceller {
         position[item] = members[b].count
         members[b].append(item)
         assignment[item] = b
+
+        let row = d.baseAddress! + item * k
+        let base = row[b]
+        for c in 0..<k where c != b {
+            let gain = Double(row[c] - base)
+            if gain < moveCost[b * k + c] {
+                moveCost[b * k + c] = gain
+                bestItem[b * k + c] = item
+            }
+        }
+        for c in 0..<k where c != a && bestItem[a * k + c] == item { refreshEntry(a, c) }
     }
 
     /// Bellman–Ford from a virtual source over the clusters plus a slack node; whenever the parent
@@ -208,7 +223,6 @@ private struct CycleCanceller {
         var dist = [Double](repeating: 0, count: nodes)
         var parent = [Int](repeating: -1, count: nodes)
         var stamp = [Int](repeating: -1, count: nodes)
-        var touched = [Bool](repeating: false, count: k)
         while true {
             for v in 0..<nodes {
                 dist[v] = 0
@@ -240,22 +254,18 @@ private struct CycleCanceller {
                     changed = true
                 }
                 if !changed { break }
-                if cancelCycles(parent: parent, stamp: &stamp, touched: &touched) {
+                if cancelCycles(parent: parent, stamp: &stamp) {
                     cancelled = true
                     break
                 }
             }
             if !cancelled { return }
-            for a in 0..<k where touched[a] {
-                refreshRow(a)
-                touched[a] = false
-            }
         }
     }
 
     /// Cancels every cycle of the parent graph (cycles of a functional graph are disjoint).
     /// - Returns: whether any cycle was cancelled.
-    mutating func cancelCycles(parent: [Int], stamp: inout [Int], touched: inout [Bool]) -> Bool {
+    mutating func cancelCycles(parent: [Int], stamp: inout [Int]) -> Bool {
         let slack = k
         for v in stamp.indices { stamp[v] = -1 }
         var any = false
@@ -281,11 +291,7 @@ private struct CycleCanceller {
                 guard u != slack, v != slack else { return nil }
                 return (bestItem[u * k + v], u, v)
             }
-            for m in moves {
-                move(m.item, from: m.from, to: m.to)
-                touched[m.from] = true
-                touched[m.to] = true
-            }
+            for m in moves { move(m.item, from: m.from, to: m.to) }
             any = true
         }
         return any

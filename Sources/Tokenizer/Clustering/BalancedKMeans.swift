@@ -113,6 +113,16 @@ public struct BalancedKMeans: Sendable {
         )
     }
 
+    /// Squared distances `[n, k]` from the rows of `x` to `k` k-means++ seeds: realistic inputs for
+    /// measuring assignment solvers.
+    public static func seedingDistances(_ x: Tensor, clusters k: Int, seed: UInt64) -> Tensor {
+        var random = SeededRandom(seed: seed)
+        let norms = RowMatrix.squaredNorms(x)
+        var distances = Tensor(zeros: [0, 0])
+        RowMatrix.squaredDistances(x, xNorms: norms, to: kMeansPlusPlus(x, norms: norms, clusters: k, random: &random), into: &distances)
+        return distances
+    }
+
     /// k-means++ seeding: the first centroid uniformly, each next one with probability proportional
     /// to the squared distance to the nearest chosen centroid.
     ///

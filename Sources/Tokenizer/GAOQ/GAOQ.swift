@@ -27,6 +27,10 @@ public struct GAOQ: Sendable {
         public var solver = BalancedKMeans.Solver.fast
         /// Threads for the per-parent work.
         public var workers = 2
+        /// `true` (GAOQ): children are matched to the shared level-2 anchors. `false`: the paper's
+        /// "Q2" ablation, hierarchical k-means whose `c2` is the child's local k-means index, so the
+        /// same `c2` means nothing shared across parents. Level 3 is GAOQ's in both cases.
+        public var alignLevel2 = true
 
         public init(b1: Int, b2: Int, seed: UInt64 = 42, workers: Int = 2) {
             self.b1 = b1
@@ -177,16 +181,22 @@ public struct GAOQ: Sendable {
         let k = min(b2, items.count)
         let result = try kMeans(clusters: k).fit(x, random: random)
         var offsets = result.centroids
+        // Only the direction away from the parent matters for the anchor matching.
         offsets.withUnsafeMutableBufferPointer { p in
             for c in 0..<k { for j in 0..<dimension { p[c * dimension + j] -= parentCentroid[j] } }
         }
-        let cos = RowMatrix.cosines(offsets, anchors)
-        let matching = Hungarian.maximize(score: cos.elements.map(Double.init), rows: k, columns: b2)
+        let childToAnchor: [Int]
+        if configuration.alignLevel2 {
+            let cos = RowMatrix.cosines(offsets, anchors)
+            childToAnchor = Hungarian.maximize(score: cos.elements.map(Double.init), rows: k, columns: b2).columnForRow
+        } else {
+            childToAnchor = Array(0..<k)
+        }
         var centroids = Tensor(zeros: [b2, dimension])
         centroids.withUnsafeMutableBufferPointer { dst in
             result.centroids.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
         }
-        return Children(centroids: centroids, assignment: result.assignment, childToAnchor: matching.columnForRow)
+        return Children(centroids: centroids, assignment: result.assignment, childToAnchor: childToAnchor)
     }
 
     /// Level 3 of one `(c1, c2)` group: distinct anchors for the items' residuals, maximising total cosine.

@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure hot paths and print the figures (as JSON with --json).",
         subcommands: [
             GemmBenchCommand.self,
+            GaoqBenchCommand.self,
         ]
     )
 }
