@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             GemmBenchCommand.self,
             GaoqBenchCommand.self,
+            ColdStartBenchCommand.self,
         ]
     )
 }
