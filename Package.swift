@@ -20,6 +20,9 @@ let package = Package(
             from: "1.0.0",
             traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
         ),
+        // Already in the graph through swift-configuration; the CLI's configuration loader walks
+        // the YAML tree itself to reject unknown keys.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -41,14 +44,14 @@ let package = Package(
 
         // MARK: Numeric core and models
         .target(name: "Tensor", dependencies: ["CBLAS"]),
-        .target(name: "Models", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
         .target(name: "Data", dependencies: ["Tensor"]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Evaluation
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
         .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation"]),
 
         // MARK: Model bundle
@@ -82,21 +85,23 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,7 +18,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var blas: BLASThreadOptions
 
     @Option(help: "Training steps.")
-    var steps = 400
+    var steps = 300
 
     @Option(help: "Sequences per step.")
     var batch = 64
@@ -53,7 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
         let (summary, _) = ReverseTask.train(configuration, reportEvery: reportEvery) { p in
             print(
                 "step \(p.step)/\(p.steps)  loss \(format(Double(p.loss), digits: 4))"
-                    + "  lr \(format(Double(p.learningRate) * 1000, digits: 3))e-3"
+                    + "  lr \(String(format: "%.2e", Double(p.learningRate)))"
                     + "  \(Int(p.tokensPerSecond)) tokens/s"
                     + "  elapsed \(format(p.elapsedSeconds))s  ETA \(format(p.etaSeconds))s"
             )

@@ -10,6 +10,9 @@ struct ResidCommand: AsyncParsableCommand {
             BenchCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            ConfigCommand.self,
+            BrokerCommand.self,
+            TopicsCommand.self,
             DemoCommand.self,
             TokenizeCommand.self,
         ]

@@ -7,8 +7,11 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure hot paths and print the figures (as JSON with --json).",
         subcommands: [
             GemmBenchCommand.self,
+            GeneratorBenchCommand.self,
             GaoqBenchCommand.self,
             ColdStartBenchCommand.self,
+            RedisBenchCommand.self,
+            KafkaBenchCommand.self,
         ]
     )
 }

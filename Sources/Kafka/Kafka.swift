@@ -1,1 +1,0 @@
-/// Swift wrapper of librdkafka: consumer group, producer, admin and the mock cluster.

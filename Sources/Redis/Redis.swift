@@ -1,1 +1,0 @@
-/// Swift wrapper of hiredis: connections, pool, pipelining and Lua scripts.

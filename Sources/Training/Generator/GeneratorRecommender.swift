@@ -1,0 +1,62 @@
+import Evaluation
+import Models
+import Tensor
+import Tokenizer
+
+/// The SID generator as a ``SequenceRecommender``: encode each history's SIDs, decode with the
+/// trie-constrained beam search, and return the items of the best beams.
+public final class GeneratorRecommender: SequenceRecommender {
+    public let name: String
+    public let model: SIDGenerator
+    /// `[items × levels]` tokens of every catalogue item.
+    public let itemTokens: [Int32]
+    /// The catalogue the search is constrained to.
+    public var trie: SIDTrie
+    /// The search (its buffers are reused across calls).
+    public let search: ConstrainedBeamSearch
+    /// False switches the trie constraint off (to measure invalid beams).
+    public var constrained = true
+    /// Beams returned and invalid beams seen over all calls.
+    public private(set) var beams = 0
+    public private(set) var invalidBeams = 0
+
+    /// - Parameters:
+    ///   - table: every item's codes, in the item order of the dataset.
+    ///   - beamWidth: beams per user (50).
+    public init(name: String = "resid-generator", model: SIDGenerator, table: SIDTable, beamWidth: Int = 50) throws {
+        self.name = name
+        self.model = model
+        itemTokens = try model.vocabulary.itemTokens(table)
+        trie = try SIDTrie(table: table)
+        search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+    }
+
+    public func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
+        let items = itemTokens.count / model.vocabulary.levels
+        for (row, history) in histories.enumerated() {
+            if let bad = history.first(where: { $0 < 0 || Int($0) >= items }) {
+                throw SequenceModelError(.invalidInput, "history \(row) refers to item \(bad); the generator knows items 0..<\(items)")
+            }
+        }
+        let result = decode(histories)
+        return (0..<histories.count).map { result.ranking(user: $0, k: k) }
+    }
+
+    /// Runs the beam search for a batch of histories and returns every finished beam.
+    public func decode(_ histories: [ArraySlice<Int32>]) -> BeamSearchResult {
+        let batch = SIDSequenceBatch(
+            histories: histories, targets: nil, itemTokens: itemTokens, levels: model.vocabulary.levels,
+            historyLimit: model.configuration.historyLimit)
+        var session = GeneratorDecoderSession(model: model, batch: batch)
+        let result = search.search(&session, users: histories.count, trie: trie, constrained: constrained)
+        beams += result.beams
+        invalidBeams += result.invalidBeams
+        return result
+    }
+
+    /// Clears the beam counters.
+    public func resetCounters() {
+        beams = 0
+        invalidBeams = 0
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for Kafka are added with the module's code.

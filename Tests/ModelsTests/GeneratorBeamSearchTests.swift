@@ -1,0 +1,129 @@
+import Foundation
+import Tensor
+import Testing
+import Tokenizer
+@testable import Models
+
+/// A deterministic scorer whose next-token distribution depends on the user and the whole
+/// prefix of each row, so results only match exhaustive scoring when the search's parent
+/// bookkeeping is right.
+struct PrefixHashScorer: BeamScorer {
+    let vocabularySize: Int
+    let seed: UInt64
+    private var rows: [[Int32]] = []
+
+    init(vocabularySize: Int, seed: UInt64) {
+        self.vocabularySize = vocabularySize
+        self.seed = seed
+    }
+
+    /// log-softmax of pseudo-random logits keyed by (user, prefix).
+    func distribution(user: Int, prefix: [Int32]) -> [Float] {
+        var key = UInt64(user) &+ 1
+        for t in prefix { key = key &* 1_000_003 &+ UInt64(t) &+ 1 }
+        var random = SeededRandom(seed: seed).split(key)
+        let logits = (0..<vocabularySize).map { _ in 3 * random.normal() }
+        let peak = logits.max() ?? 0
+        let logTotal = Foundation.log(logits.reduce(Float(0)) { $0 + Foundation.exp($1 - peak) })
+        return logits.map { $0 - peak - logTotal }
+    }
+
+    mutating func logProbabilities(
+        step: Int, users: Int, width: Int, tokens: UnsafeBufferPointer<Int32>, parents: UnsafeBufferPointer<Int32>,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        rows = step == 0 ? Array(repeating: [], count: users) : (0..<(users * width)).map { rows[Int(parents[$0])] + [tokens[$0]] }
+        for r in 0..<(users * width) {
+            let p = distribution(user: r / width, prefix: rows[r])
+            for v in 0..<vocabularySize { output[r * vocabularySize + v] = p[v] }
+        }
+    }
+}
+
+@Suite("Constrained beam search")
+struct GeneratorBeamSearchTests {
+    static func randomTable(count: Int, sizes: [Int], seed: UInt64) -> SIDTable {
+        var rng = SeededRandom(seed: seed)
+        var seen = Set<[Int]>()
+        var codes: [[Int]] = []
+        while codes.count < count {
+            let sid = sizes.map { rng.int(below: $0) }
+            if seen.insert(sid).inserted { codes.append(sid) }
+        }
+        return SIDTable(codes: codes, levelSizes: sizes)
+    }
+
+    /// Specials 0..<3, then each level's tokens.
+    static func offsets(_ sizes: [Int]) -> [Int] {
+        var running = 3
+        return sizes.map { size in defer { running += size }; return running }
+    }
+
+    @Test func beamOfAllItemsMatchesExhaustiveScoring() throws {
+        let sizes = [4, 5, 6]
+        let table = Self.randomTable(count: 70, sizes: sizes, seed: 11)
+        let trie = try SIDTrie(table: table)
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
+        let search = ConstrainedBeamSearch(beamWidth: table.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let users = 3
+        let result = search.search(&scorer, users: users, trie: trie)
+        #expect(result.invalidBeams == 0)
+        #expect(result.width == table.count)
+        for u in 0..<users {
+            let exhaustive = table.codes.enumerated().map { item, codes -> (Int, Float) in
+                var prefix: [Int32] = []
+                var total: Float = 0
+                for (l, code) in codes.enumerated() {
+                    let token = Int32(offsets[l] + code)
+                    total += scorer.distribution(user: u, prefix: prefix)[Int(token)]
+                    prefix.append(token)
+                }
+                return (item, total)
+            }.sorted { $0.1 > $1.1 }
+            let ranking = result.ranking(user: u, k: table.count)
+            #expect(ranking.map(Int.init) == exhaustive.map(\.0))
+            for (j, expected) in exhaustive.enumerated() {
+                #expect(abs(result.scores[u * result.width + j] - expected.1) < 1e-4)
+            }
+        }
+    }
+
+    @Test func trieNeverEmitsAnInvalidSID() throws {
+        let sizes = [8, 8, 16]
+        let table = Self.randomTable(count: 400, sizes: sizes, seed: 12)
+        let trie = try SIDTrie(table: table)
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        let search = ConstrainedBeamSearch(beamWidth: 50, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        for seed in 0..<4 {
+            var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: UInt64(seed))
+            let result = search.search(&scorer, users: 6, trie: trie)
+            #expect(result.beams == 6 * 50)
+            #expect(result.invalidBeams == 0)
+            for u in 0..<6 {
+                let ranking = result.ranking(user: u, k: 50)
+                #expect(ranking.count == 50 && Set(ranking).count == 50)
+                #expect(zip(result.scores[(u * 50)..<(u * 50 + 49)], result.scores[(u * 50 + 1)..<(u * 50 + 50)]).allSatisfy { $0 >= $1 })
+            }
+            // The same scorer without the trie mostly decodes token sequences that are no item.
+            var free = PrefixHashScorer(vocabularySize: vocabulary, seed: UInt64(seed))
+            let unconstrained = search.search(&free, users: 6, trie: trie, constrained: false)
+            #expect(unconstrained.beams == 6 * 50)
+            #expect(unconstrained.invalidBeams > 0)
+        }
+    }
+
+    @Test func smallCataloguesGiveFewerBeams() throws {
+        let trie = try SIDTrie(table: SIDTable(codes: [[0, 1, 0], [2, 0, 0], [2, 0, 1]], levelSizes: [3, 2, 2]))
+        let search = ConstrainedBeamSearch(beamWidth: 50, tokenOffsets: [3, 6, 8], unconstrainedTokens: 3..<10)
+        var scorer = PrefixHashScorer(vocabularySize: 10, seed: 1)
+        let result = search.search(&scorer, users: 2, trie: trie)
+        #expect(result.width == 3 && result.beams == 6 && result.invalidBeams == 0)
+        #expect(Set(result.ranking(user: 1, k: 10)) == [0, 1, 2])
+        // Reusing the search with more users grows its buffers.
+        let bigger = search.search(&scorer, users: 9, trie: trie)
+        #expect(bigger.beams == 27)
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for Redis are added with the module's code.

@@ -1,0 +1,288 @@
+import Foundation
+import ReSIDTestKit
+import Redis
+import Synchronization
+import Testing
+
+/// The Redis module against a real `redis-server` started by the test kit (one per test, on a
+/// free loopback port, stopped afterwards).
+@Suite("Redis against a real server", .timeLimit(.minutes(1)))
+struct RedisIntegrationTests {
+    private static let bundle = "test-bundle"
+
+    @Test("a pipeline returns every reply in order, error replies in place")
+    func pipelineOrder() async throws {
+        try await withRedisServer { server in
+            let connection = RedisConnection(configuration: server.configuration())
+            var commands: [RedisCommand] = []
+            for index in 0..<300 {
+                switch index % 3 {
+                case 0: commands.append(RedisCommand("SET", "k\(index)", "v\(index)"))
+                case 1: commands.append(RedisCommand("INCRBY", "counter", String(index)))
+                default: commands.append(RedisCommand("GET", "k\(index - 2)"))
+                }
+            }
+            commands.insert(RedisCommand("LPUSH", "k0", "x"), at: 150)  // WRONGTYPE: k0 is a string
+            let replies = try await connection.pipeline(commands)
+            #expect(replies.count == commands.count)
+            var counter: Int64 = 0
+            for (position, reply) in replies.enumerated() {
+                if position == 150 {
+                    #expect(reply.errorMessage?.hasPrefix("WRONGTYPE") == true)
+                    continue
+                }
+                let index = position < 150 ? position : position - 1
+                switch index % 3 {
+                case 0: #expect(reply == .status("OK"))
+                case 1:
+                    counter += Int64(index)
+                    #expect(reply == .integer(counter))
+                default: #expect(reply.string == "v\(index - 2)")
+                }
+            }
+            await #expect(throws: RedisError.self) { try await connection.command(RedisCommand("NOSUCHCOMMAND")) }
+            // The connection is still usable after an error reply.
+            #expect(try await connection.command(RedisCommand("PING")) == .status("PONG"))
+        }
+    }
+
+    @Test("the prefix script applies an event once; a replay or an older offset changes nothing")
+    func prefixIdempotence() async throws {
+        try await withRedisServer { server in
+            let connection = RedisConnection(configuration: server.configuration())
+            let keys = RedisKeys(namespace: "test")
+            let key = keys.prefix(user: "u1")
+            let events = (0..<5).map { PrefixEvent(user: "u1", item: "item:\($0)", partition: 2, offset: Int64(10 + $0)) }
+            let first = try await connection.applyPrefixEvents(events, keys: keys)
+            #expect(first.allSatisfy { $0.applied })
+            #expect(first.last?.items == (0..<5).map { "item:\($0)" })
+            let stored = try await connection.command(RedisCommand("GET", key))
+
+            let replay = try await connection.applyPrefixEvents(
+                [events[4], events[2], PrefixEvent(user: "u1", item: "other", partition: 2, offset: 3)], keys: keys)
+            #expect(replay.allSatisfy { !$0.applied })
+            #expect(replay.allSatisfy { $0.items == first.last?.items })
+            #expect(try await connection.command(RedisCommand("GET", key)) == stored)
+
+            // Another partition has its own watermark: offset 1 there is new.
+            let moved = try await connection.applyPrefixEvents(
+                [PrefixEvent(user: "u1", item: "item:p5", partition: 5, offset: 1)], keys: keys)
+            #expect(moved[0].applied && moved[0].items.last == "item:p5")
+
+            // The script itself rejects a malformed argument with an error naming it.
+            await #expect(throws: RedisError.self) {
+                try await connection.evalScript(PrefixScript.script, keys: [key], arguments: ["x", "-1", "1", "32"])
+            }
+        }
+    }
+
+    @Test("a prefix keeps the newest 32 items and stays under 1 KB")
+    func prefixTrimAndMemory() async throws {
+        try await withRedisServer { server in
+            let connection = RedisConnection(configuration: server.configuration())
+            let keys = RedisKeys(namespace: "test")
+            let events = (0..<40).map {
+                PrefixEvent(user: "user:123456", item: "item:\(100_000 + $0 * 7)", partition: 0, offset: Int64($0))
+            }
+            let updates = try await connection.applyPrefixEvents(events, keys: keys)
+            #expect(updates.last?.items == events.suffix(32).map(\.item))
+            #expect(updates.map(\.items.count).max() == 32)
+            let bytes = try await connection.command(RedisCommand("MEMORY", "USAGE", keys.prefix(user: "user:123456")))
+            #expect((bytes.integer ?? .max) < 1024)
+        }
+    }
+
+    @Test("scripts are reloaded automatically after SCRIPT FLUSH (NOSCRIPT)")
+    func scriptReload() async throws {
+        try await withRedisServer { server in
+            let connection = RedisConnection(configuration: server.configuration())
+            let keys = RedisKeys(namespace: "test")
+            _ = try await connection.applyPrefixEvents([PrefixEvent(user: "u", item: "a", partition: 0, offset: 1)], keys: keys)
+            _ = try await connection.command(RedisCommand("SCRIPT", "FLUSH"))
+            let updates = try await connection.applyPrefixEvents(
+                (2..<6).map { PrefixEvent(user: "u", item: "i\($0)", partition: 0, offset: Int64($0)) }, keys: keys)
+            #expect(updates.map(\.applied) == [true, true, true, true])
+            #expect(updates.last?.items == ["a", "i2", "i3", "i4", "i5"])
+        }
+    }
+
+    @Test("concurrent level-3 claims never share a code, overflow past g3, and are stable")
+    func concurrentClaims() async throws {
+        try await withRedisServer { server in
+            var configuration = server.configuration()
+            configuration.poolSize = 4
+            configuration.pipelineDepth = 3  // several round trips per task, so tasks interleave
+            let pool = RedisConnectionPool(configuration: configuration)
+            let keys = RedisKeys(namespace: "test")
+            let g3 = 8
+            let itemsPerTask = 6
+            // 4 tasks x 6 items = 24 items competing for 8 codes of one (c1, c2) group; every
+            // task prefers the codes in a different order.
+            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
+                for task in 0..<4 {
+                    group.addTask {
+                        let requests = (0..<itemsPerTask).map { index in
+                            SIDClaimRequest(
+                                item: "new-\(task)-\(index)", c1: 3, c2: 5, g3: g3,
+                                candidates: (0..<g3).map { ($0 * (task + 1) + index) % g3 })
+                        }
+                        let result = try await pool.withConnection { connection in
+                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
+                        }
+                        return Array(zip(requests.map(\.item), result))
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claims.count == 24)
+            let codes = claims.map(\.1.c3)
+            #expect(Set(codes).count == 24, "a level-3 code was handed out twice: \(codes.sorted())")
+            #expect(Set(codes) == Set(0..<24), "8 candidate codes then overflow codes 8..<24")
+            #expect(claims.allSatisfy { $0.1.newlyAssigned && $0.1.c1 == 3 && $0.1.c2 == 5 })
+
+            // Claiming again (even with other candidates) returns the stored SID unchanged.
+            let again = try await pool.withConnection { connection in
+                try await connection.claimSIDs(
+                    claims.map { SIDClaimRequest(item: $0.0, c1: 3, c2: 5, g3: g3, candidates: [0, 1]) },
+                    bundle: Self.bundle, keys: keys)
+            }
+            #expect(again.map(\.c3) == codes)
+            #expect(again.allSatisfy { !$0.newlyAssigned })
+
+            // A new item whose preferred code is free gets exactly it, in another group.
+            let other = try await pool.withConnection { connection in
+                try await connection.claimSIDs(
+                    [SIDClaimRequest(item: "solo", c1: 3, c2: 6, g3: g3, candidates: [5, 2])],
+                    bundle: Self.bundle, keys: keys)
+            }
+            #expect(other == [SIDClaim(c1: 3, c2: 6, c3: 5, newlyAssigned: true)])
+        }
+    }
+
+    /// The server runs with `appendfsync always` here on purpose: with persistence off (the test
+    /// kit's default) a restarted server comes back empty, and the test could not tell lost
+    /// acknowledged writes from the server's own amnesia. With every write fsynced before its
+    /// reply, anything acknowledged must survive `SIGKILL`, so any loss would be the client's.
+    @Test("after redis-server is killed and restarted, the client reconnects and nothing acknowledged is lost")
+    func killAndRestart() async throws {
+        try await withRedisServer(persistence: .appendOnlyFsyncAlways) { server in
+            var configuration = server.configuration()
+            configuration.poolSize = 2
+            configuration.commandTimeout = .seconds(1)
+            configuration.reconnect = ReconnectPolicy(
+                initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), giveUpAfter: .seconds(10))
+            let pool = RedisConnectionPool(configuration: configuration)
+            let keys = RedisKeys(namespace: "test")
+            let users = 10
+            let events = (0..<400).map { index in
+                PrefixEvent(
+                    user: "u\(index % users)", item: "item:\(index)", partition: Int32(index % users % 3),
+                    offset: Int64(index))
+            }
+            let acknowledged = Atomic<Int>(0)
+
+            async let writer: Int = {
+                var retriedFailures = 0
+                for event in events {
+                    // One event per call, retried on connection errors: the script is idempotent.
+                    while true {
+                        do {
+                            _ = try await pool.withConnection { try await $0.applyPrefixEvents([event], keys: keys) }
+                            break
+                        } catch let error as RedisError where error.isRetriable {
+                            retriedFailures += 1
+                        }
+                    }
+                    acknowledged.add(1, ordering: .relaxed)
+                }
+                return retriedFailures
+            }()
+
+            while acknowledged.load(ordering: .relaxed) < 120 { try await Task.sleep(for: .milliseconds(2)) }
+            let acknowledgedBeforeKill = acknowledged.load(ordering: .relaxed)
+            await server.kill()
+            try await Task.sleep(for: .milliseconds(300))
+            try await server.restart()
+            let retriedFailures = try await writer
+
+            #expect(acknowledgedBeforeKill >= 120)
+            // Every event is in its user's prefix exactly once, in order, despite the restart.
+            let connection = RedisConnection(configuration: configuration)
+            for user in 0..<users {
+                let expected = events.filter { $0.user == "u\(user)" }.suffix(32).map(\.item)
+                let stored = try await connection.command(RedisCommand("GET", keys.prefix(user: "u\(user)")))
+                let items = stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init)
+                #expect(items == expected, "user u\(user)")
+            }
+            let connects = try await pool.withConnection { await $0.connectCount }
+            #expect(connects >= 2, "the pooled connection reconnected")
+            #expect(retriedFailures >= 1, "the writer saw the outage")
+        }
+    }
+
+    @Test("the command timeout applies, also on a connection that has reconnected")
+    func timeoutAfterReconnect() async throws {
+        try await withRedisServer { server in
+            var configuration = server.configuration()
+            configuration.commandTimeout = .milliseconds(200)
+            let connection = RedisConnection(configuration: configuration)
+            #expect(try await connection.command(RedisCommand("PING")) == .status("PONG"))
+            await server.kill()
+            try await server.restart()
+            // The first call after the restart fails on the dead socket (or succeeds if the
+            // kernel already reported the reset); either way the next call is on a new socket.
+            _ = try? await connection.command(RedisCommand("PING"))
+            #expect(try await connection.command(RedisCommand("PING")) == .status("PONG"))
+            #expect(await connection.connectCount == 2)
+            let clock = ContinuousClock()
+            let start = clock.now
+            do throws(RedisError) {
+                _ = try await connection.command(RedisCommand("BLPOP", "empty-list", "5"))
+                Issue.record("BLPOP returned although the command timeout is 200 ms")
+            } catch {
+                #expect(error.code == .timeout)
+                #expect(error.isRetriable)
+            }
+            #expect(clock.now - start < .seconds(2))
+        }
+    }
+
+    @Test("a wrong password fails naming where the password comes from; no password is echoed")
+    func wrongPassword() async throws {
+        try await withRedisServer { server in
+            let admin = RedisConnection(configuration: server.configuration())
+            _ = try await admin.command(RedisCommand("CONFIG", "SET", "requirepass", "right-one"))
+            var configuration = server.configuration()
+            configuration.password = RedisPassword("wrong-one")
+            let connection = RedisConnection(configuration: configuration)
+            do throws(RedisError) {
+                try await connection.connect()
+                Issue.record("connected with a wrong password")
+            } catch {
+                #expect(error.code == .serverError && !error.isRetriable)
+                #expect(error.message.contains("RESID_REDIS_PASSWORD"))
+                #expect(!error.message.contains("wrong-one"))
+            }
+            configuration.password = RedisPassword("right-one")
+            let good = RedisConnection(configuration: configuration)
+            #expect(try await good.command(RedisCommand("PING")) == .status("PONG"))
+        }
+    }
+
+    @Test("an unreachable server fails with a retriable error after the give-up time")
+    func unreachable() async throws {
+        let port = try await withRedisServer { $0.port }  // the server is stopped again: port now closed
+        var configuration = RedisConfiguration()
+        configuration.endpoint = .tcp(host: "127.0.0.1", port: port)
+        configuration.reconnect = ReconnectPolicy(
+            initialDelay: .milliseconds(10), maxDelay: .milliseconds(20), giveUpAfter: .milliseconds(100))
+        let connection = RedisConnection(configuration: configuration)
+        do {
+            try await connection.connect()
+            Issue.record("connected to a stopped server")
+        } catch {
+            #expect(error.code == .connectionFailed && error.isRetriable)
+            #expect(error.message.contains("gave up after"))
+        }
+    }
+}
