@@ -9,6 +9,7 @@ struct ResidCommand: AsyncParsableCommand {
         subcommands: [
             BenchCommand.self,
             DataCommand.self,
+            TrainCommand.self,
             ConfigCommand.self,
             BrokerCommand.self,
             TopicsCommand.self,

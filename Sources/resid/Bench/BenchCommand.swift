@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             GemmBenchCommand.self,
             GeneratorBenchCommand.self,
             GaoqBenchCommand.self,
+            ColdStartBenchCommand.self,
             RedisBenchCommand.self,
             KafkaBenchCommand.self,
         ]

@@ -1,0 +1,65 @@
+import Data
+import Models
+import Tensor
+import Tokenizer
+
+/// The online item path of SPEC §6 as one library call: raw field values of new items →
+/// FAMAE cold-start vectors → SIDs claimed against a frozen GAOQ codebook.
+///
+/// Raw values are keyed by catalogue column (as in item events); they are mapped to codes with
+/// the bundle's frozen vocabularies (``ItemTable/encode(key:values:)``: a value the vocabulary
+/// does not hold counts as unknown and its field is predicted, see ``FAMAEColdStartEncoder``).
+/// Vectors are encoded in one micro-batch; SIDs are claimed in input order through the given
+/// ``Level3Claimer`` (in-process, or the Redis-backed one shared by daemon instances), so an
+/// item that already has an SID keeps it and no two items ever share one.
+public struct ColdStartTokenizer: Sendable {
+    /// A new item: its key and raw values per catalogue column.
+    public struct Item: Sendable {
+        public var key: String
+        public var values: [String: [String]]
+        public init(key: String, values: [String: [String]]) {
+            self.key = key
+            self.values = values
+        }
+    }
+
+    /// The frozen item table (vocabularies and trained items).
+    public let table: ItemTable
+    /// The vector encoder.
+    public let encoder: FAMAEColdStartEncoder
+    /// The frozen-codebook assigner.
+    public let assigner: OnlineAssigner
+
+    /// A tokenizer over a trained model, its item table and a fitted codebook.
+    /// - Throws: ``FAMAEError/Code/invalidInput`` if the table's fields do not match the model
+    ///   or the codebook's dimension is not the model's item-vector width.
+    public init(table: ItemTable, encoder: FAMAEColdStartEncoder, codebook: GAOQCodebook) throws {
+        guard FAMAEItemTableAdapter.fields(of: table) == encoder.model.configuration.fields else {
+            throw FAMAEError(.invalidInput, "cold start: the item table's fields do not match the FAMAE model's")
+        }
+        guard codebook.dimension == encoder.model.configuration.itemVectorWidth else {
+            throw FAMAEError(.invalidInput, "cold start: codebook dimension \(codebook.dimension) is not the FAMAE item-vector width \(encoder.model.configuration.itemVectorWidth)")
+        }
+        self.table = table
+        self.encoder = encoder
+        self.assigner = OnlineAssigner(codebook: codebook)
+    }
+
+    /// The cold-start vectors of `items`, `[items.count, J · dimension]`.
+    /// - Throws: ``FAMAEError`` for malformed input.
+    public func vectors(_ items: [Item]) throws -> Tensor {
+        var codes = FAMAEItemCodes(fieldCount: table.fields.count)
+        for item in items {
+            guard !item.key.isEmpty else { throw FAMAEError(.invalidInput, "cold start: item_id is empty; give every item a key") }
+            codes.append(FAMAEItemTableAdapter.codes(of: table, key: item.key, values: item.values))
+        }
+        return try encoder.encode(codes)
+    }
+
+    /// Encodes `items` and claims their SIDs in input order.
+    /// - Throws: ``FAMAEError`` for malformed input; ``TokenizerError`` or the claimer's errors.
+    public func assign(_ items: [Item], claimer: some Level3Claimer) async throws -> [SemanticID] {
+        guard !items.isEmpty else { return [] }
+        return try await assigner.assign(items: items.map(\.key), vectors: vectors(items), claimer: claimer)
+    }
+}

@@ -1,0 +1,77 @@
+import Data
+import Models
+import Tensor
+import Testing
+import Tokenizer
+import Training
+
+/// Cold-start encoding and SID assignment on synthetic data (generated, not real users).
+@Suite struct FAMAEColdStartTests {
+    @Test func encodingIsDeterministicAndKeepsKnownFieldParts() throws {
+        let data = try FAMAEFixture.prepared()
+        let model = try FAMAEFixture.model(for: data)
+        try FAMAEFixture.train(model, on: data, epochs: 1, windows: 1_500)
+        let (j, d) = (model.configuration.fieldCount, model.configuration.dimension)
+        let encoder = FAMAEColdStartEncoder(model: model)
+        let trained = model.itemVectors().elements
+        var items = FAMAEItemCodes(fieldCount: j)
+        let sources = [3, 40, 41, 150]
+        for item in sources {
+            // The same field values as a trained item, but an unseen key (item_id code 0).
+            let codes = FAMAEItemTableAdapter.codes(of: data.items, key: "new-\(item)", values: data.items.values(item: item))
+            #expect(codes[0] == [0])
+            items.append(codes)
+        }
+        let first = try encoder.encode(items).elements
+        let second = try encoder.encode(items).elements
+        #expect(first == second)
+        for (row, item) in sources.enumerated() {
+            for field in 1..<j {
+                let part = first[(row * j + field) * d..<((row * j + field + 1) * d)]
+                let expected = trained[(item * j + field) * d..<((item * j + field + 1) * d)]
+                #expect(Array(part) == Array(expected), "item \(item) field \(field)")
+            }
+            // The predicted item_id part is a convex mixture of item embeddings, not zero.
+            let predicted = first[(row * j) * d..<((row * j + 1) * d)]
+            #expect(predicted.contains { $0 != 0 })
+        }
+        // A catalogue item (known key) gets exactly its trained vector back.
+        var known = FAMAEItemCodes(fieldCount: j)
+        known.append(FAMAEItemTableAdapter.codes(of: data.items, key: data.items.keys[7], values: data.items.values(item: 7)))
+        #expect(try encoder.encode(known).elements == Array(trained[(7 * j * d)..<(8 * j * d)]))
+    }
+
+    @Test func thousandColdStartItemsNeverCollideNorMoveExistingSIDs() async throws {
+        let data = try FAMAEFixture.prepared()
+        let model = try FAMAEFixture.model(for: data)
+        try FAMAEFixture.train(model, on: data, epochs: 1, windows: 1_500)
+        let fit = try GAOQ(GAOQ.Configuration(b1: 4, b2: 4, seed: 3)).fit(model.itemVectors())
+        let codebook = fit.codebook
+        let claimer = try InMemoryLevel3Claimer(codebook: codebook, keys: data.items.keys)
+        let tokenizer = try ColdStartTokenizer(table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
+
+        // 1,000 new items with field values drawn from the vocabularies (some unknown).
+        var random = SeededRandom(seed: 21)
+        let columns = Array(Set(data.items.fields.dropFirst().map(\.source)))
+        let newItems = (0..<1_000).map { index in
+            var values: [String: [String]] = [:]
+            for column in columns {
+                guard let field = data.items.fields.first(where: { $0.source == column }) else { continue }
+                let code = random.int(below: field.vocabulary.count + 1)  // 0 and count: unknown
+                if let value = field.vocabulary.value(of: Int32(code)) { values[column] = [value] }
+            }
+            return ColdStartTokenizer.Item(key: "cold-\(index)", values: values)
+        }
+        var assigned: [SemanticID] = []
+        for start in stride(from: 0, to: newItems.count, by: 100) {
+            assigned += try await tokenizer.assign(Array(newItems[start..<(start + 100)]), claimer: claimer)
+        }
+        let all = codebook.itemSIDs + assigned
+        #expect(Set(all).count == all.count, "two items share an SID")
+        for (index, key) in data.items.keys.enumerated() { #expect(claimer.sid(of: key) == codebook.itemSIDs[index]) }
+        // Re-encoding the same new items returns their SIDs unchanged.
+        let again = try await tokenizer.assign(Array(newItems[0..<50]), claimer: claimer)
+        #expect(again == Array(assigned[0..<50]))
+        #expect(claimer.count == data.items.count + 1_000)
+    }
+}
