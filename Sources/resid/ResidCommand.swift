@@ -12,8 +12,12 @@ struct ResidCommand: AsyncParsableCommand {
             ConfigCommand.self,
             BrokerCommand.self,
             TopicsCommand.self,
+            TrainCommand.self,
             DemoCommand.self,
             TokenizeCommand.self,
+            PipelineCommand.self,
+            EvaluateCommand.self,
+            CompareCommand.self,
         ]
     )
 }

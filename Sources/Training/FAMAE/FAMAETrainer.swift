@@ -1,0 +1,176 @@
+import Data
+import Foundation
+import Models
+import Tensor
+
+/// Trains FAMAE (SPEC §2): AdamW with decoupled weight decay, linear warm-up then cosine decay,
+/// model selection and early stopping on the validation metrics, keeping the best parameters.
+///
+/// Each epoch draws its windows with the Data module's ``TrainingWindowSampler`` under
+/// ``FAMAETrainingConfiguration/sampling``, masks each target by the FAMAE rule and steps once
+/// per batch. After each epoch both task-aware metrics are computed on the validation split; the
+/// selection score is their mean. Training stops at ``FAMAETrainingConfiguration/maxEpochs``,
+/// after ``FAMAETrainingConfiguration/patience`` epochs without improvement, or when the time
+/// budget runs out. With a budget, the cosine schedule's length is re-planned once the step time
+/// is known, so the learning rate reaches its floor when the budget does.
+public final class FAMAETrainer {
+    /// Training settings.
+    public let configuration: FAMAETrainingConfiguration
+    /// The model being trained.
+    public let model: FAMAEModel
+    /// The split providing training windows and validation samples.
+    public let split: LeaveOneOutSplit
+    /// Receives progress lines (epoch, step, loss, samples/s, ETA).
+    public var progress: (String) -> Void
+    /// Called with the model whenever a new best is reached (to write a checkpoint).
+    public var onBest: (FAMAEModel, FAMAETrainingReport.EpochRecord) throws -> Void = { _, _ in }
+
+    /// A trainer for `model` on `split`.
+    public init(model: FAMAEModel, split: LeaveOneOutSplit, configuration: FAMAETrainingConfiguration, progress: @escaping (String) -> Void = { _ in }) {
+        self.model = model
+        self.split = split
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    /// Runs training; on return the model holds the best parameters seen.
+    /// - Throws: ``FAMAEError`` for invalid settings or inputs; whatever ``onBest`` throws.
+    public func train() throws -> FAMAETrainingReport {
+        let settings = configuration
+        guard settings.batchSize >= 1, settings.maxEpochs >= 1, settings.patience >= 1 else {
+            throw FAMAEError(.invalidConfiguration, "batch size, max epochs and patience must be at least 1")
+        }
+        let batcher = FAMAESampleBatcher(split: split, catalog: model.catalog, historyLength: model.configuration.historyLength)
+        let evaluator = FAMAEEvaluator(batcher: batcher)
+        let sampler = TrainingWindowSampler(split: split, sampling: settings.sampling, seed: settings.seed)
+        var validation = split.validationSamples
+        if let limit = settings.validationLimit, limit < validation.count { validation = Array(validation.prefix(limit)) }
+        let perEpoch = sampler.windowsPerEpoch
+        guard perEpoch > 0 else { throw FAMAEError(.invalidInput, "the split has no training windows") }
+        let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
+        var schedule = CosineSchedule(
+            peak: settings.learningRate,
+            warmupSteps: max(1, Int(Double(stepsPerEpoch * settings.maxEpochs) * settings.warmupFraction)),
+            totalSteps: stepsPerEpoch * settings.maxEpochs)
+        let optimizer = AdamW(
+            parameters: model.parameters,
+            configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
+            withoutDecay: model.parametersWithoutDecay)
+        var random = SeededRandom(seed: settings.seed).split(1)
+        var mode = ForwardMode.training(seed: settings.seed &+ 2)
+        let head = FAMAEHead(model: model)
+
+        var report = FAMAETrainingReport()
+        var best: [Tensor] = model.snapshot()
+        var bestScore = -Double.infinity
+        var sinceBest = 0
+        let clock = Stopwatch()
+        var evaluationSeconds = 0.0
+        var replanned = settings.timeBudget == nil
+        report.stopReason = "max-epochs"
+
+        epochs: for epoch in 0..<settings.maxEpochs {
+            let windows = sampler.windows(epoch: epoch)
+            var lossSum = 0.0
+            var epochSteps = 0
+            var epochSamples = 0
+            var lastLog = Stopwatch()
+            var samplesSinceLog = 0
+            var stepStart = 0
+            while stepStart < windows.count {
+                let chunk = windows[stepStart..<min(windows.count, stepStart + settings.batchSize)]
+                stepStart += settings.batchSize
+                let batch = try batcher.trainingBatch(chunk, random: &random)
+                let states = try model.targetStates(batch, mode: &mode)
+                let (loss, _) = head.loss(hidden: states, batch: batch, random: &random)
+                loss.backward()
+                let rate = schedule.learningRate(at: report.totalSteps)
+                optimizer.step(learningRate: rate)
+                optimizer.zeroGrad()
+                report.totalSteps += 1
+                report.totalSamples += chunk.count
+                epochSteps += 1
+                epochSamples += chunk.count
+                samplesSinceLog += chunk.count
+                lossSum += Double(loss.value.scalar)
+
+                if !replanned, report.totalSteps == 5, let budget = settings.timeBudget {
+                    // Plan the schedule to end with the budget: steps that fit in what is left
+                    // after reserving one evaluation per expected epoch.
+                    let perStep = clock.elapsed / Double(report.totalSteps)
+                    let evaluationGuess = perStep * Double(validation.count) / Double(settings.batchSize) * 2
+                    let affordable = Int((budget - clock.elapsed) / (perStep * (1 + evaluationGuess / (perStep * Double(stepsPerEpoch)))))
+                    schedule.totalSteps = max(report.totalSteps + 1, min(schedule.totalSteps, report.totalSteps + affordable))
+                    schedule.warmupSteps = min(schedule.warmupSteps, max(1, schedule.totalSteps / 50))
+                    replanned = true
+                    progress("planned \(schedule.totalSteps) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
+                }
+                let elapsed = clock.elapsed
+                if report.totalSteps % settings.logEvery == 0 || stepStart >= windows.count {
+                    let throughput = Double(samplesSinceLog) / max(1e-9, lastLog.elapsed)
+                    let remainingSteps = Double(max(0, schedule.totalSteps - report.totalSteps))
+                    let eta = remainingSteps * elapsed / Double(report.totalSteps)
+                    progress("epoch \(epoch + 1) step \(epochSteps)/\(stepsPerEpoch) (total \(report.totalSteps)/\(schedule.totalSteps)) loss \(format(Double(loss.value.scalar), 4)) lr \(String(format: "%.2e", Double(rate))) \(Int(throughput)) samples/s elapsed \(Int(elapsed)) s ETA \(Int(eta)) s")
+                    lastLog.restart()
+                    samplesSinceLog = 0
+                }
+                if let budget = settings.timeBudget {
+                    let perEval = report.epochs.isEmpty ? elapsed / Double(report.totalSteps) * Double(validation.count) / Double(settings.batchSize) * 2 : evaluationSeconds / Double(report.epochs.count)
+                    if elapsed + perEval >= budget || report.totalSteps >= schedule.totalSteps {
+                        report.stopReason = "time-budget"
+                        let record = try evaluate(epoch: epoch, steps: epochSteps, samples: epochSamples, lossSum: lossSum, evaluator: evaluator, validation: validation, clock: clock, evaluationSeconds: &evaluationSeconds)
+                        report.epochs.append(record)
+                        if select(record, score: &bestScore, best: &best, report: &report, sinceBest: &sinceBest) { try onBest(model, record) }
+                        break epochs
+                    }
+                }
+            }
+            let record = try evaluate(epoch: epoch, steps: epochSteps, samples: epochSamples, lossSum: lossSum, evaluator: evaluator, validation: validation, clock: clock, evaluationSeconds: &evaluationSeconds)
+            report.epochs.append(record)
+            if select(record, score: &bestScore, best: &best, report: &report, sinceBest: &sinceBest) { try onBest(model, record) }
+            if sinceBest >= settings.patience {
+                report.stopReason = "early-stopping"
+                break
+            }
+        }
+        model.restore(best)
+        report.trainingSeconds = clock.elapsed
+        report.samplesPerSecond = Double(report.totalSamples) / max(1e-9, clock.elapsed - evaluationSeconds)
+        progress("done: \(report.totalSteps) steps, \(report.totalSamples) samples in \(Int(report.trainingSeconds)) s (\(Int(report.samplesPerSecond)) samples/s), best epoch \(report.bestEpoch), stop: \(report.stopReason)")
+        return report
+    }
+
+    private func evaluate(
+        epoch: Int, steps: Int, samples: Int, lossSum: Double, evaluator: FAMAEEvaluator,
+        validation: [SampleReference], clock: Stopwatch, evaluationSeconds: inout Double
+    ) throws -> FAMAETrainingReport.EpochRecord {
+        let watch = Stopwatch()
+        let result = try evaluator.evaluate(model, samples: validation)
+        evaluationSeconds += watch.elapsed
+        let record = FAMAETrainingReport.EpochRecord(
+            epoch: epoch + 1, steps: steps, samples: samples, meanLoss: lossSum / Double(max(1, steps)),
+            validationMetric1: result.metric1, validationMetric2: result.metric2, seconds: clock.elapsed)
+        progress("epoch \(epoch + 1) done: mean loss \(format(record.meanLoss, 4)), validation Metric1 R@10 \(format(result.metric1, 4)), Metric2 R@10 \(format(result.metric2, 4)) (\(validation.count) users, eval \(format(watch.elapsed, 1)) s)")
+        return record
+    }
+
+    /// Updates the best model; returns whether `record` is a new best.
+    private func select(
+        _ record: FAMAETrainingReport.EpochRecord, score bestScore: inout Double, best: inout [Tensor],
+        report: inout FAMAETrainingReport, sinceBest: inout Int
+    ) -> Bool {
+        let score = (record.validationMetric1 + record.validationMetric2) / 2
+        guard score > bestScore else {
+            sinceBest += 1
+            return false
+        }
+        bestScore = score
+        best = model.snapshot()
+        report.bestEpoch = record.epoch
+        report.bestScore = score
+        sinceBest = 0
+        return true
+    }
+
+    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+}
