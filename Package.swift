@@ -52,7 +52,7 @@ let package = Package(
 
         // MARK: Evaluation
         .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
-        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation"]),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle"]),
 
         // MARK: Model bundle
         .target(
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),

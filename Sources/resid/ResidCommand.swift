@@ -15,6 +15,9 @@ struct ResidCommand: AsyncParsableCommand {
             TopicsCommand.self,
             DemoCommand.self,
             TokenizeCommand.self,
+            PipelineCommand.self,
+            EvaluateCommand.self,
+            CompareCommand.self,
         ]
     )
 }
