@@ -23,6 +23,9 @@ let package = Package(
         // Already in the graph through swift-configuration; the CLI's configuration loader walks
         // the YAML tree itself to reject unknown keys.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Already in the graph through swift-configuration's Reloading trait; the daemon's
+        // service group (graceful shutdown on SIGTERM/SIGINT, SIGHUP reload).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -81,11 +84,24 @@ let package = Package(
         // MARK: Test kit: real servers (redis-server, embedded broker) for integration tests
         .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis"]),
 
+        // MARK: The streaming daemon
+        .target(
+            name: "Serve",
+            dependencies: [
+                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "Kafka", "Redis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Executable
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -102,6 +118,9 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
+        .testTarget(
+            name: "ServeTests",
+            dependencies: ["Serve", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -208,6 +208,31 @@ public final class KafkaConsumer: Sendable {
         return RDKafkaTopicPartitionList.topicPartitions(of: list).sorted()
     }
 
+    /// Per assigned partition, how many messages lie between this consumer's position and the
+    /// partition's high watermark, from librdkafka's cached fetch state (no broker round trip).
+    /// Partitions without a known position or watermark are left out.
+    ///
+    /// - Throws: ``KafkaError`` if librdkafka cannot report the assignment.
+    public func lag() throws -> [KafkaTopicPartition: Int64] {
+        let partitions = try assignment()
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(partition) }
+        guard rd_kafka_position(client.handle, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for entry in RDKafkaTopicPartitionList.entries(of: list.pointer) where entry.offset >= 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let err = entry.topicPartition.topic.withCString {
+                rd_kafka_get_watermark_offsets(client.handle, $0, entry.topicPartition.partition, &low, &high)
+            }
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 {
+                result[entry.topicPartition] = max(high - entry.offset, 0)
+            }
+        }
+        return result
+    }
+
     /// Leaves the group (revoking this member's partitions) and stops the event sequences.
     /// Commit what is done before calling this. Idempotent.
     ///

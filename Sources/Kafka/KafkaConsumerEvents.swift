@@ -31,6 +31,20 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
             defer { index += 1 }
             return buffer[index]
         }
+
+        /// The rest of the current batch, or the next polled batch (possibly empty when the poll
+        /// timed out): for callers that process one poll's events together (micro-batching).
+        /// `nil` once the consumer is closed or the task is cancelled.
+        public mutating func nextBatch() async throws -> [KafkaConsumerEvent]? {
+            if index < buffer.count {
+                defer { (buffer, index) = ([], 0) }
+                return Array(buffer[index...])
+            }
+            if Task.isCancelled { return nil }
+            guard let batch = try await consumer.pollBatch() else { return nil }
+            (buffer, index) = ([], 0)
+            return batch
+        }
     }
 }
 

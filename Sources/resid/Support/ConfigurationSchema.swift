@@ -1,5 +1,6 @@
 import Kafka
 import Redis
+import Serve
 
 /// Every configuration key the components read, and how each one is spelled in the
 /// environment and on the command line.
@@ -18,10 +19,10 @@ struct ConfigurationSchema: Sendable {
 
     /// The schema of the `resid` binary.
     static let resid = ConfigurationSchema(
-        keys: Set(RedisConfiguration.keys + kafkaKeys),
+        keys: Set(RedisConfiguration.keys + kafkaKeys + ServeConfiguration.keys),
         secretKeys: RedisConfiguration.secretKeys,
         openPrefixes: ["kafka.librdkafka."],
-        listKeys: ["kafka.consumer.topics"]
+        listKeys: Set(["kafka.consumer.topics"]).union(ServeConfiguration.listKeys)
     )
 
     /// The keys ``KafkaConfiguration/init(config:)`` reads (its documentation lists them), apart

@@ -1,0 +1,91 @@
+import Bundle
+import Data
+import Foundation
+import Models
+import Tokenizer
+import Training
+
+/// A model bundle opened for serving: the generator, the cold-start tokenizer and the frozen item
+/// table, all read from the bundle's files (verified against the manifest's SHA-256 sums).
+///
+/// Immutable; the items that join after the bundle was written live in ``ServingCatalog``.
+public final class ServingBundle: Sendable {
+    /// The bundle id (the manifest's).
+    public let id: String
+    /// The bundle directory.
+    public let directory: URL
+    /// The frozen items: keys, SIDs and field values.
+    public let items: BundleItems
+    /// New items' fields → FAMAE vector → level 1/2 placement and level-3 candidates.
+    public let tokenizer: ColdStartTokenizer
+    /// The SID generator.
+    public let generator: SIDGenerator
+    /// The codebook's level sizes `[b1, b2, g3]`.
+    public let codeSizes: [Int]
+    /// Per (c1, c2) group, the level-3 codes the bundle's own items hold: online claims must
+    /// never offer these to Redis, which knows only codes claimed online.
+    public let offlineTaken: [Int: Set<Int>]
+    /// True when the bundle was trained on generated data.
+    public var isSynthetic: Bool { items.synthetic }
+
+    /// Opens and checks the bundle at `directory`.
+    ///
+    /// - Parameter verify: check every file's SHA-256 against the manifest (slow for big bundles,
+    ///   on by default).
+    /// - Throws: ``ServeError`` `.invalidBundle` naming the file and the problem.
+    public init(directory: URL, verify: Bool = true) throws {
+        let bundle: ModelBundle
+        do {
+            bundle = try ModelBundle(directory: directory, verify: verify)
+        } catch {
+            throw ServeError(.invalidBundle, "\(directory.path): \(error); point serve.variants at a directory written by `resid pipeline`")
+        }
+        self.directory = directory
+        id = bundle.id
+        guard !id.isEmpty, !id.contains(":"), !id.contains("/") else {
+            throw ServeError(.invalidBundle, "\(directory.path): bundle id `\(id)` must be non-empty and free of `:` and `/`")
+        }
+        do {
+            let items = try bundle.decodeJSON(BundleItems.self, from: BundleItems.fileName)
+            let codebook = try GAOQCodebook(contentsOf: bundle.url("gaoq.safetensors"))
+            let famae = try FAMAEModel.load(from: bundle.url("famae.safetensors"))
+            let generator = try SIDGenerator(contents: bundle.tensors("generator.safetensors"))
+            let table = try Self.itemTable(manifest: bundle.manifest, items: items)
+            tokenizer = try ColdStartTokenizer(table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
+            self.items = items
+            self.generator = generator
+            codeSizes = [codebook.b1, codebook.b2, codebook.g3]
+        } catch let error as ServeError {
+            throw error
+        } catch {
+            throw ServeError(.invalidBundle, "\(directory.path): \(error)")
+        }
+        guard items.sids.allSatisfy({ $0.count == 3 }), items.keys.count == items.sids.count else {
+            throw ServeError(.invalidBundle, "\(directory.path): items.json must hold one 3-level SID per item key")
+        }
+        var taken: [Int: Set<Int>] = [:]
+        for sid in items.sids { taken[Self.groupKey(c1: sid[0], c2: sid[1]), default: []].insert(sid[2]) }
+        offlineTaken = taken
+    }
+
+    /// A dictionary key for a (c1, c2) group.
+    static func groupKey(c1: Int, c2: Int) -> Int { c1 << 32 | c2 }
+
+    /// Rebuilds the prepared item table the models were trained with: the manifest's field list
+    /// (names, kinds, roles and frozen vocabularies) and each item's values from `items.json`.
+    static func itemTable(manifest: BundleManifest, items: BundleItems) throws -> ItemTable {
+        guard let fieldsValue = manifest.schema["fields"] else {
+            throw ServeError(.invalidBundle, "manifest.json: schema.fields is missing (the field vocabularies cold start needs)")
+        }
+        let fields = try JSONDecoder().decode([ItemField].self, from: JSONEncoder().encode(fieldsValue))
+        let named = fields.filter { $0.name != ItemTable.itemIDField }
+        var columns = named.map { FieldColumn(kind: $0.kind) }
+        for values in items.values {
+            for (position, field) in named.enumerated() {
+                let codes = (values[field.name] ?? []).map { field.vocabulary.code(of: $0) }.filter { $0 != Vocabulary.unknown }
+                columns[position].append(codes)
+            }
+        }
+        return try ItemTable(keys: items.keys, fields: named, columns: columns)
+    }
+}

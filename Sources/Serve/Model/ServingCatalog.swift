@@ -1,0 +1,189 @@
+import Synchronization
+import Tokenizer
+
+/// One bundle's live catalogue: the frozen items plus every item whose SID was assigned online
+/// (by any instance, learned from the item-SID topic or from Redis), with the trie that
+/// constrains decoding.
+///
+/// Concurrency design: one lock around a value state. Readers take a ``Snapshot`` (array and trie
+/// values: reference-count increments, no copying) and decode from it without the lock; a writer
+/// that mutates while a snapshot is alive pays one copy-on-write, so SIDs arrive in batches.
+public final class ServingCatalog: Sendable {
+    /// An immutable view of the catalogue for one decode pass.
+    public struct Snapshot: Sendable {
+        /// Item keys by catalogue index.
+        public let keys: [String]
+        /// Catalogue index by item key.
+        public let indexByKey: [String: Int32]
+        /// `[items × 3]` SID codes.
+        public let codes: [Int32]
+        /// `[items × 3]` generator tokens; `-1` rows for items whose SID the generator cannot
+        /// emit (a level-3 code past its vocabulary): they are known but not decodable.
+        public let tokens: [Int32]
+        /// Every decodable, not deleted item.
+        public let trie: SIDTrie
+        /// Deleted items (still in the trie, filtered from predictions).
+        public let removed: Set<Int32>
+
+        /// The SID of item `index`.
+        public func sid(_ index: Int32) -> [Int] {
+            let base = Int(index) * 3
+            return [Int(codes[base]), Int(codes[base + 1]), Int(codes[base + 2])]
+        }
+    }
+
+    /// What one insert changed.
+    public struct InsertOutcome: Sendable, Equatable {
+        /// Items new to this catalogue.
+        public var added = 0
+        /// Items added but not decodable by this bundle's generator.
+        public var undecodable = 0
+        /// Entries refused because the item already has another SID or the SID has another item.
+        public var conflicts = 0
+    }
+
+    private struct State: Sendable {
+        var keys: [String]
+        var indexByKey: [String: Int32]
+        var codes: [Int32]
+        var tokens: [Int32]
+        var trie: SIDTrie
+        var removed: Set<Int32> = []
+        var online = 0
+        var undecodable = 0
+    }
+
+    /// The bundle.
+    public let bundle: ServingBundle
+    private let state: Mutex<State>
+    private let levelOffsets: [Int]
+    private let levelSizes: [Int]
+
+    /// A catalogue holding the bundle's frozen items.
+    ///
+    /// - Throws: ``ServeError`` `.invalidBundle` if the generator's vocabulary is not 3 levels or
+    ///   the bundle's SIDs do not fit it.
+    public init(bundle: ServingBundle) throws {
+        self.bundle = bundle
+        let vocabulary = bundle.generator.vocabulary
+        guard vocabulary.levels == 3 else {
+            throw ServeError(.invalidBundle, "\(bundle.directory.path): the generator decodes \(vocabulary.levels) levels; serving needs 3 (GAOQ)")
+        }
+        levelOffsets = vocabulary.levelOffsets
+        levelSizes = vocabulary.levelSizes
+        var trie: SIDTrie
+        do { trie = try SIDTrie(levels: 3) } catch { throw ServeError(.invalidBundle, "\(error)") }
+        var codes: [Int32] = []
+        var tokens: [Int32] = []
+        var indexByKey: [String: Int32] = [:]
+        codes.reserveCapacity(bundle.items.keys.count * 3)
+        tokens.reserveCapacity(bundle.items.keys.count * 3)
+        indexByKey.reserveCapacity(bundle.items.keys.count)
+        for (index, (key, sid)) in zip(bundle.items.keys, bundle.items.sids).enumerated() {
+            guard indexByKey.updateValue(Int32(index), forKey: key) == nil else {
+                throw ServeError(.invalidBundle, "\(bundle.directory.path): items.json lists item `\(key)` twice")
+            }
+            guard Self.decodable(sid, sizes: levelSizes) else {
+                throw ServeError(.invalidBundle, "\(bundle.directory.path): item `\(key)` has SID \(sid), outside the generator's vocabulary \(levelSizes)")
+            }
+            do { try trie.insert(codes: sid, item: index) } catch {
+                throw ServeError(.invalidBundle, "\(bundle.directory.path): \(error)")
+            }
+            for level in 0..<3 {
+                codes.append(Int32(sid[level]))
+                tokens.append(Int32(levelOffsets[level] + sid[level]))
+            }
+        }
+        state = Mutex(State(keys: bundle.items.keys, indexByKey: indexByKey, codes: codes, tokens: tokens, trie: trie))
+    }
+
+    private static func decodable(_ sid: [Int], sizes: [Int]) -> Bool {
+        sid.count == sizes.count && zip(sid, sizes).allSatisfy { $0 >= 0 && $0 < $1 }
+    }
+
+    /// The current catalogue.
+    public func snapshot() -> Snapshot {
+        state.withLock { Snapshot(keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie, removed: $0.removed) }
+    }
+
+    /// The catalogue index of `key`, if known.
+    public func index(of key: String) -> Int32? {
+        state.withLock { $0.indexByKey[key] }
+    }
+
+    /// True if `key` is a known, not deleted item.
+    public func contains(_ key: String) -> Bool {
+        state.withLock { state in state.indexByKey[key].map { !state.removed.contains($0) } ?? false }
+    }
+
+    /// The SID of `key`, if known.
+    public func sid(of key: String) -> [Int]? {
+        state.withLock { state in
+            state.indexByKey[key].map { index in (0..<3).map { Int(state.codes[Int(index) * 3 + $0]) } }
+        }
+    }
+
+    /// Items in the catalogue, frozen and online.
+    public var count: Int { state.withLock { $0.keys.count } }
+    /// Items added online.
+    public var onlineCount: Int { state.withLock { $0.online } }
+    /// Online items the generator cannot decode.
+    public var undecodableCount: Int { state.withLock { $0.undecodable } }
+
+    /// Adds items with their SIDs. Re-adding an item with the same SID changes nothing (the
+    /// item-SID topic is replayed from the start by every instance); a deleted item that comes
+    /// back with its SID is restored.
+    public func insert(_ entries: [(item: String, sid: [Int])]) -> InsertOutcome {
+        var outcome = InsertOutcome()
+        guard !entries.isEmpty else { return outcome }
+        state.withLock { state in
+            for (item, sid) in entries {
+                guard sid.count == 3, sid.allSatisfy({ $0 >= 0 && $0 < Int(Int32.max) }), !item.isEmpty else {
+                    outcome.conflicts += 1
+                    continue
+                }
+                if let index = state.indexByKey[item] {
+                    let base = Int(index) * 3
+                    if (0..<3).allSatisfy({ Int(state.codes[base + $0]) == sid[$0] }) {
+                        state.removed.remove(index)
+                    } else {
+                        outcome.conflicts += 1
+                    }
+                    continue
+                }
+                let index = Int32(state.keys.count)
+                let isDecodable = Self.decodable(sid, sizes: levelSizes)
+                if isDecodable {
+                    if state.trie.item(codes: sid) != nil {
+                        outcome.conflicts += 1
+                        continue
+                    }
+                    do { try state.trie.insert(codes: sid, item: Int(index)) } catch {
+                        outcome.conflicts += 1
+                        continue
+                    }
+                }
+                state.keys.append(item)
+                state.indexByKey[item] = index
+                for level in 0..<3 {
+                    state.codes.append(Int32(sid[level]))
+                    state.tokens.append(isDecodable ? Int32(levelOffsets[level] + sid[level]) : -1)
+                }
+                state.online += 1
+                outcome.added += 1
+                if !isDecodable {
+                    state.undecodable += 1
+                    outcome.undecodable += 1
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// Marks an item deleted: it stays known (its SID is never reused) but is no longer predicted.
+    public func remove(_ item: String) {
+        state.withLock { state in
+            if let index = state.indexByKey[item] { state.removed.insert(index) }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Models
+import Synchronization
+import Tensor
+import Tokenizer
+
+/// Decodes next-item predictions for many users at once with one bundle's generator: one encoder
+/// pass and one trie-constrained beam search over the whole micro-batch, so every GEMM has
+/// `users × beams` rows.
+///
+/// The beam search keeps reusable working buffers, so a decoder is used by one caller at a time:
+/// the lock serialises callers (the daemon decodes each variant from one task anyway).
+public final class VariantDecoder: Sendable {
+    /// One user's ranked items: catalogue indices and sequence log-probabilities, best first.
+    public struct Ranking: Sendable, Equatable {
+        public var items: [Int32]
+        public var scores: [Float]
+    }
+
+    /// What one decode pass saw.
+    public struct PassStatistics: Sendable {
+        /// Live beams returned.
+        public var beams = 0
+        /// Beams that were no item (0 while the trie constrains).
+        public var invalidBeams = 0
+    }
+
+    private let generator: SIDGenerator
+    private let search: Mutex<SearchBox>
+    /// Beams per user.
+    public let beamWidth: Int
+
+    /// A decoder for `bundle` with `beamWidth` beams per user.
+    public init(bundle: ServingBundle, beamWidth: Int) {
+        generator = bundle.generator
+        self.beamWidth = beamWidth
+        let vocabulary = bundle.generator.vocabulary
+        search = Mutex(SearchBox(ConstrainedBeamSearch(
+            beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)))
+    }
+
+    /// Decodes `histories` (catalogue indices, oldest first; items without tokens must already be
+    /// left out) against `catalog` and returns each user's best `k` items that are not deleted.
+    public func decode(histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int) -> (rankings: [Ranking], statistics: PassStatistics) {
+        guard !histories.isEmpty else { return ([], PassStatistics()) }
+        let batch = SIDSequenceBatch(
+            histories: histories, targets: nil, itemTokens: catalog.tokens, levels: 3,
+            historyLimit: generator.configuration.historyLimit)
+        let result = search.withLock { box in
+            var session = GeneratorDecoderSession(model: generator, batch: batch)
+            return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true)
+        }
+        var rankings: [Ranking] = []
+        rankings.reserveCapacity(histories.count)
+        for user in 0..<histories.count {
+            var ranking = Ranking(items: [], scores: [])
+            ranking.items.reserveCapacity(k)
+            ranking.scores.reserveCapacity(k)
+            for j in 0..<result.width where ranking.items.count < k {
+                let row = user * result.width + j
+                let item = result.items[row]
+                guard item >= 0, !catalog.removed.contains(item) else { continue }
+                ranking.items.append(item)
+                ranking.scores.append(result.scores[row])
+            }
+            rankings.append(ranking)
+        }
+        return (rankings, PassStatistics(beams: result.beams, invalidBeams: result.invalidBeams))
+    }
+}
+
+/// The search object behind the decoder's lock; it never leaves the lock.
+private final class SearchBox: @unchecked Sendable {
+    let search: ConstrainedBeamSearch
+    init(_ search: ConstrainedBeamSearch) { self.search = search }
+}

@@ -1,0 +1,142 @@
+import Kafka
+import Logging
+import Redis
+
+/// The interaction path: prefix update in Redis (once per event), A/B routing, micro-batched
+/// decoding, prediction records.
+struct InteractionPath: Sendable {
+    let pool: RedisConnectionPool
+    let keys: RedisKeys
+    let configuration: ServeConfiguration
+    let metrics: ServeMetrics
+    let logger: Logger
+
+    /// A prediction waiting for its delivery report.
+    struct Pending {
+        var message: KafkaProducerMessage
+        var variant: String
+        var polledAt: ContinuousClock.Instant
+    }
+
+    struct Outcome {
+        var predictions: [Pending] = []
+        var deadLetters: [(KafkaConsumerMessage, EventRejection)] = []
+        var replays = 0
+    }
+
+    /// Processes the valid interaction events of one poll.
+    func process(
+        _ events: [(message: KafkaConsumerMessage, event: InteractionEvent)], variants: VariantSet.Current,
+        polledAt: ContinuousClock.Instant
+    ) async throws -> Outcome {
+        var outcome = Outcome()
+        guard !events.isEmpty else { return outcome }
+        let catalogs = variants.catalogs
+
+        // Items unknown to every catalogue may have been assigned by another instance a moment
+        // ago (the item-SID topic not yet read here): ask Redis before calling them unknown.
+        var unknown: [String] = []
+        var seenUnknown: Set<String> = []
+        for entry in events where !catalogs.contains(where: { $0.contains(entry.event.item) }) {
+            if seenUnknown.insert(entry.event.item).inserted { unknown.append(entry.event.item) }
+        }
+        if !unknown.isEmpty { try await resolve(unknown, catalogs: catalogs) }
+        var accepted: [(message: KafkaConsumerMessage, event: InteractionEvent)] = []
+        accepted.reserveCapacity(events.count)
+        for entry in events {
+            if catalogs.contains(where: { $0.contains(entry.event.item) }) {
+                accepted.append(entry)
+            } else {
+                outcome.deadLetters.append((entry.message, EventRejection(
+                    field: "item", reason: "unknown item `\(EventDecoder.clip(entry.event.item))`: no served bundle has it and no item event assigned it a SID; send its item event first")))
+            }
+        }
+        guard !accepted.isEmpty else { return outcome }
+
+        let redisStart = ContinuousClock.now
+        let prefixEvents = accepted.map {
+            PrefixEvent(user: $0.event.user, item: $0.event.item, partition: $0.message.partition, offset: $0.message.offset)
+        }
+        let updates = try await pool.withRetries { connection in
+            try await connection.applyPrefixEvents(prefixEvents, keys: keys)
+        }
+        let redisMilliseconds = Self.milliseconds(ContinuousClock.now - redisStart)
+        outcome.replays = updates.filter { !$0.applied }.count
+
+        // Route, then decode each variant's users in micro-batches.
+        var byVariant = [[Int]](repeating: [], count: variants.variants.count)
+        for (position, entry) in accepted.enumerated() {
+            byVariant[variants.router.variantIndex(user: entry.event.user)].append(position)
+        }
+        for (variantIndex, positions) in byVariant.enumerated() where !positions.isEmpty {
+            let variant = variants.variants[variantIndex]
+            var start = 0
+            while start < positions.count {
+                let chunk = positions[start..<min(start + configuration.microBatchSize, positions.count)]
+                start += chunk.count
+                let snapshot = variant.catalog.snapshot()
+                let histories: [[Int32]] = chunk.map { position in
+                    updates[position].items.compactMap { key in
+                        guard let index = snapshot.indexByKey[key], snapshot.tokens[Int(index) * 3] >= 0 else { return nil }
+                        return index
+                    }
+                }
+                let decodeStart = ContinuousClock.now
+                let (rankings, statistics) = variant.decoder.decode(histories: histories, catalog: snapshot, k: configuration.topK)
+                let decodeDuration = ContinuousClock.now - decodeStart
+                metrics.update { values in
+                    values.beams[variant.spec.name, default: 0] += UInt64(statistics.beams)
+                    values.invalidBeams[variant.spec.name, default: 0] += UInt64(statistics.invalidBeams)
+                    values.decodeLatency[variant.spec.name, default: LatencyHistogram()].observe(Self.seconds(decodeDuration))
+                }
+                let produced = nowMilliseconds()
+                for (position, ranking) in zip(chunk, rankings) {
+                    let entry = accepted[position]
+                    let record = PredictionRecord(
+                        user: entry.event.user,
+                        source: SourcePosition(
+                            eventID: entry.event.eventID, topic: entry.message.topic, partition: entry.message.partition,
+                            offset: entry.message.offset),
+                        variant: variant.spec.name, bundleID: variant.bundleID,
+                        items: zip(ranking.items, ranking.scores).map { item, score in
+                            RankedItem(item: snapshot.keys[Int(item)], sid: snapshot.sid(item), score: score)
+                        },
+                        latencyMilliseconds: [
+                            ("total", Self.milliseconds(ContinuousClock.now - polledAt)), ("redis", redisMilliseconds),
+                            ("decode", Self.milliseconds(decodeDuration)),
+                        ],
+                        producedAtMilliseconds: produced)
+                    outcome.predictions.append(Pending(
+                        message: KafkaProducerMessage(topic: configuration.topics.predictions, key: entry.event.user, value: record.encoded()),
+                        variant: variant.spec.name, polledAt: polledAt))
+                }
+            }
+        }
+        return outcome
+    }
+
+    /// Looks unknown items up in Redis (`resid:{ns}:item:{bundle}:{item}`) and adds the ones
+    /// found to their catalogues.
+    private func resolve(_ items: [String], catalogs: [ServingCatalog]) async throws {
+        var commands: [RedisCommand] = []
+        for catalog in catalogs {
+            for item in items { commands.append(RedisCommand("GET", keys.item(bundle: catalog.bundle.id, item: item))) }
+        }
+        let replies = try await pool.withRetries { connection in try await connection.pipeline(commands) }
+        for (catalogIndex, catalog) in catalogs.enumerated() {
+            var entries: [(item: String, sid: [Int])] = []
+            for (itemIndex, item) in items.enumerated() {
+                guard let text = replies[catalogIndex * items.count + itemIndex].string else { continue }
+                let codes = text.split(separator: ":").compactMap { Int($0) }
+                if codes.count == 3 { entries.append((item, codes)) }
+            }
+            _ = catalog.insert(entries)
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    static func seconds(_ duration: Duration) -> Double { milliseconds(duration) / 1000 }
+}

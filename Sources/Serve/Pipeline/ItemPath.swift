@@ -1,0 +1,101 @@
+import Kafka
+import Logging
+import Redis
+import Tensor
+import Tokenizer
+import Training
+
+/// The item path: new items' fields → cold-start vector → level 1/2 placement → atomic level-3
+/// claim in Redis → item-SID records, for every served bundle.
+///
+/// An item the bundle already knows (frozen, or assigned online before) keeps its SID and
+/// produces nothing; the claim script is idempotent as well, so a replayed item event (after a
+/// crash) re-publishes the same SID.
+struct ItemPath: Sendable {
+    let pool: RedisConnectionPool
+    let keys: RedisKeys
+    let topics: ServeTopics
+    let logger: Logger
+
+    /// What one batch produced.
+    struct Outcome {
+        var messages: [KafkaProducerMessage] = []
+        var deadLetters: [(KafkaConsumerMessage, EventRejection)] = []
+        var newSIDs: [String: Int] = [:]
+    }
+
+    /// Processes the valid item events of one poll (in order; the last event of an item wins).
+    func process(_ events: [(message: KafkaConsumerMessage, event: ItemEvent)], catalogs: [ServingCatalog]) async throws -> Outcome {
+        var outcome = Outcome()
+        guard !events.isEmpty else { return outcome }
+        // Last event per item in this batch.
+        var latest: [String: Int] = [:]
+        for (position, entry) in events.enumerated() { latest[entry.event.item] = position }
+        let ordered = latest.values.sorted().map { events[$0] }
+        let now = nowMilliseconds()
+        for catalog in catalogs {
+            let bundle = catalog.bundle
+            var fresh: [(message: KafkaConsumerMessage, event: ItemEvent)] = []
+            for entry in ordered {
+                switch entry.event.operation {
+                case .delete:
+                    catalog.remove(entry.event.item)
+                    let key = ItemSIDRecord(item: entry.event.item, sid: [], bundleID: bundle.id, assignedAtMilliseconds: now).messageKey
+                    outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: key, value: nil))
+                case .upsert:
+                    if catalog.sid(of: entry.event.item) == nil { fresh.append(entry) }
+                }
+            }
+            guard !fresh.isEmpty else { continue }
+            let (placed, rejected) = place(fresh, bundle: bundle)
+            outcome.deadLetters += rejected
+            guard !placed.isEmpty else { continue }
+            let requests = placed.map { entry in
+                let taken = bundle.offlineTaken[ServingBundle.groupKey(c1: entry.placement.c1, c2: entry.placement.c2)] ?? []
+                return SIDClaimRequest(
+                    item: entry.event.item, c1: entry.placement.c1, c2: entry.placement.c2, g3: bundle.codeSizes[2],
+                    candidates: entry.placement.candidates.filter { !taken.contains($0) })
+            }
+            let claims = try await pool.withRetries { connection in
+                try await connection.claimSIDs(requests, bundle: bundle.id, keys: keys)
+            }
+            var entries: [(item: String, sid: [Int])] = []
+            for (request, claim) in zip(requests, claims) {
+                let sid = [claim.c1, claim.c2, claim.c3]
+                entries.append((request.item, sid))
+                let record = ItemSIDRecord(item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now)
+                outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
+                if claim.newlyAssigned { outcome.newSIDs[bundle.id, default: 0] += 1 }
+            }
+            let inserted = catalog.insert(entries)
+            if inserted.conflicts > 0 {
+                logger.error("claimed SIDs conflict with the catalogue", metadata: ["serve.bundle": "\(bundle.id)", "serve.conflicts": "\(inserted.conflicts)"])
+            }
+        }
+        return outcome
+    }
+
+    /// Encodes and places items in one batch; if the batch fails, item by item, so one bad item
+    /// is dead-lettered without holding up the others.
+    private func place(_ items: [(message: KafkaConsumerMessage, event: ItemEvent)], bundle: ServingBundle)
+        -> (placed: [(event: ItemEvent, placement: OnlineAssigner.Placement)], rejected: [(KafkaConsumerMessage, EventRejection)])
+    {
+        func run(_ batch: [(message: KafkaConsumerMessage, event: ItemEvent)]) throws -> [OnlineAssigner.Placement] {
+            let vectors = try bundle.tokenizer.vectors(batch.map { ColdStartTokenizer.Item(key: $0.event.item, values: $0.event.fields) })
+            return try bundle.tokenizer.assigner.place(vectors)
+        }
+        if let placements = try? run(items) {
+            return (zip(items.map(\.event), placements).map { ($0, $1) }, [])
+        }
+        var placed: [(event: ItemEvent, placement: OnlineAssigner.Placement)] = []
+        var rejected: [(KafkaConsumerMessage, EventRejection)] = []
+        for item in items {
+            do {
+                if let placement = try run([item]).first { placed.append((item.event, placement)) }
+            } catch {
+                rejected.append((item.message, EventRejection(field: "fields", reason: "cold-start encoding failed for bundle \(bundle.id): \(error)")))
+            }
+        }
+        return (placed, rejected)
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import ReSIDTestKit
+import Redis
+import Serve
+import ServiceLifecycle
+
+/// `resid serve`: the streaming daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the streaming daemon: item SIDs, user prefixes, generative predictions, A/B variants.",
+        discussion: """
+            Consumes item and interaction events, assigns SIDs to new items (atomically in Redis), \
+            keeps user prefixes in Redis, and publishes next-item predictions from the bundles \
+            listed in serve.variants (name:share:path). SIGTERM/SIGINT drain and commit before \
+            exit; SIGHUP re-reads the configuration's variants and salt. HTTP: /metrics, \
+            /health/live, /health/ready, /admin/variants on serve.httpPort.
+            """
+    )
+
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var blas: BLASThreadOptions
+
+    @Option(help: "Write {\"pid\", \"http_port\"} as JSON to this file once the HTTP port is bound (for supervisors and tests).")
+    var statusFile: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Flag(help: "Skip the SHA-256 check of bundle files at start-up (faster for big bundles you trust).")
+    var skipBundleVerification = false
+
+    func run() async throws {
+        try blas.apply()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let loaded = try await config.load()
+        let settings = try ServeConfiguration(config: loaded.reader)
+        var logger = Logger(label: "resid.serve")
+        logger[metadataKey: "serve.instance"] = "\(settings.instanceID)"
+
+        // Embedded servers for `kafka.bootstrap: embedded` / `redis.url: embedded`.
+        var kafka = loaded.kafka
+        var broker: KafkaEmbeddedBroker?
+        if kafka.bootstrap == .embedded {
+            let started = try await KafkaEmbeddedBroker(
+                executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                topicList: URL(fileURLWithPath: settings.topicList), logger: logger)
+            broker = started
+            kafka.resolveBootstrap(started.bootstrapServers)
+        }
+        var redis = loaded.redis
+        var redisServer: RedisServer?
+        if redis.endpoint == .embedded {
+            let started = try await RedisServer.start()
+            redisServer = started
+            let namespace = redis.namespace
+            redis = started.configuration(namespace: namespace)
+        }
+        defer { redisServer?.stop() }
+
+        let validator = try KafkaMessageValidator(topicList: URL(fileURLWithPath: settings.topicList))
+        let metrics = ServeMetrics()
+        let health = ServeHealth()
+        let variants = try VariantSet(
+            variants: settings.variants, salt: settings.salt, beamWidth: settings.beamWidth,
+            verifyBundles: !skipBundleVerification, logger: logger)
+        let pool = RedisConnectionPool(configuration: redis, logger: logger)
+        try await pool.connectAll()
+        let producer = try KafkaProducer(configuration: kafka.producer, logger: logger)
+        let http = try ServeHTTPService(
+            host: settings.httpHost, port: settings.httpPort, metrics: metrics, health: health, variants: variants)
+        logger.info("http listening", metadata: ["serve.http.port": "\(http.port)"])
+        if let statusFile {
+            let status = "{\"pid\":\(getpid()),\"http_port\":\(http.port)}\n"
+            try Data(status.utf8).write(to: URL(fileURLWithPath: statusFile), options: .atomic)
+        }
+        let follower = ItemSIDFollower(
+            consumer: kafka.consumer, topic: settings.topics.itemSIDs, variants: variants, validator: validator,
+            metrics: metrics, health: health, instanceID: settings.instanceID, logger: logger)
+        let daemon = ServeDaemon(
+            configuration: settings, consumer: kafka.consumer, producer: producer, pool: pool, validator: validator,
+            variants: variants, metrics: metrics, health: health, logger: logger)
+        let options = config
+        let reload = VariantReloadService(variants: variants, metrics: metrics, logger: logger) {
+            let again = try await options.load()
+            let fresh = try ServeConfiguration(config: again.reader)
+            return (fresh.variants, fresh.salt)
+        }
+
+        func entry(_ service: any Service, _ name: String) -> ServiceGroupConfiguration.ServiceConfiguration {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        // Shut down in reverse: stop reloading, drain the event loop, stop following, HTTP last.
+        var group = ServiceGroupConfiguration(
+            services: [entry(http, "http"), entry(follower, "item-sids"), entry(daemon, "events"), entry(reload, "reload")],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(60)
+        var failure: (any Error)?
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            failure = error
+        }
+        try? await producer.shutdown(timeout: .seconds(10))
+        await pool.close()
+        await broker?.stop()
+        logger.info("stopped")
+        if let failure { throw failure }
+    }
+}
