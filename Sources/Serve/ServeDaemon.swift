@@ -95,10 +95,12 @@ public final class ServeDaemon: Service, Sendable {
             case .message(let message): messages.append(message)
             case .partitionsRevoked(let partitions):
                 // Not committed yet, and no longer ours: the new owner re-reads them.
+                health.revoke(partitions)
                 let revoked = Set(partitions)
                 messages.removeAll { revoked.contains($0.topicPartition) }
                 logger.info("partitions revoked", metadata: ["kafka.partitions": "\(partitions.sorted())"])
             case .partitionsAssigned(let partitions):
+                health.assign(partitions)
                 logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
             }
         }

@@ -1,3 +1,4 @@
+import Kafka
 import Synchronization
 
 /// Liveness and readiness of one daemon instance, for `/health/*` and the `ready` gauge.
@@ -9,6 +10,7 @@ public final class ServeHealth: Sendable {
         var itemSIDsCaughtUp = false
         var consuming = false
         var failed: String?
+        var partitions: Set<KafkaTopicPartition> = []
     }
 
     private let state = Mutex(State())
@@ -25,6 +27,11 @@ public final class ServeHealth: Sendable {
     /// Why the instance is not live, if it is not.
     public var failure: String? { state.withLock { $0.failed } }
 
+    /// The event partitions this instance owns now.
+    public var assignedPartitions: Set<KafkaTopicPartition> { state.withLock { $0.partitions } }
+
+    func assign(_ partitions: [KafkaTopicPartition]) { state.withLock { $0.partitions.formUnion(partitions) } }
+    func revoke(_ partitions: [KafkaTopicPartition]) { state.withLock { $0.partitions.subtract(partitions) } }
     func markItemSIDsCaughtUp() { state.withLock { $0.itemSIDsCaughtUp = true } }
     func setConsuming(_ value: Bool) { state.withLock { $0.consuming = value } }
     func markFailed(_ reason: String) { state.withLock { $0.failed = reason } }

@@ -118,3 +118,165 @@ struct ServeIntegrationTests {
         }
     }
 }
+
+extension ServeIntegrationTests {
+    /// 1,000 malformed or hostile events, one kind after another, with 100 valid events
+    /// interleaved.
+    static func hostileEvents(topics: ServeTopics, knownItem: String) -> [KafkaProducerMessage] {
+        let huge = String(repeating: "x", count: 100_000)
+        let kinds: [(String, String?, [UInt8]?)] = [
+            (topics.interactions, "u", Array("{".utf8)),  // truncated JSON
+            (topics.interactions, "u", Array("not json at all".utf8)),
+            (topics.interactions, "u", []),  // empty value
+            (topics.interactions, "u", nil),  // tombstone
+            (topics.interactions, "u", [0xFF, 0xFE, 0x00, 0x80]),  // not UTF-8
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":1,"value":NaN}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":2,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":123,"item":"\#(knownItem)","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":"soon"}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"teleport","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":-5}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":1,"extra":true}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"[1,2,3]"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"no-such-item","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "someone-else", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, nil, Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"\#(knownItem)","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"u","item":"a\u0001b","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.interactions, "u", Array(#"{"schema_version":1,"event_id":"e","user":"\#(huge)","item":"\#(knownItem)","type":"view","timestamp_ms":1}"#.utf8)),
+            (topics.items, "i", Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"i","timestamp_ms":1}"#.utf8)),
+            (topics.items, "i", Array(#"{"schema_version":1,"event_id":"e","op":"explode","item":"i","fields":{"genre":"x"},"timestamp_ms":1}"#.utf8)),
+            (topics.items, "i", Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"i","fields":{"genre":{"nested":1}},"timestamp_ms":1}"#.utf8)),
+            (topics.items, "i", Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"i","fields":{"genre":"\#(huge)"},"timestamp_ms":1}"#.utf8)),
+            (topics.items, "other", Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"i","fields":{"genre":"x"},"timestamp_ms":1}"#.utf8)),
+            (topics.items, "i", Array(#"{"schema_version":"1","event_id":"e","op":"upsert","item":"i","fields":{"genre":"x"},"timestamp_ms":1}"#.utf8)),
+        ]
+        var messages: [KafkaProducerMessage] = []
+        var hostile = 0
+        var valid = 0
+        while hostile < 1000 {
+            // Huge values only a few times, to stay inside the embedded broker's memory limits.
+            let kind = kinds[hostile % kinds.count]
+            let isHuge = kind.2.map { $0.count > 50_000 } ?? false
+            if isHuge, hostile >= 500 {
+                messages.append(KafkaProducerMessage(topic: kind.0, key: kind.1.map { Array($0.utf8) }, value: Array(#"{"oops"#.utf8)))
+            } else {
+                messages.append(KafkaProducerMessage(topic: kind.0, key: kind.1.map { Array($0.utf8) }, value: kind.2))
+            }
+            hostile += 1
+            if hostile % 10 == 0 {
+                messages.append(TestEvents.message(topics.interactions, TestEvents.interaction(id: "valid-\(valid)", user: "good-\(valid % 17)", item: knownItem)))
+                valid += 1
+            }
+        }
+        return messages
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func hostileEventsAreDeadLetteredWhileValidEventsFlow() async throws {
+        let topics = TestTopics("hostile")
+        try await withIntegrationServers(topics: topics.brokerTopics) { servers in
+            let instance = try await ServeInstance(
+                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "hostile")
+            try await instance.waitReady()
+            let messages = Self.hostileEvents(topics: topics.topics, knownItem: TestBundle.dataset.items.keys[0])
+            try await produce(messages, broker: servers.broker)
+            let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.deadLetter, topics.topics.predictions])
+            let done = try await reader.read(timeout: .seconds(60)) {
+                $0.count(topics.topics.deadLetter) >= 1000 && $0.count(topics.topics.predictions) >= 100
+            }
+            #expect(done)
+            #expect(reader.count(topics.topics.deadLetter) == 1000)
+            #expect(reader.count(topics.topics.predictions) == 100)
+            let letters = try reader.decoded(DeadLetter.self, topic: topics.topics.deadLetter)
+            #expect(letters.allSatisfy { !$0.reason.isEmpty })
+            // Each dead letter carries its source's original bytes.
+            var originals: [String: [UInt8]] = [:]
+            for message in messages where message.topic != topics.topics.interactions || !(message.value.map { String(decoding: $0, as: UTF8.self).contains("\"valid-") } ?? false) {
+                originals[Data(message.value ?? []).base64EncodedString()] = message.value ?? []
+            }
+            #expect(letters.allSatisfy { originals[$0.original_base64] != nil })
+            let reasons = Set(letters.map(\.reason))
+            #expect(reasons.contains { $0.contains("unknown item") })
+            #expect(reasons.contains { $0.contains("not valid JSON") })
+            #expect(reasons.contains { $0.contains("message key") })
+            let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+            for message in reader.messages[topics.topics.deadLetter] ?? [] {
+                #expect(throws: Never.self) { try validator.validate(message.value ?? [], topic: "resid.deadletter.v1") }
+            }
+            let metrics = instance.metrics.current
+            #expect(metrics.deadLetters.values.reduce(0, +) == 1000)
+            #expect(metrics.predictions["control"] == 100)
+            await reader.close()
+            try await instance.stop()
+        }
+    }
+}
+
+extension ServeIntegrationTests {
+    @Test(.timeLimit(.minutes(2)))
+    func twoInstancesSplitPartitionsAndNeverShareASID() async throws {
+        let topics = TestTopics("pair", partitions: 4)
+        try await withIntegrationServers(topics: topics.brokerTopics) { servers in
+            let group = uniqueTestName("serve")
+            let first = try await ServeInstance(servers: servers, topics: topics.topics, groupID: group, namespace: "pair", instanceID: "a")
+            let second = try await ServeInstance(servers: servers, topics: topics.topics, groupID: group, namespace: "pair", instanceID: "b")
+            try await first.waitReady()
+            try await second.waitReady()
+            // Both members hold partitions of both input topics, and none twice.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while first.health.assignedPartitions.isEmpty || second.health.assignedPartitions.isEmpty
+                || first.health.assignedPartitions.count + second.health.assignedPartitions.count < 8
+            {
+                guard ContinuousClock.now < deadline else { throw TestFailure("the group did not settle") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(first.health.assignedPartitions.isDisjoint(with: second.health.assignedPartitions))
+
+            // 200 new items with identical fields: every one lands in the same (c1, c2) group,
+            // claimed concurrently by both instances (they own different item partitions).
+            let fields = TestBundle.fields(ofItem: 0)
+            var messages: [KafkaProducerMessage] = []
+            for index in 0..<200 {
+                messages.append(TestEvents.message(topics.topics.items, try TestEvents.item(id: "n-\(index)", item: "new-\(index)", fields: fields)))
+            }
+            for user in 0..<40 {
+                messages.append(TestEvents.message(
+                    topics.topics.interactions, TestEvents.interaction(id: "p-\(user)", user: "user-\(user)", item: TestBundle.dataset.items.keys[user])))
+            }
+            try await produce(messages, broker: servers.broker)
+            let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.itemSIDs, topics.topics.predictions])
+            #expect(try await reader.read(timeout: .seconds(60)) {
+                Set(((try? $0.decoded(ItemSID.self, topic: topics.topics.itemSIDs)) ?? []).map(\.item)).count >= 200
+                    && $0.count(topics.topics.predictions) >= 40
+            })
+            let records = try reader.decoded(ItemSID.self, topic: topics.topics.itemSIDs)
+            var sidOfItem: [String: [Int]] = [:]
+            for record in records {
+                if let earlier = sidOfItem[record.item] { #expect(earlier == record.sid, "item \(record.item) got two SIDs") }
+                sidOfItem[record.item] = record.sid
+            }
+            #expect(sidOfItem.count == 200)
+            // No SID given to two items, and none taken from a bundle item.
+            #expect(Set(sidOfItem.values).count == 200)
+            let bundleSIDs = Set(first.variants.snapshot().variants[0].catalog.bundle.items.sids)
+            #expect(sidOfItem.values.allSatisfy { !bundleSIDs.contains($0) })
+            // Both instances claimed some of them, and both predicted.
+            let claimedByFirst = first.metrics.current.newSIDs.values.reduce(0, +)
+            let claimedBySecond = second.metrics.current.newSIDs.values.reduce(0, +)
+            #expect(claimedByFirst > 0 && claimedBySecond > 0 && claimedByFirst + claimedBySecond == 200)
+            #expect((first.metrics.current.predictions["control"] ?? 0) + (second.metrics.current.predictions["control"] ?? 0) == 40)
+            // Each instance learned the other's items through the item-SID topic.
+            let catalogDeadline = ContinuousClock.now + .seconds(20)
+            while first.variants.snapshot().variants[0].catalog.onlineCount < 200 || second.variants.snapshot().variants[0].catalog.onlineCount < 200 {
+                guard ContinuousClock.now < catalogDeadline else { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(first.variants.snapshot().variants[0].catalog.onlineCount == 200)
+            #expect(second.variants.snapshot().variants[0].catalog.onlineCount == 200)
+            await reader.close()
+            try await first.stop()
+            try await second.stop()
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Kafka
+import ReSIDTestKit
+@testable import Serve
+import Testing
+
+@Suite("Event decoding and output encoding")
+struct EventCodecTests {
+    let decoder = EventDecoder(
+        validator: try! KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList), topics: ServeTopics())
+
+    @Test func decodesAValidInteraction() throws {
+        let value = Array(#"{"schema_version":1,"event_id":"e1","user":"u:1","item":"i9","type":"click","timestamp_ms":5}"#.utf8)
+        let event = try decoder.interaction(value: value, key: "u:1")
+        #expect(event == InteractionEvent(eventID: "e1", user: "u:1", item: "i9", type: "click", timestampMilliseconds: 5))
+    }
+
+    @Test(arguments: [
+        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "v", "user"),
+        (#"{"schema_version":2,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "u", "schema_version"),
+        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1.5}"#, "u", "timestamp_ms"),
+        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i\u0007","type":"view","timestamp_ms":1}"#, "u", "item"),
+        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1,"value":NaN}"#, "u", nil),
+        (#"{"#, "u", nil),
+    ] as [(String, String, String?)])
+    func rejectsABadInteractionNamingTheField(json: String, key: String, field: String?) {
+        #expect(throws: EventRejection.self) { try decoder.interaction(value: Array(json.utf8), key: key) }
+        do {
+            _ = try decoder.interaction(value: Array(json.utf8), key: key)
+        } catch {
+            #expect(error.field == field, "\(error)")
+            #expect(!error.reason.isEmpty)
+        }
+    }
+
+    @Test func decodesItemFieldsOfEveryAllowedType() throws {
+        let value = Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"m1","fields":{"genre":["Comedy","Drama"],"year":1995,"title":"Heat"},"timestamp_ms":1}"#.utf8)
+        let event = try decoder.item(value: value, key: "m1")
+        #expect(event.fields == ["genre": ["Comedy", "Drama"], "year": ["1995"], "title": ["Heat"]])
+        #expect(event.operation == .upsert)
+    }
+
+    @Test func anUpsertWithoutFieldsIsRejected() {
+        let value = Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"m1","timestamp_ms":1}"#.utf8)
+        #expect(throws: EventRejection.self) { try decoder.item(value: value, key: "m1") }
+    }
+
+    @Test func outputsAreValidMessagesOfTheirTopics() throws {
+        let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+        let prediction = PredictionRecord(
+            user: "u \"quoted\"\n", source: SourcePosition(eventID: "e", topic: "t", partition: 2, offset: 9), variant: "control",
+            bundleID: "b", items: [RankedItem(item: "i\\1", sid: [1, 2, 3], score: -0.5), RankedItem(item: "i2", sid: [1, 2, 4], score: -1.25)],
+            latencyMilliseconds: [("total", 1.5), ("decode", 0.25)], producedAtMilliseconds: 1)
+        let parsed = try validator.validate(prediction.encoded(), topic: "resid.predictions.v1")
+        guard case .object(let object) = parsed, case .string(let user) = object["user"] else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(user == "u \"quoted\"\n")
+        let sid = ItemSIDRecord(item: "m\u{1}", sid: [0, 1, 12], bundleID: "b", assignedAtMilliseconds: 3)
+        #expect(throws: Never.self) { try validator.validate(sid.encoded(), topic: "resid.item-sids.v1") }
+        #expect(sid.messageKey == "b/m\u{1}")
+        let letter = DeadLetterRecord(
+            topic: "t", partition: 0, offset: 4, key: [0xFF], rejection: EventRejection(field: nil, reason: String(repeating: "r", count: 5000)),
+            original: [0, 1, 2, 255], failedAtMilliseconds: 7)
+        let decoded = try validator.validate(letter.encoded(), topic: "resid.deadletter.v1")
+        guard case .object(let fields) = decoded, case .string(let base64) = fields["original_base64"] else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(Data(base64Encoded: base64) == Data([0, 1, 2, 255]))
+    }
+}
+
+@Suite("A/B routing")
+struct VariantRouterTests {
+    @Test func routingIsStableAndFollowsTheShares() throws {
+        let router = try VariantRouter(names: ["a", "b", "c"], shares: [0.5, 0.3, 0.2], salt: "s")
+        let again = try VariantRouter(names: ["a", "b", "c"], shares: [5, 3, 2], salt: "s")
+        var counts = [0, 0, 0]
+        for user in 0..<20_000 {
+            let index = router.variantIndex(user: "user-\(user)")
+            #expect(index == again.variantIndex(user: "user-\(user)"))
+            counts[index] += 1
+        }
+        // Within 2 percentage points of the shares (a binomial 20k sample's sd is < 0.4 pp).
+        for (count, share) in zip(counts, [0.5, 0.3, 0.2]) { #expect(abs(Double(count) / 20_000 - share) < 0.02) }
+    }
+
+    @Test func aZeroShareGetsNobodyAndShiftingSharesMovesFewUsers() throws {
+        let before = try VariantRouter(names: ["a", "b"], shares: [0.9, 0.1], salt: "s")
+        let after = try VariantRouter(names: ["a", "b"], shares: [0.8, 0.2], salt: "s")
+        let none = try VariantRouter(names: ["a", "b"], shares: [1, 0], salt: "s")
+        var moved = 0
+        for user in 0..<10_000 {
+            let name = "u\(user)"
+            #expect(none.variant(user: name) == "a")
+            if before.variant(user: name) != after.variant(user: name) {
+                moved += 1
+                #expect(before.variant(user: name) == "a")  // only a -> b moves
+            }
+        }
+        #expect(moved > 700 && moved < 1300)
+    }
+
+    @Test func theSaltReshufflesUsers() throws {
+        let one = try VariantRouter(names: ["a", "b"], shares: [1, 1], salt: "one")
+        let two = try VariantRouter(names: ["a", "b"], shares: [1, 1], salt: "two")
+        let differing = (0..<1000).filter { one.variant(user: "u\($0)") != two.variant(user: "u\($0)") }.count
+        #expect(differing > 400 && differing < 600)
+    }
+
+    @Test func badSharesAreRejected() {
+        #expect(throws: ServeError.self) { try VariantRouter(names: ["a"], shares: [0], salt: "") }
+        #expect(throws: ServeError.self) { try VariantRouter(names: ["a"], shares: [.nan], salt: "") }
+        #expect(throws: ServeError.self) { try VariantRouter(names: ["a", "b"], shares: [1], salt: "") }
+    }
+
+    @Test func variantSpecsParseAndExplainMistakes() throws {
+        #expect(try VariantSpec.parse("control:0.9:/b/x:y") == VariantSpec(name: "control", path: "/b/x:y", share: 0.9))
+        for bad in ["control", "control:x:/b", "bad name:1:/b", "c:-1:/b", "c:1:"] {
+            #expect(throws: ServeError.self) { try VariantSpec.parse(bad) }
+        }
+        #expect(throws: ServeError.self) {
+            try VariantSpec.validate([VariantSpec(name: "a", path: "/x", share: 1), VariantSpec(name: "a", path: "/y", share: 1)])
+        }
+    }
+}
+
+@Suite("Metrics rendering")
+struct ServeMetricsTests {
+    @Test func rendersPrometheusTextWithCumulativeBuckets() {
+        let metrics = ServeMetrics()
+        metrics.update { values in
+            values.predictions["control"] = 3
+            values.deadLetters["resid.interactions.v1"] = 2
+            values.events[ServeMetrics.Pair("resid.interactions.v1", "processed")] = 5
+            values.predictionLatency["control", default: LatencyHistogram()].observe(0.004)
+            values.predictionLatency["control", default: LatencyHistogram()].observe(0.2)
+            values.predictionLatency["control", default: LatencyHistogram()].observe(30)
+            values.level3CapacityUsed["b"] = 0.5
+            values.consumerLag["resid.interactions.v1"] = 7
+        }
+        let text = metrics.render()
+        #expect(text.contains("resid_serve_predictions_total{variant=\"control\"} 3\n"))
+        #expect(text.contains("resid_serve_dead_letters_total{topic=\"resid.interactions.v1\"} 2\n"))
+        #expect(text.contains("resid_serve_events_total{topic=\"resid.interactions.v1\",outcome=\"processed\"} 5\n"))
+        #expect(text.contains("resid_serve_prediction_latency_seconds_bucket{variant=\"control\",le=\"0.005\"} 1\n"))
+        #expect(text.contains("resid_serve_prediction_latency_seconds_bucket{variant=\"control\",le=\"0.25\"} 2\n"))
+        #expect(text.contains("resid_serve_prediction_latency_seconds_bucket{variant=\"control\",le=\"+Inf\"} 3\n"))
+        #expect(text.contains("resid_serve_prediction_latency_seconds_count{variant=\"control\"} 3\n"))
+        #expect(text.contains("resid_serve_consumer_lag{topic=\"resid.interactions.v1\"} 7\n"))
+        #expect(text.contains("# TYPE resid_serve_prediction_latency_seconds histogram\n"))
+        // Every sample line is `name{labels} value` or `name value`.
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.split(separator: " ").count == 2, "\(line)")
+        }
+    }
+}
+
+@Suite("HTTP request parsing")
+struct HTTPRequestParserTests {
+    @Test func parsesAGetWithQuery() throws {
+        let head = try HTTPRequestParser.parse(Array("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
+        #expect(head == HTTPRequestHead(method: "GET", path: "/metrics", query: "x=1", version: "HTTP/1.1"))
+        #expect(try HTTPRequestParser.parse(Array("GET / HTTP/1.0\n\n".utf8)).path == "/")
+    }
+
+    @Test(arguments: [
+        ("GET /metrics HTTP/1.1\r\nHost: a\r\n", HTTPParseError.incomplete),
+        ("\r\n\r\n", .malformed("empty request line")),
+        ("GET metrics HTTP/1.1\r\n\r\n", .malformed("request target must be an absolute path")),
+        ("GET /a HTTP/2.0\r\n\r\n", .unsupportedVersion),
+        ("GET /a\r\n\r\n", .malformed("request line must be `METHOD /path HTTP/1.1`")),
+        ("get /a HTTP/1.1\r\n\r\n", .malformed("method must be upper-case letters")),
+        ("GET /a HTTP/1.1\r\nno colon here\r\n\r\n", .malformed("header line without a name and `:`")),
+        ("GET /\u{1}a HTTP/1.1\r\n\r\n", .malformed("request line has non-printable bytes")),
+    ])
+    func refusesBadRequests(text: String, expected: HTTPParseError) {
+        #expect(throws: expected) { try HTTPRequestParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func refusesAnOversizedHead() {
+        let bytes = Array("GET /".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 9000)
+        #expect(throws: HTTPParseError.tooLarge) { try HTTPRequestParser.parse(bytes) }
+        #expect(HTTPParseError.tooLarge.status == 431)
+    }
+
+    @Test func serializesAResponse() {
+        let bytes = HTTPResponse(status: 404, body: "no\n").serialized()
+        #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno\n")
+    }
+}
