@@ -59,7 +59,8 @@ public final class OfflinePipeline {
         // G-stage: the generator on GAOQ SIDs, with what is left of the budget.
         stage.restart()
         let table = codebook.table
-        let generator = try SIDGenerator(configuration: settings.generator, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: settings.seed)
+        let vocabulary = GeneratorVocabulary(levelSizes: [b1, b2, codebook.g3 + max(0, settings.level3Headroom)])
+        let generator = try SIDGenerator(configuration: settings.generator, vocabulary: vocabulary, seed: settings.seed)
         var training = settings.generatorTraining
         training.seed = settings.seed
         training.windowSampling = settings.windowSampling
@@ -103,10 +104,10 @@ public final class OfflinePipeline {
             schema: try Self.json(["dataset": JSONValue.string(dataset.name), "fields": try Self.json(dataset.items.fields)]),
             hyperparameters: [
                 "famae": try Self.json(famaeConfiguration), "famae_training": try Self.json(famaeTraining),
-                "gaoq": try Self.json(["b1": b1, "b2": b2, "g3": codebook.g3]),
+                "gaoq": try Self.json(["b1": b1, "b2": b2, "g3": codebook.g3, "level3_headroom": settings.level3Headroom]),
                 "generator": try Self.json(settings.generator), "generator_training": try Self.json(training),
             ],
-            codes: .init(method: "gaoq", levelSizes: table.levelSizes),
+            codes: .init(method: "gaoq", levelSizes: vocabulary.levelSizes),
             notes: [
                 "dataset": dataset.name + (dataset.isSynthetic ? " (synthetic)" : ""),
                 "time_budget_seconds": settings.timeBudgetSeconds.map { String($0) } ?? "none",

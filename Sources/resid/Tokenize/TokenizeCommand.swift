@@ -1,13 +1,17 @@
 import ArgumentParser
+import Bundle
 import Foundation
+import Models
 import Tensor
 import Tokenizer
 
 /// `resid tokenize`: fits a quantiser to item vectors and writes the items' SIDs, a JSON summary
 /// with diagnostics and fit time, and the codebook.
 ///
-/// Input today is a safetensors file with a `vectors` tensor `[items, D]` (row i = item i); the
-/// model bundle (FAMAE item vectors) will be a second input source feeding the same path.
+/// Input is either a safetensors file with a `vectors` tensor `[items, D]` (row i = item i, from
+/// `resid train famae` or any other encoder) or a model bundle, whose FAMAE item vectors are
+/// used. With `--dataset` the summary adds the paper's Table 9 measure: how often a test
+/// target shares codes with its history.
 struct TokenizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -22,7 +26,16 @@ struct TokenizeCommand: AsyncParsableCommand {
     var method: Method = .gaoq
 
     @Option(help: "safetensors file holding a Float tensor 'vectors' of shape [items, dimension].")
-    var vectors: String
+    var vectors: String?
+
+    @Option(help: "Instead of --vectors: a model bundle directory; its FAMAE item vectors are tokenized.")
+    var bundle: String?
+
+    @Option(help: "Dataset the vectors' rows belong to (ml-1m, ml-100k, synthetic-N[-seedS]): adds the target-vs-history code overlap on its test split.")
+    var dataset: String?
+
+    @Option(help: "Cache directory for ml-1m / ml-100k.")
+    var cacheDir: String?
 
     @Option(help: "Branching b1,b2 (default: 32,40 below 100k items, 128,128 from 100k; RQ-KMeans uses b1,b2,b2).")
     var levels: String?
@@ -49,6 +62,8 @@ struct TokenizeCommand: AsyncParsableCommand {
         var fitSeconds: Double
         var stageSeconds: GAOQ.StageTimes?
         var diagnostics: QuantizerDiagnostics
+        /// Table 9 of the paper on the test split of `--dataset`.
+        var historyOverlap: HistoryOverlap?
         var files: [String]
     }
 
@@ -71,15 +86,12 @@ struct TokenizeCommand: AsyncParsableCommand {
     func run() async throws {
         BLAS.setThreads(max(workers, 1))
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let input = URL(fileURLWithPath: vectors)
-        let matrix = try SafeTensors.read(input).tensor("vectors")
-        guard matrix.rank == 2 else {
-            throw ValidationError("--vectors: tensor 'vectors' in \(vectors) must be [items, dimension], got shape \(matrix.shape)")
-        }
+        let (matrix, source) = try loadVectors()
+        let sequences = try dataset.map { try testSequences(dataset: $0, items: matrix.shape[0]) }
         let (b1, b2) = try Self.parseLevels(levels, items: matrix.shape[0])
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        log("tokenize: \(method.rawValue) on \(matrix.shape[0]) x \(matrix.shape[1]) vectors from \(vectors), levels \(b1),\(b2), seed \(seed)")
+        log("tokenize: \(method.rawValue) on \(matrix.shape[0]) x \(matrix.shape[1]) vectors from \(source), levels \(b1),\(b2), seed \(seed)")
 
         let table: SIDTable
         let seconds: Double
@@ -107,9 +119,10 @@ struct TokenizeCommand: AsyncParsableCommand {
 
         try Self.writeCSV(table, to: directory.appendingPathComponent("sids.csv"))
         let summary = Summary(
-            method: method, vectors: vectors, items: matrix.shape[0], dimension: matrix.shape[1],
+            method: method, vectors: source, items: matrix.shape[0], dimension: matrix.shape[1],
             levelSizes: table.levelSizes, seed: seed, fitSeconds: seconds, stageSeconds: stages,
-            diagnostics: QuantizerDiagnostics(table), files: files
+            diagnostics: QuantizerDiagnostics(table), historyOverlap: sequences.map { HistoryOverlap(table, sequences: $0) },
+            files: files
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -119,6 +132,34 @@ struct TokenizeCommand: AsyncParsableCommand {
         } else {
             print("\(method.rawValue): \(summary.items) items, levels \(table.levelSizes), \(summary.diagnostics.distinctSIDs) distinct SIDs, \(summary.diagnostics.collisions) collisions, fit \(String(format: "%.2f", seconds)) s; wrote \(files.joined(separator: ", ")) to \(out)")
         }
+    }
+
+    /// The `[items, D]` matrix to tokenize and a description of where it came from.
+    private func loadVectors() throws -> (Tensor, String) {
+        switch (vectors, bundle) {
+        case let (path?, nil):
+            let matrix = try SafeTensors.read(URL(fileURLWithPath: path)).tensor("vectors")
+            guard matrix.rank == 2 else {
+                throw ValidationError("--vectors: tensor 'vectors' in \(path) must be [items, dimension], got shape \(matrix.shape)")
+            }
+            return (matrix, path)
+        case let (nil, path?):
+            let opened = try ModelBundle(directory: URL(fileURLWithPath: path, isDirectory: true))
+            let famae = try FAMAEModel.load(from: opened.url("famae.safetensors"))
+            return (famae.itemVectors(), "\(path) (FAMAE item vectors)")
+        default:
+            throw ValidationError("give exactly one input: --vectors FILE or --bundle DIR")
+        }
+    }
+
+    /// Each test user's history followed by the held-out target, as item indices.
+    private func testSequences(dataset name: String, items: Int) throws -> [[Int]] {
+        let prepared = try DatasetName(name: name, cacheDir: cacheDir).prepare()
+        guard prepared.items.count == items else {
+            throw ValidationError("--dataset \(name) has \(prepared.items.count) items but the vectors have \(items) rows; pass the dataset the vectors were trained on")
+        }
+        let split = prepared.split
+        return split.testSamples.map { sample in split.history(sample).map(Int.init) + [Int(split.target(sample))] }
     }
 
     /// `item,c1,c2,c3[,c4]`, one row per item index.
