@@ -85,7 +85,7 @@ struct ServeIntegrationTests {
             let record = try #require(records.first)
             #expect(record.item == "brand-new-item" && record.sid.count == 3 && record.bundle_id == "synthetic-serve-bundle")
             // Never a SID of a bundle item.
-            let bundleSIDs = Set(instance.variants.snapshot().variants[0].catalog.bundle.items.sids)
+            let bundleSIDs = Set(instance.variants.snapshot().variants[0].catalog.bundle.sids)
             #expect(!bundleSIDs.contains(record.sid))
             // Claimed in Redis.
             let pool = RedisConnectionPool(configuration: servers.redis.configuration(namespace: "newitem"))
@@ -259,7 +259,7 @@ extension ServeIntegrationTests {
             #expect(sidOfItem.count == 200)
             // No SID given to two items, and none taken from a bundle item.
             #expect(Set(sidOfItem.values).count == 200)
-            let bundleSIDs = Set(first.variants.snapshot().variants[0].catalog.bundle.items.sids)
+            let bundleSIDs = Set(first.variants.snapshot().variants[0].catalog.bundle.sids)
             #expect(sidOfItem.values.allSatisfy { !bundleSIDs.contains($0) })
             // Both instances claimed some of them, and both predicted.
             let claimedByFirst = first.metrics.current.newSIDs.values.reduce(0, +)

@@ -28,7 +28,11 @@ public final class ServeHTTPService: Service, Sendable {
     static func route(_ head: HTTPRequestHead, metrics: ServeMetrics, health: ServeHealth, variants: VariantSet) -> HTTPResponse {
         switch head.path {
         case "/metrics":
-            metrics.update { $0.ready = health.isReady }
+            let (ready, partitions) = (health.isReady, health.assignedPartitions.count)
+            metrics.update { values in
+                values.ready = ready
+                values.assignedPartitions = partitions
+            }
             return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         case "/health/live":
             return health.isLive

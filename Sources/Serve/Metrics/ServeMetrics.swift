@@ -43,6 +43,8 @@ public final class ServeMetrics: Sendable {
         public var batchLatency = LatencyHistogram()
         /// Readiness (1 ready, 0 not).
         public var ready = false
+        /// Input partitions this instance owns.
+        public var assignedPartitions = 0
     }
 
     /// Two labels.
@@ -123,6 +125,8 @@ public final class ServeMetrics: Sendable {
         v.batchLatency.render(name: "resid_serve_batch_seconds", labels: "", into: &text)
         header("resid_serve_ready", "gauge", "1 when the instance serves (bundles loaded, item SIDs caught up).")
         text += "resid_serve_ready \(v.ready ? 1 : 0)\n"
+        header("resid_serve_assigned_partitions", "gauge", "Input partitions this instance owns in its consumer group.")
+        text += "resid_serve_assigned_partitions \(v.assignedPartitions)\n"
         return text
     }
 

@@ -14,8 +14,10 @@ public final class ServingBundle: Sendable {
     public let id: String
     /// The bundle directory.
     public let directory: URL
-    /// The frozen items: keys, SIDs and field values.
-    public let items: BundleItems
+    /// The frozen items' keys, by bundle index.
+    public let keys: [String]
+    /// The frozen items' SIDs, by bundle index.
+    public let sids: [[Int]]
     /// New items' fields → FAMAE vector → level 1/2 placement and level-3 candidates.
     public let tokenizer: ColdStartTokenizer
     /// The SID generator.
@@ -26,7 +28,7 @@ public final class ServingBundle: Sendable {
     /// never offer these to Redis, which knows only codes claimed online.
     public let offlineTaken: [Int: Set<Int>]
     /// True when the bundle was trained on generated data.
-    public var isSynthetic: Bool { items.synthetic }
+    public let isSynthetic: Bool
 
     /// Opens and checks the bundle at `directory`.
     ///
@@ -52,7 +54,11 @@ public final class ServingBundle: Sendable {
             let generator = try SIDGenerator(contents: bundle.tensors("generator.safetensors"))
             let table = try Self.itemTable(manifest: bundle.manifest, items: items)
             tokenizer = try ColdStartTokenizer(table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
-            self.items = items
+            // The field values are needed only to rebuild the item table; not kept (at 150k items
+            // they are the largest part of items.json in memory).
+            keys = items.keys
+            sids = items.sids
+            isSynthetic = items.synthetic
             self.generator = generator
             codeSizes = [codebook.b1, codebook.b2, codebook.g3]
         } catch let error as ServeError {
@@ -60,11 +66,11 @@ public final class ServingBundle: Sendable {
         } catch {
             throw ServeError(.invalidBundle, "\(directory.path): \(error)")
         }
-        guard items.sids.allSatisfy({ $0.count == 3 }), items.keys.count == items.sids.count else {
+        guard sids.allSatisfy({ $0.count == 3 }), keys.count == sids.count else {
             throw ServeError(.invalidBundle, "\(directory.path): items.json must hold one 3-level SID per item key")
         }
         var taken: [Int: Set<Int>] = [:]
-        for sid in items.sids { taken[Self.groupKey(c1: sid[0], c2: sid[1]), default: []].insert(sid[2]) }
+        for sid in sids { taken[Self.groupKey(c1: sid[0], c2: sid[1]), default: []].insert(sid[2]) }
         offlineTaken = taken
     }
 

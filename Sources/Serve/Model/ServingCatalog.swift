@@ -76,10 +76,10 @@ public final class ServingCatalog: Sendable {
         var codes: [Int32] = []
         var tokens: [Int32] = []
         var indexByKey: [String: Int32] = [:]
-        codes.reserveCapacity(bundle.items.keys.count * 3)
-        tokens.reserveCapacity(bundle.items.keys.count * 3)
-        indexByKey.reserveCapacity(bundle.items.keys.count)
-        for (index, (key, sid)) in zip(bundle.items.keys, bundle.items.sids).enumerated() {
+        codes.reserveCapacity(bundle.keys.count * 3)
+        tokens.reserveCapacity(bundle.keys.count * 3)
+        indexByKey.reserveCapacity(bundle.keys.count)
+        for (index, (key, sid)) in zip(bundle.keys, bundle.sids).enumerated() {
             guard indexByKey.updateValue(Int32(index), forKey: key) == nil else {
                 throw ServeError(.invalidBundle, "\(bundle.directory.path): items.json lists item `\(key)` twice")
             }
@@ -94,7 +94,7 @@ public final class ServingCatalog: Sendable {
                 tokens.append(Int32(levelOffsets[level] + sid[level]))
             }
         }
-        state = Mutex(State(keys: bundle.items.keys, indexByKey: indexByKey, codes: codes, tokens: tokens, trie: trie))
+        state = Mutex(State(keys: bundle.keys, indexByKey: indexByKey, codes: codes, tokens: tokens, trie: trie))
     }
 
     private static func decodable(_ sid: [Int], sizes: [Int]) -> Bool {

@@ -95,7 +95,7 @@ public final class VariantSet: Sendable {
                 logger.info(
                     "bundle loaded",
                     metadata: [
-                        "serve.bundle": "\(bundle.id)", "serve.bundle.items": "\(bundle.items.keys.count)",
+                        "serve.bundle": "\(bundle.id)", "serve.bundle.items": "\(bundle.keys.count)",
                         "serve.bundle.synthetic": "\(bundle.isSynthetic)",
                     ])
             }

@@ -37,32 +37,12 @@ final class ServeProcess: @unchecked Sendable {
     static func configuration(
         servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String], instanceID: String
     ) -> String {
-        """
-        kafka:
-          bootstrap: \(servers.broker.bootstrapServers.map(\.description).joined(separator: ","))
-          consumer:
-            groupId: \(groupID)
-            sessionTimeoutMs: 4000
-            heartbeatIntervalMs: 500
-          producer:
-            lingerMs: 1
-        redis:
-          url: \(servers.redis.url)
-          namespace: \(namespace)
-        serve:
-          variants:
-        \(variants.map { "    - \($0)" }.joined(separator: "\n"))
-          httpPort: 0
-          topicList: \(EmbeddedBroker.repositoryTopicList.path)
-          instanceId: \(instanceID)
-          topics:
-            items: \(topics.items)
-            interactions: \(topics.interactions)
-            predictions: \(topics.predictions)
-            itemSids: \(topics.itemSIDs)
-            deadLetter: \(topics.deadLetter)
-
-        """
+        var file = ServeConfigurationFile(
+            bootstrap: servers.broker.bootstrapServers.map(\.description).joined(separator: ","), redisURL: servers.redis.url,
+            namespace: namespace, groupID: groupID, variants: variants, topicList: EmbeddedBroker.repositoryTopicList.path,
+            instanceID: instanceID)
+        file.topics = topics
+        return file.yaml
     }
 
     /// Replaces the variant list in the configuration file (for SIGHUP).
@@ -137,31 +117,6 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Sends raw bytes and reads the whole answer (the server closes the connection).
     func rawHTTP(_ request: String) throws -> (status: Int, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(httpPort).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw TestFailure("connect to \(httpPort) failed") }
-        let bytes = Array(request.utf8)
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            answer += buffer[0..<count]
-        }
-        let text = String(decoding: answer, as: UTF8.self)
-        let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return (status, body)
+        try HTTPProbe.send(request, port: httpPort)
     }
 }

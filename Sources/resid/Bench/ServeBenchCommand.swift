@@ -1,0 +1,414 @@
+import ArgumentParser
+import Bundle
+import Foundation
+import Kafka
+import Logging
+import ReSIDTestKit
+import Redis
+import Serve
+import Synchronization
+import Tensor
+import Training
+
+/// `resid bench serve`: the streaming daemon end to end, as separate `resid serve` processes
+/// against the embedded broker and a private redis-server.
+///
+/// 1. Throughput: a backlog of events is produced as fast as possible and drained, first by one
+///    instance (the baseline), then by two instances in one consumer group.
+/// 2. Latency: events paced at 50% of the two-instance throughput; produce-to-receive latency
+///    of each prediction (and the daemon's own poll-to-produce figure) as percentiles.
+/// 3. Memory: each daemon's RSS with the MovieLens bundle; with `--synthetic-bundle`, one daemon's
+///    RSS serving a large synthetic bundle; Redis `MEMORY USAGE` of full user prefixes.
+///
+/// The event stream is synthetic (seeded random users and items of the bundle) and labelled so.
+struct ServeBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Streaming daemon: events/s with one and two instances, latency at half load, RSS, Redis bytes per prefix."
+    )
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Option(help: "The MovieLens bundle to serve (written by `resid pipeline --dataset ml-100k|ml-1m`).")
+    var bundle: String
+
+    @Option(help: "A large synthetic bundle (e.g. `resid pipeline --dataset synthetic-150000`) whose serving RSS is measured.")
+    var syntheticBundle: String?
+
+    @Option(help: "Events in each throughput backlog.")
+    var events = 10_000
+
+    @Option(help: "Distinct users in the synthetic event stream.")
+    var users = 300
+
+    @Option(help: "Seconds of paced traffic for the latency phase.")
+    var latencySeconds = 15
+
+    @Option(help: "Seed of the synthetic event stream.")
+    var seed: UInt64 = 7
+
+    struct Throughput: Codable {
+        var instances: Int
+        var events: Int
+        var seconds: Double
+        var eventsPerSecond: Double
+    }
+
+    struct Latency: Codable {
+        var targetEventsPerSecond: Double
+        var achievedEventsPerSecond: Double
+        var events: Int
+        var endToEndMilliseconds: [String: Double]
+        var daemonTotalMilliseconds: [String: Double]
+    }
+
+    struct Memory: Codable {
+        var bundle: String
+        var bundleItems: Int
+        var synthetic: Bool
+        var rssBytes: Int
+        var peakRSSBytes: Int
+    }
+
+    struct Report: Codable {
+        var benchmark = "serve"
+        var eventStream = "synthetic: seeded random users and bundle items"
+        var bundle: String
+        var cores = ProcessInfo.processInfo.activeProcessorCount
+        var oneInstance: Throughput
+        var twoInstances: Throughput
+        var twoOverOne: Double
+        var latencyAtHalfLoad: Latency
+        var daemonMemory: [Memory]
+        var redisBytesPerPrefix: Double
+        var redisPrefixItems: Int
+        var redisPrefixesMeasured: Int
+        var meanItemKeyBytes: Double
+    }
+
+    func validate() throws {
+        guard events >= 100, users >= 1, latencySeconds >= 1 else {
+            throw ValidationError("--events must be at least 100, --users and --latency-seconds at least 1")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "resid.bench.serve")
+        logger.logLevel = .warning
+        let bundleURL = URL(fileURLWithPath: bundle).standardizedFileURL
+        let opened = try ModelBundle(directory: bundleURL, verify: false)
+        let items = try opened.decodeJSON(BundleItems.self, from: BundleItems.fileName)
+        let topicList = URL(fileURLWithPath: "Topics/topics.json").standardizedFileURL
+        guard FileManager.default.fileExists(atPath: topicList.path) else {
+            throw ValidationError("run from the repository root (Topics/topics.json not found)")
+        }
+        progress("starting the embedded broker and redis-server")
+        let broker = try await KafkaEmbeddedBroker(
+            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), topicList: topicList, logger: logger)
+        let redis = try await RedisServer.start()
+        defer { redis.stop() }
+        let topics = ServeTopics()
+        let inputPartitions = try KafkaTopicList.load(from: topicList).topics
+            .filter { [topics.items, topics.interactions].contains($0.name) }.map(\.partitions).reduce(0, +)
+        let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
+        func configuration(_ name: String, bundle path: String) -> ServeConfigurationFile {
+            ServeConfigurationFile(
+                bootstrap: bootstrap, redisURL: redis.url, namespace: "bench", groupID: "bench-serve",
+                variants: ["control:1:\(path)"], topicList: topicList.path, instanceID: name)
+        }
+
+        let collector = PredictionCollector()
+        let reader = Task { try await collector.follow(broker: broker, topic: topics.predictions, logger: logger) }
+        let producer = try KafkaProducer(configuration: Self.producerConfiguration(broker), logger: logger)
+        var stream = EventStream(items: items.keys, users: users, seed: seed, topic: topics.interactions)
+
+        do {
+            progress("starting instance 1 (\(bundleURL.lastPathComponent), \(items.keys.count) items)")
+            let first = try ServeChild(configuration: configuration("bench-1", bundle: bundleURL.path), name: "1")
+            try await first.waitReady()
+            try await waitAssigned([first], partitions: inputPartitions)
+            let one = try await throughput(instances: 1, stream: &stream, producer: producer, collector: collector)
+            progress("one instance: \(Int(one.eventsPerSecond)) events/s")
+
+            progress("starting instance 2")
+            let second = try ServeChild(configuration: configuration("bench-2", bundle: bundleURL.path), name: "2")
+            try await second.waitReady()
+            try await waitAssigned([first, second], partitions: inputPartitions)
+            let two = try await throughput(instances: 2, stream: &stream, producer: producer, collector: collector)
+            progress("two instances: \(Int(two.eventsPerSecond)) events/s")
+
+            let latency = try await paced(rate: two.eventsPerSecond / 2, stream: &stream, producer: producer, collector: collector)
+            progress("latency at \(Int(latency.targetEventsPerSecond)) events/s: p50 \(latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(latency.endToEndMilliseconds["p99"] ?? 0) ms")
+            var memory: [Memory] = []
+            for child in [first, second] {
+                let (rss, peak) = child.memory()
+                memory.append(Memory(bundle: bundleURL.lastPathComponent, bundleItems: items.keys.count, synthetic: items.synthetic, rssBytes: rss, peakRSSBytes: peak))
+            }
+            let (prefixBytes, measured, keyBytes) = try await prefixMemory(redis: redis, prefixLength: 32)
+            await first.stop()
+            await second.stop()
+
+            if let syntheticBundle {
+                let url = URL(fileURLWithPath: syntheticBundle).standardizedFileURL
+                let large = try ModelBundle(directory: url, verify: false).decodeJSON(BundleItems.self, from: BundleItems.fileName)
+                progress("serving the large bundle \(url.lastPathComponent) (\(large.keys.count) items\(large.synthetic ? ", synthetic" : ""))")
+                var config = configuration("bench-large", bundle: url.path)
+                config.groupID = "bench-serve-large"
+                let child = try ServeChild(configuration: config, name: "large")
+                try await child.waitReady(timeout: .seconds(600))
+                try await waitAssigned([child], partitions: inputPartitions)
+                var largeStream = EventStream(items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
+                _ = try await throughput(instances: 1, stream: &largeStream, producer: producer, collector: collector, count: 1000)
+                let (rss, peak) = child.memory()
+                memory.append(Memory(bundle: url.lastPathComponent, bundleItems: large.keys.count, synthetic: large.synthetic, rssBytes: rss, peakRSSBytes: peak))
+                await child.stop()
+            }
+
+            let report = Report(
+                bundle: bundleURL.lastPathComponent, oneInstance: one, twoInstances: two,
+                twoOverOne: two.eventsPerSecond / max(one.eventsPerSecond, 1e-9), latencyAtHalfLoad: latency,
+                daemonMemory: memory, redisBytesPerPrefix: prefixBytes, redisPrefixItems: 32, redisPrefixesMeasured: measured,
+                meanItemKeyBytes: keyBytes)
+            reader.cancel()
+            try? await producer.shutdown(timeout: .seconds(5))
+            await broker.stop()
+            if json {
+                try printJSON(report)
+            } else {
+                print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+            }
+        } catch {
+            reader.cancel()
+            try? await producer.shutdown(timeout: .seconds(5))
+            await broker.stop()
+            throw error
+        }
+    }
+
+    private func progress(_ line: String) {
+        FileHandle.standardError.write(Data("[bench serve] \(line)\n".utf8))
+    }
+
+    static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
+        configuration.linger = .milliseconds(2)
+        return configuration
+    }
+
+    /// Waits until the children together own all `partitions` input partitions (the group settled).
+    private func waitAssigned(_ children: [ServeChild], partitions: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let owned = children.map { Int($0.metric("resid_serve_assigned_partitions") ?? 0) }
+            if owned.allSatisfy({ $0 > 0 }), owned.reduce(0, +) == partitions { return }
+            guard ContinuousClock.now < deadline else { throw BenchFailure("consumer group did not settle: \(owned)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Produces a backlog as fast as possible and waits until every event has its prediction.
+    private func throughput(
+        instances: Int, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector, count: Int? = nil
+    ) async throws -> Throughput {
+        let total = count ?? events
+        let batch = stream.next(total)
+        let ids = batch.map(\.id)
+        let start = ContinuousClock.now
+        var offset = 0
+        while offset < batch.count {
+            let slice = Array(batch[offset..<min(offset + 2000, batch.count)])
+            collector.sent(slice.map(\.id), at: ContinuousClock.now)
+            let reports = try await producer.send(batch: slice.map(\.message))
+            guard reports.allSatisfy(\.isDelivered) else { throw BenchFailure("producing events failed") }
+            offset += slice.count
+        }
+        let end = try await collector.waitForAll(ids, timeout: .seconds(600))
+        let seconds = InteractionSeconds.between(start, end)
+        return Throughput(instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
+    }
+
+    /// Produces at `rate` events/s for `latencySeconds` and reports latency percentiles.
+    private func paced(rate: Double, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector) async throws -> Latency {
+        let tick = Duration.milliseconds(10)
+        let total = max(Int(rate * Double(latencySeconds)), 1)
+        let events = stream.next(total)
+        let start = ContinuousClock.now
+        var sent = 0
+        var pending: [Task<[KafkaDeliveryReport], any Error>] = []
+        var step = 0
+        while sent < total {
+            step += 1
+            let due = min(Int((rate * Double(step) * 0.01).rounded()), total)
+            if due > sent {
+                let slice = Array(events[sent..<due])
+                collector.sent(slice.map(\.id), at: ContinuousClock.now)
+                pending.append(Task { try await producer.send(batch: slice.map(\.message)) })
+                sent = due
+            }
+            try await Task.sleep(until: start + tick * step, clock: .continuous)
+        }
+        let producedIn = InteractionSeconds.between(start, ContinuousClock.now)
+        for task in pending {
+            guard try await task.value.allSatisfy(\.isDelivered) else { throw BenchFailure("producing events failed") }
+        }
+        _ = try await collector.waitForAll(events.map(\.id), timeout: .seconds(300))
+        let (endToEnd, daemon) = collector.latencies(events.map(\.id))
+        return Latency(
+            targetEventsPerSecond: rate, achievedEventsPerSecond: Double(total) / producedIn, events: total,
+            endToEndMilliseconds: Self.percentiles(endToEnd), daemonTotalMilliseconds: Self.percentiles(daemon))
+    }
+
+    static func percentiles(_ values: [Double]) -> [String: Double] {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return [:] }
+        func at(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+        return ["p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": sorted[sorted.count - 1], "mean": sorted.reduce(0, +) / Double(sorted.count)]
+    }
+
+    /// Mean `MEMORY USAGE` of prefixes holding `prefixLength` items.
+    private func prefixMemory(redis: RedisServer, prefixLength: Int) async throws -> (Double, Int, Double) {
+        let pool = RedisConnectionPool(configuration: redis.configuration(namespace: "bench"))
+        defer { Task { await pool.close() } }
+        let keys = RedisKeys(namespace: "bench")
+        var total = 0.0
+        var measured = 0
+        var keyBytes = 0.0
+        var itemCount = 0
+        for user in 0..<users {
+            let key = keys.prefix(user: EventStream.user(user))
+            let (value, usage) = try await pool.withConnection { connection in
+                (try await connection.command(RedisCommand("GET", key)), try await connection.command(RedisCommand("MEMORY", "USAGE", key)))
+            }
+            guard let text = value.string, let items = text.split(separator: "\u{1E}").last?.split(separator: "\u{1F}"),
+                items.count == prefixLength, let bytes = usage.integer
+            else { continue }
+            total += Double(bytes)
+            measured += 1
+            keyBytes += Double(items.reduce(0) { $0 + $1.utf8.count })
+            itemCount += items.count
+        }
+        return (measured > 0 ? total / Double(measured) : 0, measured, itemCount > 0 ? keyBytes / Double(itemCount) : 0)
+    }
+}
+
+/// Seconds between two instants.
+enum InteractionSeconds {
+    static func between(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> Double {
+        let duration = end - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The synthetic event stream: seeded random (user, item) pairs over the bundle's items.
+struct EventStream {
+    struct Event {
+        var id: String
+        var message: KafkaProducerMessage
+    }
+
+    let items: [String]
+    let users: Int
+    let topic: String
+    var random: SeededRandom
+    var counter = 0
+
+    init(items: [String], users: Int, seed: UInt64, topic: String) {
+        self.items = items
+        self.users = users
+        self.topic = topic
+        random = SeededRandom(seed: seed)
+    }
+
+    static func user(_ index: Int) -> String { "bench-user-\(index)" }
+
+    mutating func next(_ count: Int) -> [Event] {
+        (0..<count).map { _ in
+            counter += 1
+            let user = Self.user(Int(random.next() % UInt64(users)))
+            let item = items[Int(random.next() % UInt64(items.count))]
+            let id = "bench-\(counter)"
+            let json = #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(Self.escape(item))","type":"view","timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000))}"#
+            return Event(id: id, message: KafkaProducerMessage(topic: topic, key: user, value: Array(json.utf8)))
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}
+
+/// Reads the prediction topic in the background and remembers when each event's first
+/// prediction arrived and the daemon-reported total latency.
+final class PredictionCollector: Sendable {
+    private struct State {
+        var sentAt: [String: ContinuousClock.Instant] = [:]
+        var received: [String: (at: ContinuousClock.Instant, total: Double)] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func sent(_ ids: [String], at instant: ContinuousClock.Instant) {
+        state.withLock { state in for id in ids { state.sentAt[id] = instant } }
+    }
+
+    private struct Record: Decodable {
+        struct Source: Decodable { var event_id: String }
+        var source: Source
+        var latency_ms: [String: Double]
+    }
+
+    func follow(broker: KafkaEmbeddedBroker, topic: String, logger: Logger) async throws {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "bench-reader-\(UUID().uuidString.prefix(8))", topics: [topic])
+        configuration.sessionTimeout = .seconds(4)
+        configuration.heartbeatInterval = .milliseconds(500)
+        configuration.pollBatchSize = 2048
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        var iterator = consumer.events.makeAsyncIterator()
+        let decoder = JSONDecoder()
+        while !Task.isCancelled, let events = try await iterator.nextBatch() {
+            let now = ContinuousClock.now
+            var batch: [(String, Double)] = []
+            for case .message(let message) in events {
+                guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else { continue }
+                batch.append((record.source.event_id, record.latency_ms["total"] ?? 0))
+            }
+            state.withLock { state in
+                for (id, total) in batch where state.received[id] == nil { state.received[id] = (now, total) }
+            }
+        }
+        try? await consumer.close()
+    }
+
+    /// Waits until every id has a prediction; returns when the last one arrived.
+    func waitForAll(_ ids: [String], timeout: Duration) async throws -> ContinuousClock.Instant {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let (missing, last) = state.withLock { state -> (Int, ContinuousClock.Instant?) in
+                var missing = 0
+                var last: ContinuousClock.Instant?
+                for id in ids {
+                    if let entry = state.received[id] { last = max(last ?? entry.at, entry.at) } else { missing += 1 }
+                }
+                return (missing, last)
+            }
+            if missing == 0, let last { return last }
+            guard ContinuousClock.now < deadline else { throw BenchFailure("\(missing) of \(ids.count) events got no prediction within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Produce-to-receive and daemon-reported latencies (milliseconds) of `ids`.
+    func latencies(_ ids: [String]) -> ([Double], [Double]) {
+        state.withLock { state in
+            var endToEnd: [Double] = []
+            var daemon: [Double] = []
+            for id in ids {
+                guard let sent = state.sentAt[id], let received = state.received[id] else { continue }
+                endToEnd.append(InteractionSeconds.between(sent, received.at) * 1000)
+                daemon.append(received.total)
+            }
+            return (endToEnd, daemon)
+        }
+    }
+}
