@@ -89,6 +89,12 @@ struct DemoRun: Sendable {
             }
         }
         defer { reader.cancel() }
+        // Produce only once the reader owns its partitions, so end-to-end latencies do not
+        // include its group join.
+        let joinDeadline = ContinuousClock.now + .seconds(30)
+        while ((try? consumer.assignment()) ?? []).isEmpty, ContinuousClock.now < joinDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
 
         say("[4/5] replaying")
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)

@@ -48,7 +48,8 @@ struct DemoScoreboard {
         case "resid.deadletter.v1":
             deadLetters += 1
         case "resid.item-sids.v1":
-            if let key, key.hasPrefix("new:") { publishedNewSIDs.insert(key) }
+            // Keyed "bundle/item" (one compacted entry per bundle and item).
+            if let item = key?.split(separator: "/", maxSplits: 1).last, item.hasPrefix("new:") { publishedNewSIDs.insert(String(item)) }
         default:
             guard let value, let prediction = try? JSONDecoder().decode(Prediction.self, from: Data(value)) else {
                 undecodable += 1
