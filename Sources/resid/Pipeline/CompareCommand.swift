@@ -53,7 +53,7 @@ struct CompareCommand: AsyncParsableCommand {
     var branching: String?
 
     @Option(help: "Markdown report to append rows to (JSON beside it).")
-    var report = "reports/results.md"
+    var report = "results.md"
 
     @Option(help: "OpenBLAS threads.")
     var threads = 2
