@@ -53,7 +53,7 @@ struct CompareCommand: AsyncParsableCommand {
     var branching: String?
 
     @Option(help: "Markdown report to append rows to (JSON beside it).")
-    var report = "reports/results.md"
+    var report = "results.md"
 
     @Option(help: "OpenBLAS threads.")
     var threads = 2
@@ -109,11 +109,19 @@ struct CompareCommand: AsyncParsableCommand {
             let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
             var famaeTraining = FAMAETrainingConfiguration()
             famaeTraining.timeBudget = famaeBudget
+            famaeTraining.batchSize = batch
             famaeTraining.seed = seed
             famaeTraining.sampling = training.windowSampling
             let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
             let famaeSeconds = clock.elapsed
             let vectors = famae.itemVectors()
+            let famaeMetrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
+                .evaluate(famae, samples: prepared.split.validationSamples)
+            log("FAMAE (best epoch \(famaeReport.bestEpoch), \(Int(famaeSeconds)) s): validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)) Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)) over \(famaeMetrics.collaborative.users) users")
+            // The vectors every quantiser below sees, for `resid tokenize --vectors` diagnostics.
+            let vectorsURL = URL(fileURLWithPath: report).deletingPathExtension().appendingPathExtension("\(prepared.name).famae-vectors.safetensors")
+            try SafeTensors.write(["vectors": vectors], metadata: ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)], to: vectorsURL)
+            log("FAMAE item vectors \(vectors.shape) written to \(vectorsURL.path)")
             let side = max(2, Int((Double(prepared.items.count) / 15).squareRoot().rounded()))
             let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
             guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
@@ -130,6 +138,8 @@ struct CompareCommand: AsyncParsableCommand {
                     table = try GAOQ(local).fit(vectors, progress: log).codebook.table
                 }
                 let quantiseSeconds = quantiseClock.elapsed
+                let diagnostics = QuantizerDiagnostics(table)
+                log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
                 let generator = try SIDGenerator(configuration: SIDGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: seed)
                 let trainable = try TrainableGenerator(name: "generator-\(name)", model: generator, table: table, beamWidth: beam)
                 let trained = try SequenceTrainer(model: trainable, split: prepared.split, configuration: training, progress: log).train()

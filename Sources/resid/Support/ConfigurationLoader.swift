@@ -56,7 +56,7 @@ struct ConfigurationLoader {
         }
 
         let variables = environment.filter {
-            $0.key.hasPrefix(ConfigurationSchema.environmentPrefix) && $0.key != ConfigurationSchema.configFileVariable
+            $0.key.hasPrefix(ConfigurationSchema.environmentPrefix) && !ConfigurationSchema.processVariables.contains($0.key)
         }
         try validateEnvironment(variables)
         let secretVariables = Set(schema.secretKeys.map(ConfigurationSchema.environmentName))

@@ -49,6 +49,9 @@ struct ConfigurationSchema: Sendable {
     static let environmentPrefix = "RESID_"
     /// The environment variable naming the configuration file.
     static let configFileVariable = "RESID_CONFIG"
+    /// `RESID_*` variables that are not configuration keys but belong to the process: the
+    /// configuration file itself, OpenBLAS threads (`--blas-threads`) and the data/bundle cache.
+    static let processVariables: Set<String> = [configFileVariable, "RESID_BLAS_THREADS", "RESID_CACHE"]
 
     /// True if `key` is a known key or lies under an open prefix.
     func accepts(_ key: String) -> Bool {

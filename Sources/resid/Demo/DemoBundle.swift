@@ -1,0 +1,58 @@
+import Bundle
+import Data
+import Foundation
+import Training
+
+/// The bundle the demo serves: one the user names, or a MovieLens-100K bundle cached under
+/// `$RESID_CACHE/bundles` (default `~/.cache/resid/bundles`), built with the offline pipeline
+/// when missing or unreadable by this build.
+struct DemoBundle {
+    var path: String?
+    /// Training budget (seconds) when the bundle has to be built.
+    var budget: Double
+
+    static let name = "demo-ml-100k"
+
+    func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
+        if let path {
+            let url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+            _ = try ModelBundle(directory: url)
+            log("serving \(url.path)")
+            return url
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let root = environment["RESID_CACHE"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/resid", isDirectory: true)
+        let url = root.appendingPathComponent("bundles/\(Self.name)", isDirectory: true)
+        if FileManager.default.fileExists(atPath: url.path) {
+            do {
+                let bundle = try ModelBundle(directory: url)
+                log("using cached bundle \(url.path) (\(bundle.manifest.notes["test_metrics"] ?? "no test metrics"))")
+                return url
+            } catch {
+                log("cached bundle \(url.path) is unusable (\(error)); rebuilding it")
+                try FileManager.default.removeItem(at: url)
+            }
+        }
+        let cache = DatasetCache(root: nil)
+        guard let dataset = PublishedDataset.named("ml-100k") else { throw DemoError("ml-100k is not a known dataset") }
+        if !cache.isFetched(dataset) {
+            log("fetching ml-100k into \(cache.root)")
+            _ = try cache.fetch(dataset, progress: log)
+        }
+        log("building \(url.path) with the offline pipeline on ml-100k (training budget \(Int(budget)) s; cached for later runs)")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let prepared = try DatasetName(name: "ml-100k", cacheDir: nil).prepare()
+        var settings = OfflinePipelineConfiguration()
+        settings.timeBudgetSeconds = budget
+        settings.evaluationReserveSeconds = 30
+        settings.windowSampling = .randomPerEpoch(16_384)
+        settings.generatorTraining.batchSize = 256
+        settings.generatorTraining.validationUsers = 300
+        settings.testUsers = 300
+        settings.unconstrainedUsers = 64
+        let summary = try OfflinePipeline(configuration: settings, progress: { log("  " + $0) }).run(prepared, output: url)
+        log("bundle built in \(Int(summary.totalSeconds)) s")
+        return url
+    }
+}

@@ -1,0 +1,128 @@
+import Data
+import Foundation
+import Tensor
+
+/// The event stream `resid demo` replays: real MovieLens interactions in time order, a burst of
+/// never-seen items (cold start), and a sprinkling of malformed events that must end in the
+/// dead-letter topic.
+struct DemoEvents: Sendable {
+    /// One message to produce.
+    struct Message: Sendable {
+        var topic: String
+        var key: String
+        var value: [UInt8]
+        /// The event id of a valid interaction (what its prediction will name as its source).
+        var eventID: String? = nil
+    }
+
+    /// The replayed interaction with event id `id`: whose it is and what came next.
+    struct Replayed: Sendable {
+        var user: String
+        /// The item the user actually interacted with next in the replay (nil for the last).
+        var nextItem: String?
+        /// True when `nextItem` is the user's held-out test item (never trained on).
+        var nextIsHeldOut: Bool
+    }
+
+    /// New items, then the replay with malformed events mixed in, in produce order.
+    var messages: [Message] = []
+    /// Event id of every valid interaction → what the demo checks its prediction against.
+    var replayed: [String: Replayed] = [:]
+    /// Keys of the never-seen items.
+    var newItems: [String] = []
+    /// Malformed events produced.
+    var malformed = 0
+
+    static let itemsTopic = "resid.items.v1"
+    static let interactionsTopic = "resid.interactions.v1"
+
+    /// - Parameters:
+    ///   - dataset: the prepared dataset the bundle was trained on (same item keys).
+    ///   - users: how many users to replay (spread evenly over the user list).
+    ///   - eventsPerUser: each user's most recent events replayed, ending with the held-out one.
+    ///   - newItems: never-seen items, each with the fields of a random real item.
+    ///   - malformed: hostile events mixed into the stream.
+    init(dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        let sequences = dataset.sequences
+        let chosen = Self.spread(count: min(users, sequences.userCount), over: sequences.userCount)
+
+        // Cold-start items first, so they are in every instance's trie before the replay.
+        for index in 0..<newItemCount {
+            let template = random.int(below: dataset.items.count)
+            var fields = dataset.items.values(item: template)
+            fields["item_id"] = nil
+            let key = "new:\(index + 1)"
+            newItems.append(key)
+            messages.append(Message(topic: Self.itemsTopic, key: key, value: Self.itemEvent(key: key, fields: fields, index: index)))
+        }
+
+        // Interactions of the chosen users, merged by their real timestamps.
+        var timeline: [(time: Double, user: Int, position: Int)] = []
+        for user in chosen {
+            let length = sequences.length(user)
+            for position in max(0, length - eventsPerUser)..<length {
+                timeline.append((sequences.timestamps[sequences.offsets[user] + position], user, position))
+            }
+        }
+        timeline.sort { ($0.time, $0.user, $0.position) < ($1.time, $1.user, $1.position) }
+        let hostileEvery = malformed > 0 ? max(1, timeline.count / malformed) : Int.max
+        for (n, event) in timeline.enumerated() {
+            let sequence = sequences.sequence(event.user)
+            let user = dataset.userKeys[event.user]
+            let item = dataset.items.keys[Int(sequence[sequence.startIndex + event.position])]
+            let id = "demo-\(user)-\(event.position)"
+            let last = event.position == sequence.count - 1
+            replayed[id] = Replayed(
+                user: user,
+                nextItem: last ? nil : dataset.items.keys[Int(sequence[sequence.startIndex + event.position + 1])],
+                nextIsHeldOut: event.position + 1 == sequence.count - 1)
+            messages.append(Message(
+                topic: Self.interactionsTopic, key: user,
+                value: Self.interaction(id: id, user: user, item: item, timestamp: event.time), eventID: id))
+            if n % hostileEvery == hostileEvery - 1, self.malformed < malformed {
+                messages.append(Self.hostile(self.malformed, user: user))
+                self.malformed += 1
+            }
+        }
+    }
+
+    /// `count` indices spread evenly over `0..<total` (deterministic, not the first few).
+    private static func spread(count: Int, over total: Int) -> [Int] {
+        guard count > 0 else { return [] }
+        return (0..<count).map { $0 * total / count }
+    }
+
+    private static func interaction(id: String, user: String, item: String, timestamp: Double) -> [UInt8] {
+        json([
+            "schema_version": 1, "event_id": id, "user": user, "item": item, "type": "rating",
+            "timestamp_ms": Int64(timestamp * 1000),
+        ])
+    }
+
+    private static func itemEvent(key: String, fields: [String: [String]], index: Int) -> [UInt8] {
+        json([
+            "schema_version": 1, "event_id": "demo-item-\(index + 1)", "op": "upsert", "item": key,
+            "fields": fields, "timestamp_ms": Int64(Date().timeIntervalSince1970 * 1000),
+        ])
+    }
+
+    /// Malformed events of several kinds, each of which the daemon must dead-letter.
+    private static func hostile(_ n: Int, user: String) -> Message {
+        let kinds: [(String, String)] = [
+            (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-json-\#(n)", "user": "#),
+            (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-type-\#(n)", "user": 42, "item": "1", "type": "rating", "timestamp_ms": 1}"#),
+            (interactionsTopic, #"{"schema_version": 9, "event_id": "bad-version-\#(n)", "user": "u", "item": "1", "type": "rating", "timestamp_ms": 1}"#),
+            (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-value-\#(n)", "user": "u", "item": "1", "type": "rating", "value": "NaN", "timestamp_ms": 1}"#),
+            (interactionsTopic, #"{"schema_version": 1, "event_id": "unknown-item-\#(n)", "user": "\#(user)", "item": "no-such-item-\#(n)", "type": "rating", "timestamp_ms": 1}"#),
+            (itemsTopic, #"{"schema_version": 1, "event_id": "bad-item-\#(n)", "op": "upsert", "item": "x\#(n)", "fields": {"genres": [\#(String(repeating: "\"a\",", count: 200))"a"]}, "timestamp_ms": 1}"#),
+        ]
+        let (topic, text) = kinds[n % kinds.count]
+        return Message(topic: topic, key: topic == itemsTopic ? "x\(n)" : user, value: Array(text.utf8))
+    }
+
+    private static func json(_ object: [String: Any]) -> [UInt8] {
+        // Keys sorted for reproducible bytes; the values are plain JSON types built above.
+        (try? Array(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))) ?? []
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Kafka
+import Logging
+import ReSIDTestKit
+import Synchronization
+
+/// One run of the streaming demo: servers, daemons, the replay and the tally.
+struct DemoRun: Sendable {
+    var events: DemoEvents
+    var bundle: URL
+    var instances: Int
+    var rate: Double
+    var idleTimeout: Double
+    var executable: URL
+    var topicList: URL
+
+    /// Starts everything, replays, and stops everything it started (also when cancelled).
+    func run() async throws -> DemoSummary {
+        say("[2/5] embedded Kafka broker and private redis-server")
+        var logger = Logger(label: "resid.demo")
+        logger.logLevel = .warning
+        let broker = try await KafkaEmbeddedBroker(executable: executable, topicList: topicList, logger: logger)
+        let redis: RedisServer
+        do {
+            redis = try await RedisServer.start()
+        } catch {
+            await broker.stop()
+            throw error
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("resid-demo-\(UUID().uuidString.prefix(8))")
+        var daemons: [DemoInstance] = []
+        let outcome: Result<DemoSummary, any Error>
+        do {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            say("broker \(broker.bootstrapServers.map(\.description).joined(separator: ",")), redis \(redis.url), daemon logs in \(work.path)")
+            daemons = try await startDaemons(broker: broker, redis: redis, work: work)
+            outcome = .success(try await replay(broker: broker, daemons: daemons, logger: logger))
+        } catch {
+            outcome = .failure(error)
+        }
+        say("[5/5] stopping \(daemons.count) daemons (SIGTERM: drain and commit), the broker and redis-server")
+        for daemon in daemons { await daemon.stop(grace: .seconds(60)) }
+        await broker.stop()
+        redis.stop()
+        return try outcome.get()
+    }
+
+    private func startDaemons(broker: KafkaEmbeddedBroker, redis: RedisServer, work: URL) async throws -> [DemoInstance] {
+        say("[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)")
+        let environment = [
+            "RESID_KAFKA_BOOTSTRAP": broker.bootstrapServers.map(\.description).joined(separator: ","),
+            "RESID_KAFKA_CONSUMER_GROUP_ID": "resid-demo",
+            "RESID_REDIS_URL": redis.url,
+            "RESID_REDIS_NAMESPACE": "demo",
+            "RESID_SERVE_VARIANTS": "control:0.5:\(bundle.path),treatment:0.5:\(bundle.path)",
+            "RESID_SERVE_HTTP_PORT": "0",
+            "RESID_BLAS_THREADS": "1",
+        ]
+        var daemons: [DemoInstance] = []
+        for index in 1...instances {
+            var own = environment
+            own["RESID_SERVE_INSTANCE_ID"] = "demo-\(index)"
+            daemons.append(try DemoInstance(name: "demo-\(index)", executable: executable, environment: own, directory: work))
+        }
+        for daemon in daemons {
+            do {
+                try await daemon.waitUntilReady(timeout: .seconds(180))
+            } catch {
+                for started in daemons { await started.stop(grace: .seconds(10)) }
+                throw error
+            }
+            say("\(daemon.name) ready on http://127.0.0.1:\(daemon.httpPort ?? 0) (/metrics, /health/ready, /admin/variants)")
+        }
+        return daemons
+    }
+
+    private func replay(broker: KafkaEmbeddedBroker, daemons: [DemoInstance], logger: Logger) async throws -> DemoSummary {
+        // Outputs: a private consumer group reads predictions, dead letters and item SIDs.
+        var consumerSettings = KafkaConsumerConfiguration(
+            bootstrapServers: broker.bootstrapServers, groupID: "resid-demo-scoreboard-\(UUID().uuidString.prefix(8))",
+            topics: ["resid.predictions.v1", "resid.deadletter.v1", "resid.item-sids.v1"])
+        consumerSettings.sessionTimeout = .seconds(6)
+        let consumer = try KafkaConsumer(configuration: consumerSettings, logger: logger)
+        let board = SharedScoreboard(DemoScoreboard(events: events))
+        let reader = Task {
+            for try await message in consumer.messages {
+                let now = ContinuousClock.now
+                board.withLock { $0.record(topic: message.topic, key: message.keyString, value: message.value, at: now) }
+            }
+        }
+        defer { reader.cancel() }
+        // Produce only once the reader owns its partitions, so end-to-end latencies do not
+        // include its group join.
+        let joinDeadline = ContinuousClock.now + .seconds(30)
+        while ((try? consumer.assignment()) ?? []).isEmpty, ContinuousClock.now < joinDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        say("[4/5] replaying")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
+        let clock = ContinuousClock()
+        let items = events.messages.filter { $0.topic == DemoEvents.itemsTopic && $0.key.hasPrefix("new:") }
+        let rest = events.messages.filter { !($0.topic == DemoEvents.itemsTopic && $0.key.hasPrefix("new:")) }
+        _ = try await producer.send(batch: items.map(\.kafkaMessage))
+        // New items first: wait until their SIDs are published (they then join every trie).
+        let itemDeadline = clock.now + .seconds(30)
+        while board.withLock({ $0.publishedNewSIDs.count }) < events.newItems.count, clock.now < itemDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        say("new items: \(board.withLock { $0.publishedNewSIDs.count })/\(events.newItems.count) SIDs published to resid.item-sids.v1")
+
+        let start = clock.now
+        var sent = 0
+        var lastReport = start
+        func report() {
+            lastReport = clock.now
+            let (predicted, dead) = board.withLock { ($0.predicted.count, $0.deadLetters) }
+            let seconds = max(1e-9, (clock.now - start).seconds)
+            say("produced \(sent)/\(rest.count)  predictions \(predicted)/\(events.replayed.count)  dead letters \(dead)/\(events.malformed)  \(Int(Double(predicted) / seconds)) predictions/s")
+        }
+        let chunk = rate > 0 ? max(1, Int(rate / 10)) : 500
+        while sent < rest.count {
+            try Task.checkCancellation()
+            let slice = rest[sent..<min(rest.count, sent + chunk)]
+            let now = clock.now
+            board.withLock { state in
+                for message in slice { if let id = message.eventID { state.producedAt[id] = now } }
+            }
+            _ = try await producer.send(batch: slice.map(\.kafkaMessage))
+            sent += slice.count
+            if rate > 0 {
+                let due = start + .seconds(Double(sent) / rate)
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            }
+            if clock.now - lastReport >= .seconds(2) { report() }
+        }
+        // Drain: until every valid interaction is predicted and every bad event dead-lettered,
+        // or nothing has come out for the idle timeout.
+        while true {
+            try Task.checkCancellation()
+            let (complete, last) = board.withLock { ($0.isComplete && $0.deadLetters >= events.malformed, $0.lastOutput ?? start) }
+            if complete || clock.now - last > .seconds(idleTimeout) { break }
+            try await Task.sleep(for: .milliseconds(200))
+            if clock.now - lastReport >= .seconds(2) { report() }
+        }
+        report()
+        let elapsed = (board.withLock { $0.lastOutput } ?? clock.now) - start
+        var health: [String: String] = [:]
+        for daemon in daemons { health[daemon.name] = (try? await daemon.get("/health/ready"))?.body ?? "unreachable" }
+        try? await producer.shutdown(timeout: .seconds(10))
+        reader.cancel()
+        try? await consumer.close()
+        return board.withLock { DemoSummary(board: $0, elapsed: elapsed.seconds, instances: instances, health: health) }
+    }
+}
+
+/// The scoreboard shared by the reader task and the replay loop.
+final class SharedScoreboard: Sendable {
+    private let state: Mutex<DemoScoreboard>
+    init(_ board: DemoScoreboard) { state = Mutex(board) }
+    func withLock<T>(_ body: (inout DemoScoreboard) -> T) -> T { state.withLock { body(&$0) } }
+}
+
+extension DemoEvents.Message {
+    var kafkaMessage: KafkaProducerMessage { KafkaProducerMessage(topic: topic, key: key, value: value) }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

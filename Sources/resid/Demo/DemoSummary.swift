@@ -1,0 +1,90 @@
+import Foundation
+
+/// What the demo measured, printed at the end (and as JSON with `--json`).
+struct DemoSummary: Encodable {
+    struct Latency: Encodable {
+        var p50: Double?
+        var p99: Double?
+    }
+
+    struct HitRate: Encodable {
+        var judged: Int
+        var hits: Int
+        var rate: Double?
+    }
+
+    var instances: Int
+    var interactions: Int
+    var predictions: Int
+    var repeatedPredictions: Int
+    var undecodablePredictions: Int
+    var seconds: Double
+    var eventsPerSecond: Double
+    /// Daemon-side latency (`latency_ms.total` of each prediction).
+    var serviceLatencyMs: Latency
+    /// From handing the event to Kafka to reading its prediction back.
+    var endToEndLatencyMs: Latency
+    var malformedSent: Int
+    var deadLetters: Int
+    /// Top-K contains the user's actual next replayed item.
+    var hitRate: HitRate
+    /// Only predictions whose next item is the user's held-out test item (never trained on).
+    var heldOutHitRate: HitRate
+    var variants: [String: HitRate]
+    var newItems: Int
+    var newItemSIDsPublished: Int
+    var newItemsRecommended: Int
+    var predictionsWithNewItems: Int
+    var health: [String: String]
+
+    init(board: DemoScoreboard, elapsed: Double, instances: Int, health: [String: String]) {
+        func rate(_ tally: DemoScoreboard.VariantTally) -> HitRate {
+            HitRate(judged: tally.judged, hits: tally.hits, rate: tally.judged > 0 ? Double(tally.hits) / Double(tally.judged) : nil)
+        }
+        self.instances = instances
+        interactions = board.events.replayed.count
+        predictions = board.predicted.count
+        repeatedPredictions = board.repeats
+        undecodablePredictions = board.undecodable
+        seconds = elapsed
+        eventsPerSecond = elapsed > 0 ? Double(board.predicted.count) / elapsed : 0
+        serviceLatencyMs = Latency(p50: DemoScoreboard.percentile(board.serviceLatencies, 0.5), p99: DemoScoreboard.percentile(board.serviceLatencies, 0.99))
+        endToEndLatencyMs = Latency(p50: DemoScoreboard.percentile(board.endToEndLatencies, 0.5), p99: DemoScoreboard.percentile(board.endToEndLatencies, 0.99))
+        malformedSent = board.events.malformed
+        deadLetters = board.deadLetters
+        let total = board.variants.values.reduce(into: DemoScoreboard.VariantTally()) {
+            $0.judged += $1.judged
+            $0.hits += $1.hits
+        }
+        hitRate = rate(total)
+        heldOutHitRate = rate(board.heldOut)
+        variants = board.variants.mapValues(rate)
+        newItems = board.events.newItems.count
+        newItemSIDsPublished = board.publishedNewSIDs.count
+        newItemsRecommended = board.recommendedNewItems.count
+        predictionsWithNewItems = board.predictionsWithNewItems
+        self.health = health
+    }
+
+    func print() {
+        func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "n/a" }
+        func share(_ rate: HitRate) -> String {
+            rate.rate.map { String(format: "%.4f (%d of %d)", $0, rate.hits, rate.judged) } ?? "n/a"
+        }
+        let lines = [
+            "",
+            "ReSID Stream demo summary (real MovieLens-100K interactions; new items copy real items' fields)",
+            "  daemons                 \(instances) instances, one consumer group",
+            "  interactions replayed   \(interactions); predictions \(predictions) (+\(repeatedPredictions) repeats)",
+            String(format: "  throughput              %.1f events/s over %.1f s", eventsPerSecond, seconds),
+            "  latency in the daemon   p50 \(ms(serviceLatencyMs.p50)), p99 \(ms(serviceLatencyMs.p99))",
+            "  latency end to end      p50 \(ms(endToEndLatencyMs.p50)), p99 \(ms(endToEndLatencyMs.p99))",
+            "  dead letters            \(deadLetters) (malformed sent: \(malformedSent))",
+            "  hit rate (top-K has the next item)   \(share(hitRate))",
+            "    held-out next item only            \(share(heldOutHitRate))",
+        ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
+            "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; \(newItemsRecommended) recommended in \(predictionsWithNewItems) predictions after their item event",
+        ]
+        Swift.print(lines.joined(separator: "\n"))
+    }
+}
