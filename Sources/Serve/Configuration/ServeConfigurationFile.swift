@@ -21,6 +21,8 @@ public struct ServeConfigurationFile: Sendable {
     public var sessionTimeoutMilliseconds = 4000
     /// Producer linger.
     public var lingerMilliseconds = 1
+    /// librdkafka properties for consumer and producer (`kafka.librdkafka.*`).
+    public var librdkafka: [(String, String)] = []
     /// Extra `serve.*` settings (key below `serve.`, value as YAML scalar), e.g. `topK: "10"`.
     public var serveSettings: [(String, String)] = []
 
@@ -41,6 +43,11 @@ public struct ServeConfigurationFile: Sendable {
             "kafka:", "  bootstrap: \(bootstrap)", "  consumer:", "    groupId: \(groupID)",
             "    sessionTimeoutMs: \(sessionTimeoutMilliseconds)", "    heartbeatIntervalMs: 500",
             "  producer:", "    lingerMs: \(lingerMilliseconds)",
+        ]
+        if !librdkafka.isEmpty {
+            lines += ["  librdkafka:"] + librdkafka.map { "    \($0.0): \"\($0.1)\"" }
+        }
+        lines += [
             "redis:", "  url: \(redisURL)", "  namespace: \(namespace)",
             "serve:", "  variants:",
         ]

@@ -1,3 +1,4 @@
+import Dispatch
 import Models
 import Synchronization
 import Tensor
@@ -8,7 +9,9 @@ import Tokenizer
 /// `users × beams` rows.
 ///
 /// The beam search keeps reusable working buffers, so a decoder is used by one caller at a time:
-/// the lock serialises callers (the daemon decodes each variant from one task anyway).
+/// the lock serialises callers (the daemon decodes each variant from one task anyway). The async
+/// form runs the pass on the decoder's own dispatch queue: a pass is hundreds of milliseconds of
+/// GEMMs that must not hold one of the cooperative pool's few threads.
 public final class VariantDecoder: Sendable {
     /// One user's ranked items: catalogue indices and sequence log-probabilities, best first.
     public struct Ranking: Sendable, Equatable {
@@ -26,6 +29,7 @@ public final class VariantDecoder: Sendable {
 
     private let generator: SIDGenerator
     private let search: Mutex<SearchBox>
+    private let queue = DispatchQueue(label: "resid.serve.decode")
     /// Beams per user.
     public let beamWidth: Int
 
@@ -36,6 +40,15 @@ public final class VariantDecoder: Sendable {
         let vocabulary = bundle.generator.vocabulary
         search = Mutex(SearchBox(ConstrainedBeamSearch(
             beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)))
+    }
+
+    /// ``decode(histories:catalog:k:)`` on the decoder's dispatch queue.
+    public func decodeOffPool(histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int) async -> (rankings: [Ranking], statistics: PassStatistics) {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: self.decode(histories: histories, catalog: catalog, k: k))
+            }
+        }
     }
 
     /// Decodes `histories` (catalogue indices, oldest first; items without tokens must already be

@@ -36,6 +36,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "A large synthetic bundle (e.g. `resid pipeline --dataset synthetic-150000`) whose serving RSS is measured.")
     var syntheticBundle: String?
 
+    @Option(help: "With --synthetic-bundle naming a directory that does not exist: build a synthetic bundle of about this many items there first (real pipeline, minimal training).")
+    var syntheticItems: Int?
+
     @Option(help: "Events in each throughput backlog.")
     var events = 10_000
 
@@ -113,9 +116,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
             .filter { [topics.items, topics.interactions].contains($0.name) }.map(\.partitions).reduce(0, +)
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         func configuration(_ name: String, bundle path: String) -> ServeConfigurationFile {
-            ServeConfigurationFile(
+            var file = ServeConfigurationFile(
                 bootstrap: bootstrap, redisURL: redis.url, namespace: "bench", groupID: "bench-serve",
                 variants: ["control:1:\(path)"], topicList: topicList.path, instanceID: name)
+            file.librdkafka = [("fetch.wait.max.ms", "\(Self.fetchWaitMilliseconds)")]
+            return file
         }
 
         let collector = PredictionCollector()
@@ -151,6 +156,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
             if let syntheticBundle {
                 let url = URL(fileURLWithPath: syntheticBundle).standardizedFileURL
+                if let syntheticItems, !FileManager.default.fileExists(atPath: url.path) {
+                    _ = try SyntheticServeBundle.build(items: syntheticItems, output: url) { progress($0) }
+                }
                 let large = try ModelBundle(directory: url, verify: false).decodeJSON(BundleItems.self, from: BundleItems.fileName)
                 progress("serving the large bundle \(url.lastPathComponent) (\(large.keys.count) items\(large.synthetic ? ", synthetic" : ""))")
                 var config = configuration("bench-large", bundle: url.path)
@@ -189,6 +197,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
     private func progress(_ line: String) {
         FileHandle.standardError.write(Data("[bench serve] \(line)\n".utf8))
     }
+
+    /// The embedded (mock) broker answers an empty fetch only after the consumer's full
+    /// `fetch.wait.max.ms` (librdkafka's default: 500 ms), even when data arrives meanwhile; a
+    /// real broker answers as soon as data is there. Daemons and the reader here use 10 ms so the
+    /// latency measured is the daemon's, not the mock's long-poll.
+    static let fetchWaitMilliseconds = 10
 
     static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
@@ -363,6 +377,7 @@ final class PredictionCollector: Sendable {
         configuration.sessionTimeout = .seconds(4)
         configuration.heartbeatInterval = .milliseconds(500)
         configuration.pollBatchSize = 2048
+        configuration.librdkafka = ["fetch.wait.max.ms": "\(ServeBenchCommand.fetchWaitMilliseconds)"]
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         var iterator = consumer.events.makeAsyncIterator()
         let decoder = JSONDecoder()
