@@ -179,6 +179,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 daemonMemory: memory, redisBytesPerPrefix: prefixBytes, redisPrefixItems: 32, redisPrefixesMeasured: measured,
                 meanItemKeyBytes: keyBytes)
             reader.cancel()
+            _ = try? await reader.value  // the reader leaves its group before the broker stops
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
             if json {
@@ -188,6 +189,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
             }
         } catch {
             reader.cancel()
+            _ = try? await reader.value
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
             throw error
