@@ -41,6 +41,25 @@ import Training
         #expect(try encoder.encode(known).elements == Array(trained[(7 * j * d)..<(8 * j * d)]))
     }
 
+    /// Without history the target is encoded alone; that must equal the full padded sequence.
+    @Test func historyFreeTargetsMatchTheFullPaddedSequence() throws {
+        let data = try FAMAEFixture.prepared()
+        let model = try FAMAEFixture.model(for: data)
+        let (j, h, d) = (model.configuration.fieldCount, model.configuration.historyLength, model.configuration.dimension)
+        var items = FAMAEItemCodes(fieldCount: j)
+        for item in [2, 9, 77] { items.append(FAMAEItemTableAdapter.codes(of: data.items, key: "new-\(item)", values: data.items.values(item: item))) }
+        let masked = (0..<(3 * j)).map { $0 % j == 0 }
+        let batch = try FAMAEBatch(history: [Int32](repeating: -1, count: 3 * h), targets: items, masked: masked, historyLength: h)
+        var mode = ForwardMode.inference
+        let short = try GradMode.withoutGrad { try model.targetStates(batch, mode: &mode).value.elements }
+        let (tokens, padding) = try model.inputTokens(batch)
+        let full = GradMode.withoutGrad {
+            model.encoder(tokens, keyPadding: padding, mode: &mode).slice(axis: 1, range: h..<(h + 1)).value.elements
+        }
+        #expect(short.count == 3 * d && full.count == 3 * d)
+        #expect(zip(short, full).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+    }
+
     @Test func thousandColdStartItemsNeverCollideNorMoveExistingSIDs() async throws {
         let data = try FAMAEFixture.prepared()
         let model = try FAMAEFixture.model(for: data)

@@ -163,6 +163,13 @@ public final class FAMAEModel: Layer, @unchecked Sendable {
     public func targetStates(_ batch: FAMAEBatch, mode: inout ForwardMode) throws -> Variable {
         let (b, h, d) = (batch.size, configuration.historyLength, configuration.dimension)
         let (tokens, padding) = try inputTokens(batch)
+        if batch.history.allSatisfy({ $0 < 0 }) {
+            // No sample has history (cold start of a new item): the target attends only to
+            // itself and every other position is padding, so running the target position
+            // alone gives the same state with 1/(h+1) of the work.
+            let target = tokens.slice(axis: 1, range: h..<(h + 1))
+            return encoder(mode.dropout(target, rate: configuration.dropout), mode: &mode).reshaped([b, d])
+        }
         let x = encoder(mode.dropout(tokens, rate: configuration.dropout), keyPadding: padding, mode: &mode)
         return x.slice(axis: 1, range: h..<(h + 1)).reshaped([b, d])
     }
