@@ -36,8 +36,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Daemon instances in the consumer group.")
     var instances = 2
 
-    @Option(help: "Interaction events per second to offer (0: as fast as Kafka takes them).")
-    var rate = 0.0
+    @Option(help: "Interaction events per second to offer, kept below this machine's capacity so latencies are not queueing (0: as fast as Kafka takes them, which measures saturated throughput).")
+    var rate = 60.0
 
     @Option(help: "Seconds without any output before the demo stops waiting.")
     var idleTimeout = 60.0
@@ -65,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
             topicList: URL(fileURLWithPath: "Topics/topics.json"))
         let summary = try await Self.interruptible { try await run.run() }
-        summary.print()
+        summary.print(toStandardError: json)
         if json { try printJSON(summary) }
     }
 

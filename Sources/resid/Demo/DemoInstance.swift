@@ -3,8 +3,8 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// One `resid serve` child process of the demo, configured through `RESID_*` environment
-/// variables on top of `Config/resid.yaml`, logging to a file.
+/// One `resid serve` child process of the demo with its own configuration file, logging to a
+/// file.
 final class DemoInstance {
     let name: String
     let process = Process()
@@ -13,15 +13,16 @@ final class DemoInstance {
     /// The HTTP port the instance bound (after ``waitUntilReady(timeout:)``).
     private(set) var httpPort: Int?
 
-    /// Starts `executable serve` with `environment` added to this process's environment.
-    init(name: String, executable: URL, environment: [String: String], directory: URL) throws {
+    /// Starts `executable serve --config configuration` with `environment` added to this
+    /// process's environment.
+    init(name: String, executable: URL, configuration: URL, environment: [String: String], directory: URL) throws {
         self.name = name
         logURL = directory.appendingPathComponent("\(name).log")
         statusURL = directory.appendingPathComponent("\(name).status.json")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = executable
-        process.arguments = ["serve", "--status-file", statusURL.path, "--log-level", "notice"]
+        process.arguments = ["serve", "--config", configuration.path, "--status-file", statusURL.path, "--log-level", "notice"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ReSIDTestKit
+import Serve
 import Synchronization
 
 /// One run of the streaming demo: servers, daemons, the replay and the tally.
@@ -47,20 +48,19 @@ struct DemoRun: Sendable {
 
     private func startDaemons(broker: KafkaEmbeddedBroker, redis: RedisServer, work: URL) async throws -> [DemoInstance] {
         say("[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)")
-        let environment = [
-            "RESID_KAFKA_BOOTSTRAP": broker.bootstrapServers.map(\.description).joined(separator: ","),
-            "RESID_KAFKA_CONSUMER_GROUP_ID": "resid-demo",
-            "RESID_REDIS_URL": redis.url,
-            "RESID_REDIS_NAMESPACE": "demo",
-            "RESID_SERVE_VARIANTS": "control:0.5:\(bundle.path),treatment:0.5:\(bundle.path)",
-            "RESID_SERVE_HTTP_PORT": "0",
-            "RESID_BLAS_THREADS": "1",
-        ]
+        let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         var daemons: [DemoInstance] = []
         for index in 1...instances {
-            var own = environment
-            own["RESID_SERVE_INSTANCE_ID"] = "demo-\(index)"
-            daemons.append(try DemoInstance(name: "demo-\(index)", executable: executable, environment: own, directory: work))
+            var file = ServeConfigurationFile(
+                bootstrap: bootstrap, redisURL: redis.url, namespace: "demo", groupID: "resid-demo",
+                variants: ["control:0.5:\(bundle.path)", "treatment:0.5:\(bundle.path)"], topicList: topicList.path,
+                instanceID: "demo-\(index)")
+            file.librdkafka = [("fetch.wait.max.ms", "\(ServeBenchCommand.fetchWaitMilliseconds)")]
+            let config = work.appendingPathComponent("demo-\(index).yaml")
+            try Data(file.yaml.utf8).write(to: config)
+            daemons.append(try DemoInstance(
+                name: "demo-\(index)", executable: executable, configuration: config,
+                environment: ["RESID_BLAS_THREADS": "1"], directory: work))
         }
         for daemon in daemons {
             do {
@@ -80,6 +80,7 @@ struct DemoRun: Sendable {
             bootstrapServers: broker.bootstrapServers, groupID: "resid-demo-scoreboard-\(UUID().uuidString.prefix(8))",
             topics: ["resid.predictions.v1", "resid.deadletter.v1", "resid.item-sids.v1"])
         consumerSettings.sessionTimeout = .seconds(6)
+        consumerSettings.librdkafka = ["fetch.wait.max.ms": "\(ServeBenchCommand.fetchWaitMilliseconds)"]
         let consumer = try KafkaConsumer(configuration: consumerSettings, logger: logger)
         let board = SharedScoreboard(DemoScoreboard(events: events))
         let reader = Task {
@@ -150,7 +151,7 @@ struct DemoRun: Sendable {
         try? await producer.shutdown(timeout: .seconds(10))
         reader.cancel()
         try? await consumer.close()
-        return board.withLock { DemoSummary(board: $0, elapsed: elapsed.seconds, instances: instances, health: health) }
+        return board.withLock { DemoSummary(board: $0, elapsed: elapsed.seconds, instances: instances, offeredRate: rate > 0 ? rate : nil, health: health) }
     }
 }
 

@@ -14,6 +14,8 @@ struct DemoSummary: Encodable {
     }
 
     var instances: Int
+    /// The replay's pacing (nil: as fast as Kafka takes the events).
+    var offeredRate: Double?
     var interactions: Int
     var predictions: Int
     var repeatedPredictions: Int
@@ -37,11 +39,12 @@ struct DemoSummary: Encodable {
     var predictionsWithNewItems: Int
     var health: [String: String]
 
-    init(board: DemoScoreboard, elapsed: Double, instances: Int, health: [String: String]) {
+    init(board: DemoScoreboard, elapsed: Double, instances: Int, offeredRate: Double?, health: [String: String]) {
         func rate(_ tally: DemoScoreboard.VariantTally) -> HitRate {
             HitRate(judged: tally.judged, hits: tally.hits, rate: tally.judged > 0 ? Double(tally.hits) / Double(tally.judged) : nil)
         }
         self.instances = instances
+        self.offeredRate = offeredRate
         interactions = board.events.replayed.count
         predictions = board.predicted.count
         repeatedPredictions = board.repeats
@@ -66,7 +69,9 @@ struct DemoSummary: Encodable {
         self.health = health
     }
 
-    func print() {
+    /// The human-readable summary: on standard output, or standard error when the JSON takes
+    /// standard output.
+    func print(toStandardError: Bool = false) {
         func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "n/a" }
         func share(_ rate: HitRate) -> String {
             rate.rate.map { String(format: "%.4f (%d of %d)", $0, rate.hits, rate.judged) } ?? "n/a"
@@ -76,7 +81,7 @@ struct DemoSummary: Encodable {
             "ReSID Stream demo summary (real MovieLens-100K interactions; new items copy real items' fields)",
             "  daemons                 \(instances) instances, one consumer group",
             "  interactions replayed   \(interactions); predictions \(predictions) (+\(repeatedPredictions) repeats)",
-            String(format: "  throughput              %.1f events/s over %.1f s", eventsPerSecond, seconds),
+            String(format: "  throughput              %.1f events/s over %.1f s (offered: %@)", eventsPerSecond, seconds, offeredRate.map { String(format: "%.0f events/s", $0) } ?? "as fast as possible"),
             "  latency in the daemon   p50 \(ms(serviceLatencyMs.p50)), p99 \(ms(serviceLatencyMs.p99))",
             "  latency end to end      p50 \(ms(endToEndLatencyMs.p50)), p99 \(ms(endToEndLatencyMs.p99))",
             "  dead letters            \(deadLetters) (malformed sent: \(malformedSent))",
@@ -85,6 +90,7 @@ struct DemoSummary: Encodable {
         ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
             "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; \(newItemsRecommended) recommended in \(predictionsWithNewItems) predictions after their item event",
         ]
-        Swift.print(lines.joined(separator: "\n"))
+        let text = lines.joined(separator: "\n") + "\n"
+        (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
     }
 }
