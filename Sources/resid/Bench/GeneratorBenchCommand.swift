@@ -57,6 +57,10 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         var p90Seconds: Double
         var usersPerSecond: Double
         var invalidBeams: Int
+        /// Matrix-multiply GFLOP of one call (forward only), as counted by ``forwardFlop``.
+        var gflopPerCall: Double
+        var achievedGflops: Double
+        var shareOfSgemmPeak: Double
     }
 
     struct Report: Codable {
@@ -140,11 +144,17 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
             }
             times.sort()
             let median = times[times.count / 2]
+            let encoderLength = SIDSequenceBatch(
+                histories: batchHistories, targets: nil, itemTokens: itemTokens, levels: sizes.count).encoderLength
+            let flop = Self.forwardFlop(
+                configuration: configuration, encoderRows: users * encoderLength, decoderRows: users * beam * sizes.count,
+                encoderLength: encoderLength, levels: sizes.count, vocabulary: model.vocabulary.count)
             let row = Inference(
                 users: users, beam: beam, topK: 10, medianSeconds: median, p90Seconds: times[min(times.count - 1, Int(Double(times.count) * 0.9))],
-                usersPerSecond: Double(users) / median, invalidBeams: recommender.invalidBeams)
+                usersPerSecond: Double(users) / median, invalidBeams: recommender.invalidBeams,
+                gflopPerCall: flop / 1e9, achievedGflops: flop / median / 1e9, shareOfSgemmPeak: flop / median / 1e9 / peak)
             inference.append(row)
-            progress("inference batch \(users): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", row.usersPerSecond)) users/s")
+            progress("inference batch \(users): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak")
         }
         let report = Report(
             threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount, sgemmPeakGflops: peak,
@@ -178,15 +188,22 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         return 2.0 * Double(m * k * n) / best / 1e9
     }
 
-    /// Matrix-multiply FLOPs of one training step (forward + backward ≈ 3× forward), counting
-    /// projections, attention scores/values and the tied output layer; norms, softmax and
-    /// element-wise work are left out, so the share of peak is a lower bound.
+    /// Matrix-multiply FLOPs of one training step: forward + backward ≈ 3× forward.
     static func trainingFlop(configuration c: SIDGeneratorConfiguration, batch: Int, encoderLength t: Int, levels l: Int, vocabulary v: Int) -> Double {
+        3 * forwardFlop(configuration: c, encoderRows: batch * t, decoderRows: batch * l, encoderLength: t, levels: l, vocabulary: v)
+    }
+
+    /// Matrix-multiply FLOPs of one forward pass with `encoderRows` encoder positions and
+    /// `decoderRows` decoder positions (users × beams × levels when decoding), counting
+    /// projections, attention scores/values, the memory's key/value projections and the tied
+    /// output layer; norms, softmax and element-wise work are left out, so the share of peak is
+    /// a lower bound.
+    static func forwardFlop(configuration c: SIDGeneratorConfiguration, encoderRows: Int, decoderRows: Int, encoderLength t: Int, levels l: Int, vocabulary v: Int) -> Double {
         let (d, f) = (Double(c.modelWidth), Double(c.feedForwardWidth))
-        let (bt, bl, T, L) = (Double(batch * t), Double(batch * l), Double(t), Double(l))
+        let (bt, bl, T, L) = (Double(encoderRows), Double(decoderRows), Double(t), Double(l))
         let encoder = Double(c.encoderLayers) * bt * (2 * d * 3 * d + 2 * d * d + 4 * d * f + 4 * T * d)
         let decoder = Double(c.decoderLayers) * (bl * (2 * d * 3 * d + 2 * d * d + 4 * L * d + 2 * d * d + 2 * d * d + 4 * T * d + 4 * d * f) + bt * 4 * d * d)
         let output = bl * 2 * d * Double(v)
-        return 3 * (encoder + decoder + output)
+        return encoder + decoder + output
     }
 }
