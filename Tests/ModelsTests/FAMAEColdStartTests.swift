@@ -1,5 +1,5 @@
 import Data
-import Models
+@testable import Models
 import Tensor
 import Testing
 import Tokenizer
@@ -58,6 +58,22 @@ import Training
         }
         #expect(short.count == 3 * d && full.count == 3 * d)
         #expect(zip(short, full).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+    }
+
+    /// The encoder's in-place logits (cached row norms, one GEMM) equal the head's.
+    @Test func cachedNormLogitsMatchTheHead() throws {
+        let data = try FAMAEFixture.prepared()
+        let model = try FAMAEFixture.model(for: data)
+        let encoder = FAMAEColdStartEncoder(model: model)
+        var random = SeededRandom(seed: 3)
+        let d = model.configuration.dimension
+        let states = Variable(Tensor(shape: [4, d], elements: (0..<(4 * d)).map { _ in random.normal() }))
+        for field in 0..<model.configuration.fieldCount {
+            let expected = GradMode.withoutGrad { FAMAEHead(model: model).fullLogits(states, field: field).value.elements }
+            let actual = GradMode.withoutGrad { encoder.valueLogits(states.l2Normalized().value, field: field) }
+            #expect(actual.count == expected.count)
+            #expect(zip(actual, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "field \(field)")
+        }
     }
 
     @Test func thousandColdStartItemsNeverCollideNorMoveExistingSIDs() async throws {

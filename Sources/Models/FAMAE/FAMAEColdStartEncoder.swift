@@ -24,12 +24,31 @@ public struct FAMAEColdStartEncoder: Sendable {
     public var topK: Int
     /// Softmax temperature on the head's logits (default 1: the head's own probabilities).
     public var temperature: Float
+    /// Per field, `sqrt(d) / ‖row‖` for the value rows (codes 1..<V): with it the head's
+    /// scaled-cosine logits are one GEMM against the table in place, instead of copying and
+    /// normalising the whole table on every call (most of a single item's encode time). V floats
+    /// per field, so a large catalogue costs no second copy of its item table.
+    private let valueScales: [[Float]]
 
-    /// An encoder over `model`.
+    /// An encoder over `model`. It snapshots the model's value-row norms: create it after
+    /// training (as the daemon and the offline tools do), not before.
     public init(model: FAMAEModel, topK: Int = 20, temperature: Float = 1) {
         self.model = model
         self.topK = topK
         self.temperature = temperature
+        let d = model.configuration.dimension
+        let scale = Float(d).squareRoot()
+        valueScales = model.configuration.fields.indices.map { field in
+            let values = model.configuration.fields[field].vocabularySize
+            return model.embeddings[field].value.withUnsafeBufferPointer { table in
+                (1..<max(values, 1)).map { row in
+                    var squares: Float = 0
+                    for c in 0..<d { squares += table[row * d + c] * table[row * d + c] }
+                    // The same epsilon as Variable.l2Normalized, so logits match the head's.
+                    return scale / max(squares.squareRoot(), 1e-8)
+                }
+            }
+        }
     }
 
     /// Vectors for `items` (`[items.count, J · dimension]`, rows in input order).
@@ -59,17 +78,17 @@ public struct FAMAEColdStartEncoder: Sendable {
         return try GradMode.withoutGrad {
             var inference = ForwardMode.inference
             let states = try model.targetStates(batch, mode: &inference)
-            let head = FAMAEHead(model: model)
             var vector = Tensor(zeros: [n, j * d])
             for field in 0..<j {
                 let known = model.fieldEmbeddings(field: field, items: items).value
                 let predictedRows = (0..<n).filter { masked[$0 * j + field] }
                 var predicted: [Int: [Float]] = [:]
                 if !predictedRows.isEmpty {
-                    let logits = head.fullLogits(states.gather(rows: predictedRows), field: field).value
-                    let table = head.valueTable(field: field).value
+                    let queries = states.gather(rows: predictedRows).l2Normalized().value
+                    let logits = valueLogits(queries, field: field)
+                    let table = model.embeddings[field].value
                     for (row, item) in predictedRows.enumerated() {
-                        predicted[item] = weightedMean(logits: logits, row: row, table: table)
+                        predicted[item] = weightedMean(logits: logits, row: row, values: valueScales[field].count, table: table)
                     }
                 }
                 vector.withUnsafeMutableBufferPointer { out in
@@ -90,28 +109,49 @@ public struct FAMAEColdStartEncoder: Sendable {
     }
 
     /// The probability-weighted mean of the top-k rows of `table` under row `row` of `logits`.
-    private func weightedMean(logits: Tensor, row: Int, table: Tensor) -> [Float] {
-        let values = logits.shape[1]
-        let d = table.shape[1]
-        return logits.withUnsafeBufferPointer { l in
-            let scores = Array(l[(row * values)..<((row + 1) * values)])
-            let top = Self.topIndices(scores, count: topK)
-            let best = scores[top[0]]
-            var weights = top.map { exp((scores[$0] - best) / temperature) }
-            let total = weights.reduce(0, +)
-            for i in weights.indices { weights[i] /= total }
-            var mean = [Float](repeating: 0, count: d)
-            table.withUnsafeBufferPointer { t in
-                for (weight, value) in zip(weights, top) {
-                    for c in 0..<d { mean[c] += weight * t[value * d + c] }
+    /// The head's logits `sqrt(d) · cos(query, value)` of every value (codes 1..<V) for
+    /// unit-norm `queries` `[m, d]`, row-major `[m, V - 1]`.
+    func valueLogits(_ queries: Tensor, field: Int) -> [Float] {
+        let (m, d) = (queries.shape[0], queries.shape[1])
+        let scales = valueScales[field]
+        let n = scales.count
+        var out = [Float](repeating: 0, count: m * n)
+        guard m > 0, n > 0 else { return out }
+        queries.withUnsafeBufferPointer { q in
+            model.embeddings[field].value.withUnsafeBufferPointer { table in
+                out.withUnsafeMutableBufferPointer { o in
+                    // Row 0 of the table is the unknown value; value rows start one row in.
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: m, n: n, k: d, a: q.baseAddress!, lda: d,
+                        b: table.baseAddress! + d, ldb: d, c: o.baseAddress!, ldc: n)
+                    for r in 0..<m {
+                        for j in 0..<n { o[r * n + j] *= scales[j] }
+                    }
                 }
             }
-            return mean
         }
+        return out
     }
 
-    /// Indices of the `count` largest scores, best first, ties by lower index (one linear pass
-    /// with an insertion-sorted list: `count` is small next to the number of values).
+    /// The probability-weighted mean embedding of the `topK` best values of logit row `row`
+    /// (`values` logits per row; logit `c` scores table row `c + 1`).
+    private func weightedMean(logits: [Float], row: Int, values: Int, table: Tensor) -> [Float] {
+        let d = table.shape[1]
+        let scores = Array(logits[(row * values)..<((row + 1) * values)])
+        let top = Self.topIndices(scores, count: topK)
+        let best = scores[top[0]]
+        var weights = top.map { exp((scores[$0] - best) / temperature) }
+        let total = weights.reduce(0, +)
+        for i in weights.indices { weights[i] /= total }
+        var mean = [Float](repeating: 0, count: d)
+        table.withUnsafeBufferPointer { t in
+            for (weight, value) in zip(weights, top) {
+                for c in 0..<d { mean[c] += weight * t[(value + 1) * d + c] }
+            }
+        }
+        return mean
+    }
+
     static func topIndices(_ scores: [Float], count: Int) -> [Int] {
         var top: [Int] = []
         top.reserveCapacity(count + 1)
