@@ -41,6 +41,30 @@ public struct OfflinePipelineConfiguration: Sendable, Codable {
 
     public init() {}
 
+    /// The smallest sizes the whole pipeline runs at, in seconds on a catalogue of a few hundred
+    /// items: for tests and smoke checks of the bundle format, never for a model to serve well.
+    public static func smoke(testUsers: Int, unconstrainedUsers: Int) -> OfflinePipelineConfiguration {
+        var settings = OfflinePipelineConfiguration()
+        settings.famaeWidth = 16
+        settings.famaeFeedForward = 32
+        settings.famaeMaxEpochs = 1
+        settings.b1 = 3
+        settings.b2 = 3
+        settings.windowSampling = .randomPerEpoch(256)
+        settings.generator.modelWidth = 16
+        settings.generator.feedForwardWidth = 32
+        settings.generator.heads = 2
+        settings.generator.encoderLayers = 1
+        settings.generator.decoderLayers = 1
+        settings.generatorTraining.maxEpochs = 1
+        settings.generatorTraining.batchSize = 128
+        settings.generatorTraining.validationUsers = 16
+        settings.beamWidth = 10
+        settings.testUsers = testUsers
+        settings.unconstrainedUsers = unconstrainedUsers
+        return settings
+    }
+
     /// The branching rule for a catalogue of `items` items.
     public func branching(items: Int) -> (b1: Int, b2: Int) {
         let side = max(2, Int((Double(items) / 15).squareRoot().rounded()))

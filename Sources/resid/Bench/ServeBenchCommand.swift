@@ -429,3 +429,9 @@ final class PredictionCollector: Sendable {
         }
     }
 }
+
+/// A benchmark precondition that failed.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -56,3 +56,9 @@ struct DemoBundle {
         return url
     }
 }
+
+/// A demo failure with a message for the user.
+struct DemoError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

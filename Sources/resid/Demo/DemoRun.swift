@@ -28,53 +28,47 @@ struct DemoRun: Sendable {
             await broker.stop()
             throw error
         }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("resid-demo-\(UUID().uuidString.prefix(8))")
-        var daemons: [DemoInstance] = []
+        var daemons: [ServeChild] = []
         let outcome: Result<DemoSummary, any Error>
         do {
-            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-            say("broker \(broker.bootstrapServers.map(\.description).joined(separator: ",")), redis \(redis.url), daemon logs in \(work.path)")
-            daemons = try await startDaemons(broker: broker, redis: redis, work: work)
+            say("broker \(broker.bootstrapServers.map(\.description).joined(separator: ",")), redis \(redis.url)")
+            daemons = try await startDaemons(broker: broker, redis: redis)
             outcome = .success(try await replay(broker: broker, daemons: daemons, logger: logger))
         } catch {
             outcome = .failure(error)
         }
         say("[5/5] stopping \(daemons.count) daemons (SIGTERM: drain and commit), the broker and redis-server")
-        for daemon in daemons { await daemon.stop(grace: .seconds(60)) }
+        for daemon in daemons { await daemon.stop(timeout: .seconds(60)) }
         await broker.stop()
         redis.stop()
         return try outcome.get()
     }
 
-    private func startDaemons(broker: KafkaEmbeddedBroker, redis: RedisServer, work: URL) async throws -> [DemoInstance] {
+    private func startDaemons(broker: KafkaEmbeddedBroker, redis: RedisServer) async throws -> [ServeChild] {
         say("[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)")
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
-        var daemons: [DemoInstance] = []
+        var daemons: [ServeChild] = []
         for index in 1...instances {
             var file = ServeConfigurationFile(
                 bootstrap: bootstrap, redisURL: redis.url, namespace: "demo", groupID: "resid-demo",
                 variants: ["control:0.5:\(bundle.path)", "treatment:0.5:\(bundle.path)"], topicList: topicList.path,
                 instanceID: "demo-\(index)")
             file.librdkafka = [("fetch.wait.max.ms", "\(ServeBenchCommand.fetchWaitMilliseconds)")]
-            let config = work.appendingPathComponent("demo-\(index).yaml")
-            try Data(file.yaml.utf8).write(to: config)
-            daemons.append(try DemoInstance(
-                name: "demo-\(index)", executable: executable, configuration: config,
-                environment: ["RESID_BLAS_THREADS": "1"], directory: work))
+            daemons.append(try ServeChild(configuration: file, name: "demo-\(index)"))
         }
         for daemon in daemons {
             do {
-                try await daemon.waitUntilReady(timeout: .seconds(180))
+                try await daemon.waitReady(timeout: .seconds(180))
             } catch {
-                for started in daemons { await started.stop(grace: .seconds(10)) }
+                for started in daemons { await started.stop(timeout: .seconds(10)) }
                 throw error
             }
-            say("\(daemon.name) ready on http://127.0.0.1:\(daemon.httpPort ?? 0) (/metrics, /health/ready, /admin/variants)")
+            say("\(daemon.name) ready on http://127.0.0.1:\(daemon.httpPort) (/metrics, /health/ready, /admin/variants)")
         }
         return daemons
     }
 
-    private func replay(broker: KafkaEmbeddedBroker, daemons: [DemoInstance], logger: Logger) async throws -> DemoSummary {
+    private func replay(broker: KafkaEmbeddedBroker, daemons: [ServeChild], logger: Logger) async throws -> DemoSummary {
         // Outputs: a private consumer group reads predictions, dead letters and item SIDs.
         var consumerSettings = KafkaConsumerConfiguration(
             bootstrapServers: broker.bootstrapServers, groupID: "resid-demo-scoreboard-\(UUID().uuidString.prefix(8))",
@@ -147,7 +141,7 @@ struct DemoRun: Sendable {
         report()
         let elapsed = (board.withLock { $0.lastOutput } ?? clock.now) - start
         var health: [String: String] = [:]
-        for daemon in daemons { health[daemon.name] = (try? await daemon.get("/health/ready"))?.body ?? "unreachable" }
+        for daemon in daemons { health[daemon.name] = (try? HTTPProbe.get("/health/ready", port: daemon.httpPort))?.body ?? "unreachable" }
         try? await producer.shutdown(timeout: .seconds(10))
         reader.cancel()
         try? await consumer.close()

@@ -19,24 +19,7 @@ enum TestBundle {
             var synthetic = SyntheticConfiguration(itemCount: itemCount, seed: 5)
             synthetic.userCount = 120
             let dataset = try Preprocessor().prepare(SyntheticDatasetGenerator(synthetic).generate())
-            var settings = OfflinePipelineConfiguration()
-            settings.famaeWidth = 16
-            settings.famaeFeedForward = 32
-            settings.famaeMaxEpochs = 1
-            settings.b1 = 3
-            settings.b2 = 3
-            settings.windowSampling = .randomPerEpoch(256)
-            settings.generator.modelWidth = 16
-            settings.generator.feedForwardWidth = 32
-            settings.generator.heads = 2
-            settings.generator.encoderLayers = 1
-            settings.generator.decoderLayers = 1
-            settings.generatorTraining.maxEpochs = 1
-            settings.generatorTraining.batchSize = 128
-            settings.generatorTraining.validationUsers = 16
-            settings.beamWidth = 10
-            settings.testUsers = 20
-            settings.unconstrainedUsers = 8
+            let settings = OfflinePipelineConfiguration.smoke(testUsers: 20, unconstrainedUsers: 8)
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-tests-\(getpid())")
             try? FileManager.default.removeItem(at: root)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

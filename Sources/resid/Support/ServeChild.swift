@@ -1,16 +1,21 @@
 import Foundation
 import Serve
 
-/// A `resid serve` child process for benchmarks: its own configuration file and log in a
-/// temporary directory, readiness through `/health/ready`, RSS from `/proc`.
+/// A `resid serve` child process (for `resid bench serve` and `resid demo`): its own
+/// configuration file and log in a temporary directory, readiness through `/health/ready`, RSS
+/// from `/proc`. Killed and cleaned up on deinit if still running.
 final class ServeChild {
     let directory: URL
     let process = Process()
     private(set) var httpPort = 0
 
+    /// The name used in errors and the directory name.
+    let name: String
+
     /// Writes `configuration` and starts the daemon.
     init(configuration: ServeConfigurationFile, name: String) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-bench-serve-\(name)-\(UUID().uuidString.prefix(8))")
+        self.name = name
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("resid.yaml")
         try Data(configuration.yaml.utf8).write(to: config)
@@ -43,8 +48,8 @@ final class ServeChild {
     func waitReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            guard process.isRunning else { throw BenchFailure("resid serve exited: \(log.suffix(2000))") }
-            guard ContinuousClock.now < deadline else { throw BenchFailure("resid serve not ready within \(timeout): \(log.suffix(2000))") }
+            guard process.isRunning else { throw ServeChildError("resid serve \(name) exited with status \(process.terminationStatus); its log:\n\(log.suffix(2000))") }
+            guard ContinuousClock.now < deadline else { throw ServeChildError("resid serve \(name) was not ready within \(timeout); its log:\n\(log.suffix(2000))") }
             if httpPort == 0, let data = try? Data(contentsOf: directory.appendingPathComponent("status.json")),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let port = object["http_port"] as? Int
             {
@@ -85,8 +90,8 @@ final class ServeChild {
     }
 }
 
-/// A benchmark precondition that failed.
-struct BenchFailure: Error, CustomStringConvertible {
+/// A `resid serve` child that did not start.
+struct ServeChildError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
