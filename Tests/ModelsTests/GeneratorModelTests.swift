@@ -18,6 +18,17 @@ struct GeneratorModelTests {
         return c
     }
 
+    /// A tiny generator whose RMSNorm gains are random (freshly initialised gains are all 1, which
+    /// would hide a wrongly folded gain in the inference weights).
+    static func tinyModel(seed: UInt64) throws -> SIDGenerator {
+        let model = try SIDGenerator(configuration: tinyConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: tinyTable().levelSizes), seed: seed)
+        var rng = SeededRandom(seed: seed &+ 100)
+        for (name, parameter) in model.namedParameters() where name.hasSuffix("gamma") {
+            parameter.value = Tensor(shape: parameter.shape, elements: (0..<parameter.value.count).map { _ in rng.uniform(0.5, 1.5) })
+        }
+        return model
+    }
+
     static func tinyTable() -> SIDTable {
         var codes: [[Int]] = []
         for a in 0..<3 { for b in 0..<3 { for c in 0..<2 where (a + b + c) % 3 != 0 { codes.append([a, b, c]) } } }
@@ -52,7 +63,7 @@ struct GeneratorModelTests {
     @Test func decoderCacheMatchesRecomputingTheSequence() throws {
         let table = Self.tinyTable()
         let vocabulary = GeneratorVocabulary(levelSizes: table.levelSizes)
-        let model = try SIDGenerator(configuration: Self.tinyConfiguration(), vocabulary: vocabulary, seed: 3)
+        let model = try Self.tinyModel(seed: 3)
         let itemTokens = try vocabulary.itemTokens(table)
         let histories: [[Int32]] = [[0, 4, 7], [2], [9, 1, 3, 5]]
         let targets: [Int32] = [5, 8, 0]
@@ -102,7 +113,7 @@ struct GeneratorModelTests {
     @Test func beamOverAllItemsAgreesWithExhaustiveScoring() throws {
         let table = Self.tinyTable()
         let vocabulary = GeneratorVocabulary(levelSizes: table.levelSizes)
-        let model = try SIDGenerator(configuration: Self.tinyConfiguration(), vocabulary: vocabulary, seed: 9)
+        let model = try Self.tinyModel(seed: 9)
         let itemTokens = try vocabulary.itemTokens(table)
         let trie = try SIDTrie(table: table)
         let histories: [[Int32]] = [[0, 4, 7], [2], [9, 1, 3, 5, 11]]
@@ -128,6 +139,29 @@ struct GeneratorModelTests {
             for (j, item) in exhaustive.enumerated() {
                 #expect(abs(result.scores[u * result.width + j] - scores[Int(item)]) < 1e-3)
             }
+        }
+    }
+
+    @Test func aReusedSessionDecodesLikeAFreshOne() throws {
+        let table = Self.tinyTable()
+        let model = try Self.tinyModel(seed: 5)
+        let itemTokens = try model.vocabulary.itemTokens(table)
+        let trie = try SIDTrie(table: table)
+        let search = ConstrainedBeamSearch(beamWidth: 4, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+        let reused = GeneratorDecoderSession(model: model)
+        // Batch sizes and history lengths go up and down, so the workspace grows mid-sequence
+        // and later batches run in buffers larger than they need.
+        let batches: [[[Int32]]] = [[[1]], [[0, 4, 7], [2], [9, 1, 3, 5, 11], [6, 6]], [[3, 8]], [[10, 2, 4, 1, 0, 5, 7]]]
+        for histories in batches {
+            let batch = SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3)
+            reused.start(batch)
+            var scorer = reused
+            let again = search.search(&scorer, users: histories.count, trie: trie)
+            var fresh = GeneratorDecoderSession(model: model, batch: batch)
+            let expected = search.search(&fresh, users: histories.count, trie: trie)
+            #expect(again.items == expected.items)
+            #expect(again.scores == expected.scores)
+            #expect(again.decodedRows == 1 * histories.count + min(4, 3) * histories.count + 4 * histories.count)
         }
     }
 

@@ -68,47 +68,6 @@ struct LayerTests {
         #expect(block(x, mode: &again).value == block(x, mode: &same).value)
     }
 
-    @Test func incrementalDecodingMatchesFullCausalAttention() {
-        var rng = SeededRandom(seed: 7)
-        let attention = MultiHeadAttention(width: 8, heads: 2, rng: &rng)
-        let x = input([2, 5, 8], seed: 8)
-        let bias = input([1, 2, 5, 5], seed: 9)
-        let full = GradMode.withoutGrad { attention(x, causal: true, bias: bias).value }
-        var cache = KeyValueCache(batch: 2, width: 8)
-        var steps: [Tensor] = []
-        GradMode.withoutGrad {
-            for t in 0..<5 {
-                let position = Variable(x.value.slice(axis: 1, range: t..<(t + 1)))
-                // The bias row of query t over keys 0...t.
-                let stepBias = Variable(bias.value.slice(axis: 2, range: t..<(t + 1)).slice(axis: 3, range: 0..<(t + 1)))
-                steps.append(attention.decodeStep(position, cache: &cache, bias: stepBias).value)
-            }
-        }
-        #expect(cache.length == 5)
-        let incremental = Tensor.concat(steps, axis: 1)
-        #expect(maxDifference(incremental, full) < 1e-5)
-    }
-
-    @Test func cachedCrossAttentionMatchesDirectCrossAttention() {
-        var rng = SeededRandom(seed: 10)
-        let attention = MultiHeadAttention(width: 8, heads: 4, rng: &rng)
-        let x = input([2, 3, 8], seed: 11)
-        let memory = input([2, 4, 8], seed: 12)
-        let padding = [false, false, false, true, false, true, true, true]
-        let direct = GradMode.withoutGrad { attention(x, memory: memory, memoryPadding: padding).value }
-        let cache = attention.memoryCache(memory)
-        let cached = GradMode.withoutGrad { attention(x, cachedMemory: cache, memoryPadding: padding).value }
-        #expect(maxDifference(direct, cached) < 1e-6)
-    }
-
-    @Test func cacheRowsFollowSelectedBeams() {
-        let keys = Tensor(shape: [3, 1, 2], elements: [1, 1, 2, 2, 3, 3])
-        let cache = KeyValueCache(keys: keys, values: keys.map { -$0 })
-        let selected = cache.selecting(batchRows: [2, 2, 0])
-        #expect(selected.keys.elements == [3, 3, 3, 3, 1, 1])
-        #expect(selected.values.elements == [-3, -3, -3, -3, -1, -1])
-    }
-
     @Test func crossAttentionGradientsReachQueriesMemoryAndWeights() {
         var rng = SeededRandom(seed: 13)
         let attention = MultiHeadAttention(width: 4, heads: 2, rng: &rng)

@@ -79,12 +79,14 @@ public final class ConstrainedBeamSearch {
         let vocabularySize = scorer.vocabularySize
         reserve(users: max(users, 1), vocabulary: vocabularySize)
         var width = 1
+        var decodedRows = 0
         for u in 0..<users {  // one start row per user at the root
             scores[u] = 0
             nodes[u] = SIDTrie.root
         }
         for step in 0..<levels {
             let rows = users * width
+            decodedRows += rows
             let stepTokens = UnsafeBufferPointer(start: tokens, count: step == 0 ? 0 : rows)
             let stepParents = UnsafeBufferPointer(start: parents, count: step == 0 ? 0 : rows)
             scorer.logProbabilities(
@@ -119,7 +121,9 @@ public final class ConstrainedBeamSearch {
             swap(&history, &nextHistory)
             width = nextWidth
         }
-        return finish(users: users, width: width, trie: trie, constrained: constrained)
+        var result = finish(users: users, width: width, trie: trie, constrained: constrained)
+        result.decodedRows = decodedRows
+        return result
     }
 
     /// Keeps user `u`'s best `beamWidth` one-token extensions in `chosen*[u · beamWidth ...]`,
@@ -222,6 +226,9 @@ public struct BeamSearchResult: Sendable {
     public var beams = 0
     /// Live beams whose token sequence is not a valid SID (0 whenever the trie constrains).
     public var invalidBeams = 0
+    /// Rows the scorer ran, summed over the steps: one per user at the first step, then
+    /// `users × width` (the width is capped by the beam and by the trie's fan-out).
+    public var decodedRows = 0
 
     init(users: Int, width: Int) {
         self.users = users

@@ -1,36 +1,98 @@
 import Tensor
 
-/// Incremental decoding of a batch of users for beam search: the encoder runs once, each
-/// layer's cross-attention keys and values are computed once per user, and each step feeds one
-/// new position per row against a key/value cache of the earlier positions.
+/// Incremental decoding of a batch of users for beam search, on raw buffers: the encoder runs
+/// once per batch, the memory's cross-attention keys and values for every decoder layer come
+/// from one GEMM, and each step feeds one new position per row against a key/value cache of the
+/// earlier positions.
 ///
-/// Beams of one user share that user's encoder output: at every step the `width` rows of a
-/// user are that user's queries in one cross-attention call (`[users, width, d]` against
-/// `[users, T, d]`), so the memory is never copied per beam. The self-attention caches are
-/// reordered by the search's `parents` before each step.
+/// Beams of one user share that user's encoder output: at every step the `width` rows of a user
+/// are that user's queries in one cross-attention GEMM against the user's memory, so the memory
+/// is never copied per beam. The self-attention caches are reordered by the search's `parents`
+/// into a second buffer before each step (the two are swapped, never reallocated).
+///
+/// A session is reusable: ``start(_:)`` encodes the next batch into the same workspace, which
+/// only grows, so a long-lived session (one per serving thread or recommender) allocates nothing
+/// once it has seen its largest batch. It is not thread-safe; ``weights`` may be shared.
 public final class GeneratorDecoderSession: BeamScorer {
-    let model: SIDGenerator
-    let users: Int
-    let padding: [Bool]
-    /// Per decoder layer, the encoder memory's cross-attention keys and values (`users` rows).
-    let memory: [KeyValueCache]
-    /// Per decoder layer, the self-attention keys and values of the positions decoded so far.
-    var cache: [KeyValueCache]
-    var positions = 0
+    /// The model, laid out for inference.
+    public let weights: GeneratorInferenceWeights
+    /// Users of the current batch.
+    public private(set) var users = 0
+    private var encoderLength = 0
+    private var padding: [Bool] = []
+    /// Decoder positions already in the cache, and the rows the cache holds.
+    private var positions = 0
+    private var cacheRows = 0
 
-    public var vocabularySize: Int { model.vocabulary.count }
+    private let residual = GrowingBuffer(), normalised = GrowingBuffer(), projected = GrowingBuffer()
+    private let attended = GrowingBuffer(), hidden = GrowingBuffer(), scores = GrowingBuffer()
+    /// `[users · encoderLength, decoderLayers · 2d]` cross-attention keys and values.
+    private let memory = GrowingBuffer()
+    /// `[decoderLayers, cacheRows, levels, 2d]` self-attention keys and values (and the buffer the
+    /// next step reorders them into).
+    private var cache = GrowingBuffer(), reordered = GrowingBuffer()
+    private let encoderBias = GrowingBuffer(), decoderBias = GrowingBuffer()
+    private var encoderBiasLength = -1
 
-    /// Encodes the histories of `batch` (one sample per user; targets are ignored).
-    public init(model: SIDGenerator, batch: SIDSequenceBatch) {
-        self.model = model
-        users = batch.size
+    public var vocabularySize: Int { weights.vocabulary.count }
+
+    /// A session over shared `weights`.
+    public init(weights: GeneratorInferenceWeights) {
+        self.weights = weights
+    }
+
+    /// A session over a snapshot of `model`'s parameters.
+    public convenience init(model: SIDGenerator) {
+        self.init(weights: GeneratorInferenceWeights(model))
+    }
+
+    /// A session that has already encoded `batch`.
+    public convenience init(model: SIDGenerator, batch: SIDSequenceBatch) {
+        self.init(model: model)
+        start(batch)
+    }
+
+    /// Encodes the histories of `batch` (one sample per user; targets are ignored) and resets the
+    /// decoder to its first step.
+    public func start(_ batch: SIDSequenceBatch) {
+        let w = weights
+        let (d, ff, heads) = (w.width, w.configuration.feedForwardWidth, w.heads)
+        let (n, t) = (batch.size, batch.encoderLength)
+        let rows = n * t
+        users = n
+        encoderLength = t
         padding = batch.encoderPadding
-        memory = GradMode.withoutGrad {
-            var mode = ForwardMode.inference
-            let encoded = model.encode(batch, mode: &mode)
-            return model.decoder.map { $0.crossAttention.memoryCache(encoded) }
+        positions = 0
+        cacheRows = 0
+        guard rows > 0 else { return }
+        if t != encoderBiasLength {
+            InferenceKernels.relativeBias(
+                w.encoderBias.address, buckets: w.encoderBuckets, heads: heads, queries: 0..<t, keys: t,
+                into: encoderBias.reserve(heads * t * t))
+            encoderBiasLength = t
         }
-        cache = model.decoder.map { _ in KeyValueCache(batch: batch.size, width: model.configuration.modelWidth) }
+        let x = residual.reserve(rows * d)
+        let normal = normalised.reserve(rows * d)
+        let qkv = projected.reserve(rows * 3 * d)
+        let a = attended.reserve(rows * d)
+        let f = hidden.reserve(rows * ff)
+        let s = scores.reserve(t * t)
+        InferenceKernels.gather(w.embedding.address, rows: batch.encoderTokens, width: d, into: x)
+        for layer in w.encoder {
+            InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: w.epsilon)
+            InferenceKernels.multiply(normal, layer.attention.address, into: qkv, m: rows, k: d, n: 3 * d)
+            InferenceKernels.attend(
+                .init(base: qkv, rowStride: 3 * d, batchStride: t * 3 * d),
+                .init(base: qkv + d, rowStride: 3 * d, batchStride: t * 3 * d),
+                .init(base: qkv + 2 * d, rowStride: 3 * d, batchStride: t * 3 * d),
+                batch: n, queries: t, keys: t, heads: heads, headWidth: d / heads,
+                bias: encoderBias.address, padding: padding, scale: layer.attentionScale, scores: s, into: a)
+            InferenceKernels.multiply(a, layer.attentionOut.address, into: x, m: rows, k: d, n: d, accumulate: true)
+            feedForward(x, normal, f, rows: rows, up: layer.up, down: layer.down)
+        }
+        InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: w.epsilon)
+        let memoryWidth = w.decoder.count * 2 * d
+        InferenceKernels.multiply(normal, w.memory.address, into: memory.reserve(rows * memoryWidth), m: rows, k: d, n: memoryWidth)
     }
 
     public func logProbabilities(
@@ -38,47 +100,121 @@ public final class GeneratorDecoderSession: BeamScorer {
         into output: UnsafeMutablePointer<Float>
     ) {
         precondition(users == self.users, "GeneratorDecoderSession: encoded \(self.users) users, asked for \(users)")
-        if step > 0 {
-            let rows = parents.map(Int.init)
-            cache = cache.map { $0.selecting(batchRows: rows) }
+        precondition(step == positions && step < weights.vocabulary.levels, "GeneratorDecoderSession: step \(step) after \(positions) decoded positions")
+        let w = weights
+        let (d, ff, heads, v) = (w.width, w.configuration.feedForwardWidth, w.heads, vocabularySize)
+        let rows = users * width
+        let t = encoderLength
+        reorderCache(rows: rows, parents: step == 0 ? nil : parents)
+        let y = residual.reserve(rows * d)
+        if step == 0 {
+            for r in 0..<rows { (y + r * d).update(from: w.embedding.address + Int(GeneratorVocabulary.start) * d, count: d) }
+        } else {
+            InferenceKernels.gather(w.embedding.address, rows: tokens, width: d, into: y)
         }
-        let inputs = step == 0 ? [Int](repeating: Int(GeneratorVocabulary.start), count: users) : tokens.map(Int.init)
-        let logits = GradMode.withoutGrad { next(inputs: inputs, width: width) }
-        // Log-softmax of each row straight into the search's buffer.
-        let v = vocabularySize
-        logits.withUnsafeBufferPointer { p in
-            for r in 0..<(users * width) {
-                let (row, out) = (p.baseAddress! + r * v, output + r * v)
-                var peak = -Float.infinity
-                for j in 0..<v { peak = max(peak, row[j]) }
-                var total: Float = 0
-                for j in 0..<v { total += exp(row[j] - peak) }
-                let shift = peak + log(total)
-                for j in 0..<v { out[j] = row[j] - shift }
+        InferenceKernels.relativeBias(
+            w.decoderBias.address, buckets: w.decoderBuckets, heads: heads, queries: step..<(step + 1), keys: step + 1,
+            into: decoderBias.reserve(heads * (step + 1)))
+        let normal = normalised.reserve(rows * d)
+        let qkv = projected.reserve(rows * 3 * d)
+        let a = attended.reserve(rows * d)
+        let f = hidden.reserve(rows * ff)
+        let s = scores.reserve(max(width * t, step + 1))
+        let memoryWidth = w.decoder.count * 2 * d
+        for (l, layer) in w.decoder.enumerated() {
+            InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)
+            InferenceKernels.multiply(normal, layer.selfAttention.address, into: qkv, m: rows, k: d, n: 3 * d)
+            selfAttention(layer: l, step: step, rows: rows, qkv: qkv, scale: layer.selfScale, scores: s, into: a)
+            InferenceKernels.multiply(a, layer.selfOut.address, into: y, m: rows, k: d, n: d, accumulate: true)
+
+            InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)
+            InferenceKernels.multiply(normal, layer.crossQuery.address, into: qkv, m: rows, k: d, n: d)
+            let keys = memory.address + l * 2 * d
+            InferenceKernels.attend(
+                .init(base: qkv, rowStride: d, batchStride: width * d),
+                .init(base: keys, rowStride: memoryWidth, batchStride: t * memoryWidth),
+                .init(base: keys + d, rowStride: memoryWidth, batchStride: t * memoryWidth),
+                batch: users, queries: width, keys: t, heads: heads, headWidth: d / heads,
+                bias: nil, padding: padding, scale: layer.crossScale, scores: s, into: a)
+            InferenceKernels.multiply(a, layer.crossOut.address, into: y, m: rows, k: d, n: d, accumulate: true)
+
+            feedForward(y, normal, f, rows: rows, up: layer.up, down: layer.down)
+        }
+        positions += 1
+        InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)
+        InferenceKernels.multiply(normal, w.output.address, into: output, m: rows, k: d, n: v)
+        InferenceKernels.logSoftmax(output, rows: rows, width: v)
+    }
+
+    /// `x += W_down · relu(W_up · rms(x))` for `rows` rows.
+    private func feedForward(
+        _ x: UnsafeMutablePointer<Float>, _ normal: UnsafeMutablePointer<Float>, _ f: UnsafeMutablePointer<Float>,
+        rows: Int, up: AlignedStorage, down: AlignedStorage
+    ) {
+        let (d, ff) = (weights.width, weights.configuration.feedForwardWidth)
+        InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: weights.epsilon)
+        InferenceKernels.multiply(normal, up.address, into: f, m: rows, k: d, n: ff)
+        InferenceKernels.relu(f, count: rows * ff)
+        InferenceKernels.multiply(f, down.address, into: x, m: rows, k: ff, n: d, accumulate: true)
+    }
+
+    /// Appends each row's new key and value (columns `d ..< 3d` of `qkv`) at position `step` of
+    /// layer `layer`'s cache and writes every row's attention over positions `0...step` to `out`.
+    /// With at most `levels` keys per row a direct loop beats a GEMM call per row and head.
+    private func selfAttention(
+        layer l: Int, step: Int, rows: Int, qkv: UnsafePointer<Float>, scale: Float,
+        scores s: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        let (d, heads) = (weights.width, weights.heads)
+        let headWidth = d / heads
+        let block = weights.vocabulary.levels * 2 * d
+        let layerCache = cache.address + l * rows * block
+        let keys = step + 1
+        let bias = decoderBias.address
+        for r in 0..<rows {
+            let rowCache = layerCache + r * block
+            (rowCache + step * 2 * d).update(from: qkv + r * 3 * d + d, count: 2 * d)
+            for h in 0..<heads {
+                let query = qkv + r * 3 * d + h * headWidth
+                for j in 0..<keys {
+                    let key = rowCache + j * 2 * d + h * headWidth
+                    var dot: Float = 0
+                    for i in 0..<headWidth { dot += query[i] * key[i] }
+                    s[j] = scale * dot + bias[h * keys + j]
+                }
+                Tensor.softmaxInPlace(s, count: keys)
+                let target = out + r * d + h * headWidth
+                target.update(repeating: 0, count: headWidth)
+                for j in 0..<keys {
+                    let value = rowCache + j * 2 * d + d + h * headWidth
+                    let p = s[j]
+                    for i in 0..<headWidth { target[i] += p * value[i] }
+                }
             }
         }
     }
 
-    /// Runs one position for `inputs.count` rows and returns `[rows, vocabulary]` logits.
-    func next(inputs: [Int], width: Int) -> Tensor {
-        let d = model.configuration.modelWidth
-        let (rows, s) = (inputs.count, positions)
-        var mode = ForwardMode.inference
-        var x = model.shared(inputs, shape: [rows, 1])
-        let bias = model.relativeBias(model.decoderBias, buckets: model.decoderBuckets, queries: s..<(s + 1), keys: s + 1)
-        for (index, layer) in model.decoder.enumerated() {
-            x = x + layer.selfAttention.decodeStep(layer.selfNorm(x), cache: &cache[index], bias: bias)
-            let query = layer.crossNorm(x).reshaped([users, width, d])
-            x = x + layer.crossAttention(query, cachedMemory: memory[index], memoryPadding: padding).reshaped([rows, 1, d])
-            x = x + layer.feedForward(x, mode: &mode)
+    /// Makes the cache hold `rows` rows: row `r` continues row `parents[r]` of the previous step
+    /// (nothing to copy at the first step).
+    private func reorderCache(rows: Int, parents: UnsafeBufferPointer<Int32>?) {
+        let block = weights.vocabulary.levels * 2 * weights.width
+        let layers = weights.decoder.count
+        guard let parents else {
+            _ = cache.reserve(layers * rows * block)
+            cacheRows = rows
+            return
         }
-        positions += 1
-        return model.outputLogits(model.decoderNorm(x)).value.reshaped([rows, model.vocabulary.count])
+        precondition(parents.count == rows, "GeneratorDecoderSession: \(parents.count) parents for \(rows) rows")
+        let (source, target) = (cache.address, reordered.reserve(layers * rows * block))
+        let kept = positions * 2 * weights.width
+        for l in 0..<layers {
+            for r in 0..<rows {
+                let parent = Int(parents[r])
+                precondition(parent >= 0 && parent < cacheRows, "GeneratorDecoderSession: parent row \(parent) outside 0..<\(cacheRows)")
+                (target + (l * rows + r) * block).update(from: source + (l * cacheRows + parent) * block, count: kept)
+            }
+        }
+        swap(&cache, &reordered)
+        cacheRows = rows
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif

@@ -7,13 +7,10 @@ import Tensor
 /// output. Cross-attention uses the same weight's column blocks: Q from the decoder state,
 /// K and V from the encoder memory.
 ///
-/// Three ways to call it:
-/// - self-attention over a whole sequence (training, encoders):
-///   ``callAsFunction(_:keyPadding:causal:bias:)``;
-/// - cross-attention to a memory: ``callAsFunction(_:memory:memoryPadding:bias:)``, or with the
-///   memory's keys/values computed once, ``callAsFunction(_:cachedMemory:memoryPadding:bias:)``;
-/// - incremental causal self-attention for decoding, one or a few new positions per step:
-///   ``decodeStep(_:cache:keyPadding:bias:)``.
+/// Two ways to call it: self-attention over a whole sequence,
+/// ``callAsFunction(_:keyPadding:causal:bias:)``, and cross-attention to a memory,
+/// ``callAsFunction(_:memory:memoryPadding:bias:)``. Incremental decoding does not go through
+/// this layer: ``GeneratorDecoderSession`` runs it on raw buffers with a key/value cache.
 ///
 /// Dropout on the attention probabilities is not applied (the fused kernel keeps them in
 /// place); models apply dropout to this layer's output instead.
@@ -61,49 +58,6 @@ public final class MultiHeadAttention: Layer {
             query: query, key: keyValue, value: keyValue, heads: heads,
             keyColumns: 0..<width, valueColumns: width..<(2 * width),
             keyPadding: memoryPadding, bias: bias, scale: scale
-        )
-        return outProjection(attended)
-    }
-
-    /// The keys and values of an encoder memory, for repeated cross-attention while decoding.
-    public func memoryCache(_ memory: Variable) -> KeyValueCache {
-        let keyValue = GradMode.withoutGrad { project(memory, columns: width..<(3 * width)).value }
-        return KeyValueCache(
-            keys: keyValue.slice(axis: 2, range: 0..<width),
-            values: keyValue.slice(axis: 2, range: width..<(2 * width))
-        )
-    }
-
-    /// Cross-attention from `x` to a memory whose keys/values were computed by
-    /// ``memoryCache(_:)`` (inference: no gradient reaches the memory).
-    public func callAsFunction(_ x: Variable, cachedMemory: KeyValueCache, memoryPadding: [Bool]? = nil, bias: Variable? = nil) -> Variable {
-        let query = project(x, columns: 0..<width)
-        let attended = Variable.scaledDotProductAttention(
-            query: query, key: Variable(cachedMemory.keys), value: Variable(cachedMemory.values), heads: heads,
-            keyPadding: memoryPadding, bias: bias, scale: scale
-        )
-        return outProjection(attended)
-    }
-
-    /// One incremental step of causal self-attention: projects the new positions `x`
-    /// (`[batch, n, width]`, usually `n = 1`), appends their keys and values to `cache`, and
-    /// lets each new position attend to every cached position and to the new ones up to itself.
-    ///
-    /// Feeding a sequence one position at a time gives the same outputs as
-    /// ``callAsFunction(_:keyPadding:causal:bias:)`` with `causal: true` on the whole sequence.
-    /// - Parameters:
-    ///   - keyPadding: `batch · (cache.length + n)` flags over all keys after the append.
-    ///   - bias: `[1 or batch, heads, n, cache.length + n]`.
-    public func decodeStep(_ x: Variable, cache: inout KeyValueCache, keyPadding: [Bool]? = nil, bias: Variable? = nil) -> Variable {
-        let qkv = inProjection(x)
-        let w = width
-        cache.append(
-            keys: qkv.value.slice(axis: 2, range: w..<(2 * w)),
-            values: qkv.value.slice(axis: 2, range: (2 * w)..<(3 * w))
-        )
-        let attended = Variable.scaledDotProductAttention(
-            query: qkv, key: Variable(cache.keys), value: Variable(cache.values), heads: heads,
-            queryColumns: 0..<w, keyPadding: keyPadding, causal: true, bias: bias, scale: scale
         )
         return outProjection(attended)
     }

@@ -8,7 +8,8 @@ import Tokenizer
 /// pass and one trie-constrained beam search over the whole micro-batch, so every GEMM has
 /// `users × beams` rows.
 ///
-/// The beam search keeps reusable working buffers, so a decoder is used by one caller at a time:
+/// The beam search and the decoder session keep reusable working buffers, so a decoder is used by
+/// one caller at a time:
 /// the lock serialises callers (the daemon decodes each variant from one task anyway). The async
 /// form runs the pass on the decoder's own dispatch queue: a pass is hundreds of milliseconds of
 /// GEMMs that must not hold one of the cooperative pool's few threads.
@@ -38,8 +39,9 @@ public final class VariantDecoder: Sendable {
         generator = bundle.generator
         self.beamWidth = beamWidth
         let vocabulary = bundle.generator.vocabulary
-        search = Mutex(SearchBox(ConstrainedBeamSearch(
-            beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)))
+        search = Mutex(SearchBox(
+            ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens),
+            GeneratorDecoderSession(model: bundle.generator)))
     }
 
     /// ``decode(histories:catalog:k:)`` on the decoder's dispatch queue.
@@ -59,7 +61,8 @@ public final class VariantDecoder: Sendable {
             histories: histories, targets: nil, itemTokens: catalog.tokens, levels: 3,
             historyLimit: generator.configuration.historyLimit)
         let result = search.withLock { box in
-            var session = GeneratorDecoderSession(model: generator, batch: batch)
+            box.session.start(batch)
+            var session = box.session
             return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true)
         }
         var rankings: [Ranking] = []
@@ -81,8 +84,9 @@ public final class VariantDecoder: Sendable {
     }
 }
 
-/// The search object behind the decoder's lock; it never leaves the lock.
+/// The search and decoder session behind the decoder's lock; they never leave the lock.
 private final class SearchBox: @unchecked Sendable {
     let search: ConstrainedBeamSearch
-    init(_ search: ConstrainedBeamSearch) { self.search = search }
+    let session: GeneratorDecoderSession
+    init(_ search: ConstrainedBeamSearch, _ session: GeneratorDecoderSession) { (self.search, self.session) = (search, session) }
 }

@@ -44,6 +44,11 @@ public final class AlignedStorage: @unchecked Sendable {
         UnsafeMutableRawPointer(base).deallocate()
     }
 
+    /// The first element, valid for as long as this storage lives. Owners that keep a storage
+    /// for their own lifetime (inference weights and workspaces) read and write through it
+    /// without a closure per access.
+    @inlinable public var address: UnsafeMutablePointer<Float> { base }
+
     /// A new storage holding the same elements.
     public func copy() -> AlignedStorage {
         AlignedStorage(copying: UnsafeBufferPointer(start: base, count: count))

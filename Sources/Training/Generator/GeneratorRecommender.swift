@@ -5,6 +5,10 @@ import Tokenizer
 
 /// The SID generator as a ``SequenceRecommender``: encode each history's SIDs, decode with the
 /// trie-constrained beam search, and return the items of the best beams.
+///
+/// It decodes with a snapshot of the model's parameters taken at init (see
+/// ``GeneratorInferenceWeights``) in one reusable ``GeneratorDecoderSession``; create a new
+/// recommender after further training.
 public final class GeneratorRecommender: SequenceRecommender {
     public let name: String
     public let model: SIDGenerator
@@ -14,11 +18,14 @@ public final class GeneratorRecommender: SequenceRecommender {
     public var trie: SIDTrie
     /// The search (its buffers are reused across calls).
     public let search: ConstrainedBeamSearch
+    /// The decoder (its workspace is reused across calls).
+    private let session: GeneratorDecoderSession
     /// False switches the trie constraint off (to measure invalid beams).
     public var constrained = true
-    /// Beams returned and invalid beams seen over all calls.
+    /// Beams returned, invalid beams seen and decoder rows run over all calls.
     public private(set) var beams = 0
     public private(set) var invalidBeams = 0
+    public private(set) var decodedRows = 0
 
     /// - Parameters:
     ///   - table: every item's codes, in the item order of the dataset.
@@ -28,6 +35,7 @@ public final class GeneratorRecommender: SequenceRecommender {
         self.model = model
         itemTokens = try model.vocabulary.itemTokens(table)
         trie = try SIDTrie(table: table)
+        session = GeneratorDecoderSession(model: model)
         search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
     }
 
@@ -47,10 +55,12 @@ public final class GeneratorRecommender: SequenceRecommender {
         let batch = SIDSequenceBatch(
             histories: histories, targets: nil, itemTokens: itemTokens, levels: model.vocabulary.levels,
             historyLimit: model.configuration.historyLimit)
-        var session = GeneratorDecoderSession(model: model, batch: batch)
-        let result = search.search(&session, users: histories.count, trie: trie, constrained: constrained)
+        session.start(batch)
+        var scorer = session
+        let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained)
         beams += result.beams
         invalidBeams += result.invalidBeams
+        decodedRows += result.decodedRows
         return result
     }
 
@@ -58,5 +68,6 @@ public final class GeneratorRecommender: SequenceRecommender {
     public func resetCounters() {
         beams = 0
         invalidBeams = 0
+        decodedRows = 0
     }
 }

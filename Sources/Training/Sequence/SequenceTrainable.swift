@@ -22,7 +22,8 @@ public protocol SequenceTrainable: AnyObject {
     /// - Parameter mode: training (dropout on, masks from its stream) or inference.
     func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> (loss: Variable, tokens: Int)
 
-    /// The model as a recommender (used for validation; must see the current parameters).
+    /// The model as a recommender over its current parameters. The trainer asks for a new one at
+    /// every validation, so it may take a snapshot of them.
     func recommender() throws -> SequenceRecommender
 
     /// Writes the current parameters to `url` (the best checkpoint).

@@ -39,7 +39,6 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         guard settings.batchSize >= 1, settings.maxEpochs >= 1, settings.patience >= 1 else {
             throw SequenceModelError(.invalidConfiguration, "batch size, max epochs, and patience must be at least 1")
         }
-        let recommender = try model.recommender()
         let evaluator = RankingEvaluator(split: split, batchSize: settings.evaluationBatchSize, userLimit: settings.validationUsers)
         let sampler = TrainingWindowSampler(split: split, sampling: settings.windowSampling, seed: settings.seed)
         let perEpoch = sampler.windowsPerEpoch
@@ -65,7 +64,7 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         var lastValidationSeconds = 0.0
 
         func validate(epoch: Double) throws -> Bool {
-            let outcome = try evaluator.evaluate(recommender, on: .validation)
+            let outcome = try evaluator.evaluate(model.recommender(), on: .validation)
             lastValidationSeconds = outcome.seconds
             let record = SequenceTrainingReport.Validation(
                 epoch: epoch, step: report.totalSteps, meanLoss: lossSum / Double(max(1, lossSteps)),

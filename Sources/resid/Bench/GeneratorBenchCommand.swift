@@ -28,7 +28,7 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
     @Option(help: "Training batch size (samples).")
     var trainBatch = 256
 
-    @Option(help: "Timed training steps (after one warm-up step).")
+    @Option(help: "Timed training steps after one warm-up step (0 skips the training measurement).")
     var trainSteps = 3
 
     @Option(help: "Beam width.")
@@ -36,6 +36,9 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Timed repetitions per inference batch size.")
     var repetitions = 5
+
+    @Option(help: "Comma-separated inference batch sizes (users decoded together).")
+    var users = "1,64"
 
     struct Training: Codable {
         var batch: Int
@@ -57,10 +60,19 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         var p90Seconds: Double
         var usersPerSecond: Double
         var invalidBeams: Int
+        /// Decoder rows actually run per call, summed over the steps (the first step has one
+        /// row per user, later ones at most `users × beam`).
+        var decodedRows: Int
         /// Matrix-multiply GFLOP of one call (forward only), as counted by ``forwardFlop``.
         var gflopPerCall: Double
         var achievedGflops: Double
         var shareOfSgemmPeak: Double
+        /// The encoder pass (history layout, encoder, memory keys/values) and the beam search
+        /// (decoder steps, selection, top-10), each with its own median and share of peak.
+        var encoderMedianSeconds: Double
+        var encoderShareOfSgemmPeak: Double
+        var searchMedianSeconds: Double
+        var searchShareOfSgemmPeak: Double
     }
 
     struct Report: Codable {
@@ -72,7 +84,7 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         var parameters: Int
         var sgemmPeakGflops: Double
         var sgemmShape = "2048x128x512"
-        var training: Training
+        var training: Training?
         var inference: [Inference]
     }
 
@@ -84,8 +96,12 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         }
         let capacity = sizes.reduce(1, *)
         guard items >= 1, items <= capacity else { throw ValidationError("--items must be in 1...\(capacity) for levels \(levels)") }
-        guard trainBatch >= 1, trainSteps >= 1, beam >= 1, repetitions >= 1 else {
-            throw ValidationError("--train-batch, --train-steps, --beam and --repetitions must be at least 1")
+        guard trainBatch >= 1, trainSteps >= 0, beam >= 1, repetitions >= 1 else {
+            throw ValidationError("--train-batch, --beam and --repetitions must be at least 1 and --train-steps at least 0")
+        }
+        let batchSizes = users.split(separator: ",").compactMap { Int($0) }
+        guard !batchSizes.isEmpty, batchSizes.count == users.split(separator: ",").count, batchSizes.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--users must be comma-separated positive batch sizes, e.g. 1,64")
         }
         var random = SeededRandom(seed: 7)
         var codes: [[Int]] = []
@@ -104,13 +120,72 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         let peak = measureSgemmPeak()
         progress("sgemm peak \(String(format: "%.1f", peak)) GFLOP/s (\(threads) thread(s))")
 
-        // Training: one warm-up step, then timed steps.
+        let training = trainSteps == 0 ? nil : measureTraining(model: model, histories: histories(trainBatch), targets: (0..<trainBatch).map { _ in Int32(random.int(below: items)) }, itemTokens: itemTokens, levels: sizes.count, peak: peak)
+
+        // Inference: top-10 with the trie at each batch size.
+        let trie = try SIDTrie(table: table)
+        let session = GeneratorDecoderSession(model: model)
+        let search = ConstrainedBeamSearch(beamWidth: beam, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+        let inference = batchSizes.map { users in
+            measureInference(session: session, search: search, trie: trie, histories: histories(users), itemTokens: itemTokens, peak: peak)
+        }
+        let report = Report(
+            threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount, sgemmPeakGflops: peak,
+            training: training, inference: inference)
+        if json { try printJSON(report) }
+    }
+
+    /// One warm-up call, then `repetitions` timed top-10 calls for one batch of histories, each
+    /// split into the encoder pass (batch layout included) and the beam search.
+    private func measureInference(
+        session: GeneratorDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]], itemTokens: [Int32], peak: Double
+    ) -> Inference {
+        let (users, levels) = (histories.count, trie.levels)
+        func call() -> (encoder: Double, search: Double, result: BeamSearchResult) {
+            let clock = Stopwatch()
+            session.start(SIDSequenceBatch(
+                histories: histories, targets: nil, itemTokens: itemTokens, levels: levels, historyLimit: session.weights.configuration.historyLimit))
+            let encoded = clock.elapsed
+            var scorer = session
+            let result = search.search(&scorer, users: users, trie: trie)
+            for u in 0..<users { _ = result.ranking(user: u, k: 10) }
+            return (encoded, clock.elapsed - encoded, result)
+        }
+        var last = call()  // warm-up: sizes the workspaces
+        var (encoderTimes, searchTimes, totals): ([Double], [Double], [Double]) = ([], [], [])
+        var invalid = 0
+        for _ in 0..<repetitions {
+            last = call()
+            encoderTimes.append(last.encoder)
+            searchTimes.append(last.search)
+            totals.append(last.encoder + last.search)
+            invalid += last.result.invalidBeams
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let encoderLength = SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: levels).encoderLength
+        let configuration = session.weights.configuration
+        let vocabulary = session.weights.vocabulary.count
+        let encoderFlop = Self.forwardFlop(
+            configuration: configuration, encoderRows: users * encoderLength, decoderRows: 0, encoderLength: encoderLength, levels: levels, vocabulary: vocabulary)
+        let flop = Self.forwardFlop(
+            configuration: configuration, encoderRows: users * encoderLength, decoderRows: last.result.decodedRows,
+            encoderLength: encoderLength, levels: levels, vocabulary: vocabulary)
+        let (total, encoder, decoding) = (median(totals), median(encoderTimes), median(searchTimes))
+        let row = Inference(
+            users: users, beam: search.beamWidth, topK: 10, medianSeconds: total, p90Seconds: totals.sorted()[min(totals.count - 1, Int(Double(totals.count) * 0.9))],
+            usersPerSecond: Double(users) / total, invalidBeams: invalid, decodedRows: last.result.decodedRows,
+            gflopPerCall: flop / 1e9, achievedGflops: flop / total / 1e9, shareOfSgemmPeak: flop / total / 1e9 / peak,
+            encoderMedianSeconds: encoder, encoderShareOfSgemmPeak: encoderFlop / encoder / 1e9 / peak,
+            searchMedianSeconds: decoding, searchShareOfSgemmPeak: (flop - encoderFlop) / decoding / 1e9 / peak)
+        progress("inference batch \(users): median \(String(format: "%.1f", total * 1000)) ms (encoder \(String(format: "%.1f", encoder * 1000)) ms, search \(String(format: "%.1f", decoding * 1000)) ms), \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak")
+        return row
+    }
+
+    /// One warm-up step, then `trainSteps` timed AdamW steps on one fixed batch.
+    private func measureTraining(model: SIDGenerator, histories: [[Int32]], targets: [Int32], itemTokens: [Int32], levels: Int, peak: Double) -> Training {
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 5e-3, weightDecay: 1e-5))
         var mode = ForwardMode.training(seed: 3)
-        let trainHistories = histories(trainBatch)
-        let batch = SIDSequenceBatch(
-            histories: trainHistories, targets: (0..<trainBatch).map { _ in Int32(random.int(below: items)) },
-            itemTokens: itemTokens, levels: sizes.count)
+        let batch = SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: levels)
         func step() {
             let loss = model.loss(batch, mode: &mode)
             loss.backward()
@@ -122,44 +197,13 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         for _ in 0..<trainSteps { step() }
         let perStep = watch.elapsed / Double(trainSteps)
         let tokens = batch.encoderPadding.filter { !$0 }.count + batch.targets.count
-        let flop = Self.trainingFlop(configuration: configuration, batch: trainBatch, encoderLength: batch.encoderLength, levels: sizes.count, vocabulary: model.vocabulary.count)
+        let flop = Self.trainingFlop(configuration: model.configuration, batch: trainBatch, encoderLength: batch.encoderLength, levels: levels, vocabulary: model.vocabulary.count)
         let training = Training(
             batch: trainBatch, steps: trainSteps, tokensPerStep: tokens, secondsPerStep: perStep,
             tokensPerSecond: Double(tokens) / perStep, samplesPerSecond: Double(trainBatch) / perStep,
             modelGflopPerStep: flop / 1e9, achievedGflops: flop / perStep / 1e9, shareOfSgemmPeak: flop / perStep / 1e9 / peak)
         progress("training: \(Int(training.tokensPerSecond)) tokens/s, \(String(format: "%.1f", training.achievedGflops)) GFLOP/s = \(String(format: "%.1f", 100 * training.shareOfSgemmPeak))% of sgemm peak")
-
-        // Inference: top-10 with the trie, batch 1 and 64.
-        let recommender = try GeneratorRecommender(model: model, table: table, beamWidth: beam)
-        var inference: [Inference] = []
-        for users in [1, 64] {
-            let batchHistories = histories(users).map { $0[...] }
-            _ = try recommender.recommend(histories: batchHistories, k: 10)  // warm-up
-            recommender.resetCounters()
-            var times: [Double] = []
-            for _ in 0..<repetitions {
-                let clock = Stopwatch()
-                _ = try recommender.recommend(histories: batchHistories, k: 10)
-                times.append(clock.elapsed)
-            }
-            times.sort()
-            let median = times[times.count / 2]
-            let encoderLength = SIDSequenceBatch(
-                histories: batchHistories, targets: nil, itemTokens: itemTokens, levels: sizes.count).encoderLength
-            let flop = Self.forwardFlop(
-                configuration: configuration, encoderRows: users * encoderLength, decoderRows: users * beam * sizes.count,
-                encoderLength: encoderLength, levels: sizes.count, vocabulary: model.vocabulary.count)
-            let row = Inference(
-                users: users, beam: beam, topK: 10, medianSeconds: median, p90Seconds: times[min(times.count - 1, Int(Double(times.count) * 0.9))],
-                usersPerSecond: Double(users) / median, invalidBeams: recommender.invalidBeams,
-                gflopPerCall: flop / 1e9, achievedGflops: flop / median / 1e9, shareOfSgemmPeak: flop / median / 1e9 / peak)
-            inference.append(row)
-            progress("inference batch \(users): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak")
-        }
-        let report = Report(
-            threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount, sgemmPeakGflops: peak,
-            training: training, inference: inference)
-        if json { try printJSON(report) }
+        return training
     }
 
     private func progress(_ line: String) { if !json { print(line) } }
