@@ -5,6 +5,11 @@ import Tensor
 /// from one GEMM, and each step feeds one new position per row against a key/value cache of the
 /// earlier positions.
 ///
+/// The encoder packs the users' real positions back to back (a history's tokens and end token
+/// are a prefix of its padded row), so no FLOP is spent on padding and no mask is needed: in a
+/// micro-batch of a new user with 2 items and a regular with 32, the padded layout would run
+/// 2 × 97 positions where the packed one runs 7 + 97.
+///
 /// Beams of one user share that user's encoder output: at every step the `width` rows of a user
 /// are that user's queries in one cross-attention GEMM against the user's memory, so the memory
 /// is never copied per beam. The self-attention caches are reordered by the search's `parents`
@@ -18,15 +23,16 @@ public final class GeneratorDecoderSession: BeamScorer {
     public let weights: GeneratorInferenceWeights
     /// Users of the current batch.
     public private(set) var users = 0
-    private var encoderLength = 0
-    private var padding: [Bool] = []
+    /// Per user, the first packed encoder position and the number of positions.
+    private var offsets: [Int] = []
+    private var lengths: [Int] = []
     /// Decoder positions already in the cache, and the rows the cache holds.
     private var positions = 0
     private var cacheRows = 0
 
     private let residual = GrowingBuffer(), normalised = GrowingBuffer(), projected = GrowingBuffer()
     private let attended = GrowingBuffer(), hidden = GrowingBuffer(), scores = GrowingBuffer()
-    /// `[users · encoderLength, decoderLayers · 2d]` cross-attention keys and values.
+    /// `[packed positions, decoderLayers · 2d]` cross-attention keys and values.
     private let memory = GrowingBuffer()
     /// `[decoderLayers, cacheRows, levels, 2d]` self-attention keys and values (and the buffer the
     /// next step reorders them into).
@@ -57,36 +63,49 @@ public final class GeneratorDecoderSession: BeamScorer {
     public func start(_ batch: SIDSequenceBatch) {
         let w = weights
         let (d, ff, heads) = (w.width, w.configuration.feedForwardWidth, w.heads)
-        let (n, t) = (batch.size, batch.encoderLength)
-        let rows = n * t
-        users = n
-        encoderLength = t
-        padding = batch.encoderPadding
+        let t = batch.encoderLength
+        users = batch.size
         positions = 0
         cacheRows = 0
+        offsets.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        var rows = 0
+        for u in 0..<users {
+            let padded = batch.encoderPadding[(u * t)..<((u + 1) * t)]
+            let length = padded.firstIndex(of: true).map { $0 - u * t } ?? t
+            precondition(!padded[(u * t + length)...].contains(false), "GeneratorDecoderSession: padding must follow a user's positions")
+            offsets.append(rows)
+            lengths.append(length)
+            rows += length
+        }
         guard rows > 0 else { return }
-        if t != encoderBiasLength {
+        if t > encoderBiasLength {
             InferenceKernels.relativeBias(
                 w.encoderBias.address, buckets: w.encoderBuckets, heads: heads, queries: 0..<t, keys: t,
                 into: encoderBias.reserve(heads * t * t))
             encoderBiasLength = t
         }
+        let bias = InferenceKernels.Operand(base: encoderBias.address, rowStride: encoderBiasLength, headStride: encoderBiasLength * encoderBiasLength)
         let x = residual.reserve(rows * d)
         let normal = normalised.reserve(rows * d)
         let qkv = projected.reserve(rows * 3 * d)
         let a = attended.reserve(rows * d)
         let f = hidden.reserve(rows * ff)
         let s = scores.reserve(t * t)
-        InferenceKernels.gather(w.embedding.address, rows: batch.encoderTokens, width: d, into: x)
+        for u in 0..<users {
+            InferenceKernels.gather(
+                w.embedding.address, rows: batch.encoderTokens[(u * t)..<(u * t + lengths[u])], width: d, into: x + offsets[u] * d)
+        }
         for layer in w.encoder {
             InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: w.epsilon)
             InferenceKernels.multiply(normal, layer.attention.address, into: qkv, m: rows, k: d, n: 3 * d)
-            InferenceKernels.attend(
-                .init(base: qkv, rowStride: 3 * d, batchStride: t * 3 * d),
-                .init(base: qkv + d, rowStride: 3 * d, batchStride: t * 3 * d),
-                .init(base: qkv + 2 * d, rowStride: 3 * d, batchStride: t * 3 * d),
-                batch: n, queries: t, keys: t, heads: heads, headWidth: d / heads,
-                bias: encoderBias.address, padding: padding, scale: layer.attentionScale, scores: s, into: a)
+            for u in 0..<users {
+                let user = qkv + offsets[u] * 3 * d
+                InferenceKernels.attend(
+                    .init(base: user, rowStride: 3 * d), .init(base: user + d, rowStride: 3 * d), .init(base: user + 2 * d, rowStride: 3 * d),
+                    queries: lengths[u], keys: lengths[u], heads: heads, headWidth: d / heads,
+                    bias: bias, scale: layer.attentionScale, scores: s, into: a + offsets[u] * d)
+            }
             InferenceKernels.multiply(a, layer.attentionOut.address, into: x, m: rows, k: d, n: d, accumulate: true)
             feedForward(x, normal, f, rows: rows, up: layer.up, down: layer.down)
         }
@@ -104,7 +123,6 @@ public final class GeneratorDecoderSession: BeamScorer {
         let w = weights
         let (d, ff, heads, v) = (w.width, w.configuration.feedForwardWidth, w.heads, vocabularySize)
         let rows = users * width
-        let t = encoderLength
         reorderCache(rows: rows, parents: step == 0 ? nil : parents)
         let y = residual.reserve(rows * d)
         if step == 0 {
@@ -119,7 +137,7 @@ public final class GeneratorDecoderSession: BeamScorer {
         let qkv = projected.reserve(rows * 3 * d)
         let a = attended.reserve(rows * d)
         let f = hidden.reserve(rows * ff)
-        let s = scores.reserve(max(width * t, step + 1))
+        let s = scores.reserve(max(width * (lengths.max() ?? 0), step + 1))
         let memoryWidth = w.decoder.count * 2 * d
         for (l, layer) in w.decoder.enumerated() {
             InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)
@@ -129,13 +147,13 @@ public final class GeneratorDecoderSession: BeamScorer {
 
             InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)
             InferenceKernels.multiply(normal, layer.crossQuery.address, into: qkv, m: rows, k: d, n: d)
-            let keys = memory.address + l * 2 * d
-            InferenceKernels.attend(
-                .init(base: qkv, rowStride: d, batchStride: width * d),
-                .init(base: keys, rowStride: memoryWidth, batchStride: t * memoryWidth),
-                .init(base: keys + d, rowStride: memoryWidth, batchStride: t * memoryWidth),
-                batch: users, queries: width, keys: t, heads: heads, headWidth: d / heads,
-                bias: nil, padding: padding, scale: layer.crossScale, scores: s, into: a)
+            for u in 0..<users {
+                let keys = memory.address + offsets[u] * memoryWidth + l * 2 * d
+                InferenceKernels.attend(
+                    .init(base: qkv + u * width * d, rowStride: d), .init(base: keys, rowStride: memoryWidth), .init(base: keys + d, rowStride: memoryWidth),
+                    queries: width, keys: lengths[u], heads: heads, headWidth: d / heads,
+                    bias: nil, scale: layer.crossScale, scores: s, into: a + u * width * d)
+            }
             InferenceKernels.multiply(a, layer.crossOut.address, into: y, m: rows, k: d, n: d, accumulate: true)
 
             feedForward(y, normal, f, rows: rows, up: layer.up, down: layer.down)

@@ -79,50 +79,41 @@ enum InferenceKernels {
         }
     }
 
-    /// Where one operand of ``attend(_:_:_:batch:queries:keys:heads:headWidth:bias:padding:scale:scores:into:)``
-    /// lives: head `h` of position `t` in batch entry `b` is at `base + b·batchStride + t·rowStride + h·headWidth`.
+    /// A matrix read in place: row `i`, head `h` starts at `base + i·rowStride + h·headWidth`
+    /// (for a bias, head `h` starts at `base + h·headStride`).
     struct Operand {
         let base: UnsafePointer<Float>
         let rowStride: Int
-        let batchStride: Int
+        var headStride = 0
     }
 
-    /// Multi-head attention `softmax(scale · Q Kᵀ + bias + mask) V` per batch entry and head, one
-    /// score matrix at a time in `scores` (`queries × keys` floats), writing heads side by side
-    /// into `out` (`[batch, queries, heads · headWidth]`).
+    /// Multi-head attention `softmax(scale · Q Kᵀ + bias) V` of one sequence, every key visible,
+    /// one head's score matrix at a time in `scores` (`queries × keys` floats), heads written
+    /// side by side into `out` (`queries` rows of `heads · headWidth`).
     ///
-    /// - Parameters:
-    ///   - bias: `[heads, queries, keys]`, shared by every batch entry.
-    ///   - padding: `batch · keys` flags, `true` for keys no query may attend to.
+    /// - Parameter bias: per head, `queries × keys` additive scores with row stride
+    ///   `bias.rowStride` (so a sequence shorter than the table reads its top-left block).
     static func attend(
-        _ q: Operand, _ k: Operand, _ v: Operand, batch: Int, queries: Int, keys: Int, heads: Int, headWidth: Int,
-        bias: UnsafePointer<Float>?, padding: [Bool]?, scale: Float,
-        scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+        _ q: Operand, _ k: Operand, _ v: Operand, queries: Int, keys: Int, heads: Int, headWidth: Int,
+        bias: Operand?, scale: Float, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
     ) {
         let width = heads * headWidth
-        for b in 0..<batch {
-            for h in 0..<heads {
-                let offset = h * headWidth
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: queries, n: keys, k: headWidth, alpha: scale,
-                    a: q.base + b * q.batchStride + offset, lda: q.rowStride,
-                    b: k.base + b * k.batchStride + offset, ldb: k.rowStride, c: scores, ldc: keys)
+        for h in 0..<heads {
+            let offset = h * headWidth
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: queries, n: keys, k: headWidth, alpha: scale,
+                a: q.base + offset, lda: q.rowStride, b: k.base + offset, ldb: k.rowStride, c: scores, ldc: keys)
+            for i in 0..<queries {
+                let row = scores + i * keys
                 if let bias {
-                    let source = bias + h * queries * keys
-                    for i in 0..<(queries * keys) { scores[i] += source[i] }
+                    let source = bias.base + h * bias.headStride + i * bias.rowStride
+                    for j in 0..<keys { row[j] += source[j] }
                 }
-                for i in 0..<queries {
-                    let row = scores + i * keys
-                    if let padding {
-                        for j in 0..<keys where padding[b * keys + j] { row[j] = -.infinity }
-                    }
-                    Tensor.softmaxInPlace(row, count: keys)
-                }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: false, m: queries, n: headWidth, k: keys,
-                    a: scores, lda: keys, b: v.base + b * v.batchStride + offset, ldb: v.rowStride,
-                    c: out + b * queries * width + offset, ldc: width)
+                Tensor.softmaxInPlace(row, count: keys)
             }
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: queries, n: headWidth, k: keys,
+                a: scores, lda: keys, b: v.base + offset, ldb: v.rowStride, c: out + offset, ldc: width)
         }
     }
 
