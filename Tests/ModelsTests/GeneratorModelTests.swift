@@ -206,3 +206,34 @@ struct GeneratorModelTests {
         #expect(last < first * 0.5, "loss \(first) -> \(last)")
     }
 }
+
+@Suite("Inference kernels")
+struct InferenceKernelTests {
+    @Test func vectorExpMatchesTheCLibrary() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x <= 10 {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.001 })
+            let fast = InferenceKernels.exp(lanes)
+            for i in 0..<8 {
+                let exact = Foundation.exp(lanes[i])
+                worst = max(worst, abs(fast[i] - exact) / exact)
+            }
+            x += 0.0137
+        }
+        #expect(worst < 5e-7, "worst relative error \(worst)")
+    }
+
+    @Test func softmaxMatchesTheScalarOneOnEveryTailLength() {
+        var rng = SeededRandom(seed: 21)
+        for count in [1, 3, 8, 9, 97, 100] {
+            var row = (0..<count).map { _ in rng.normal() * 6 }
+            let peak = row.max()!
+            let exps = row.map { Foundation.exp($0 - peak) }
+            let expected = exps.map { $0 / exps.reduce(0, +) }
+            row.withUnsafeMutableBufferPointer { InferenceKernels.softmax($0.baseAddress!, count: count) }
+            for (a, b) in zip(row, expected) { #expect(abs(a - b) < 1e-6) }
+            #expect(abs(row.reduce(0, +) - 1) < 1e-5)
+        }
+    }
+}

@@ -200,7 +200,7 @@ public final class GeneratorDecoderSession: BeamScorer {
                     for i in 0..<headWidth { dot += query[i] * key[i] }
                     s[j] = scale * dot + bias[h * keys + j]
                 }
-                Tensor.softmaxInPlace(s, count: keys)
+                InferenceKernels.softmax(s, count: keys)
                 let target = out + r * d + h * headWidth
                 target.update(repeating: 0, count: headWidth)
                 for j in 0..<keys {

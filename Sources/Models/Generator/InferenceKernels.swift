@@ -55,6 +55,59 @@ enum InferenceKernels {
     /// Products with at most this many rows use GEMV (measured with `resid bench generator`).
     static let gemvRows = 2
 
+    /// Softmax of `count` finite floats in place, eight lanes at a time.
+    ///
+    /// Attention spends more time in `expf` calls than in its score GEMMs at these sizes
+    /// (queries × 97 keys × 4 heads per layer); the vector ``exp(_:)`` does eight at once.
+    static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var peak = -Float.infinity
+        for j in 0..<count { peak = max(peak, row[j]) }
+        let raw = UnsafeMutableRawPointer(row)
+        let shift = SIMD8<Float>(repeating: peak)
+        var lanes = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= count {
+            let e = exp(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - shift)
+            raw.storeBytes(of: e, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            lanes += e
+            j += 8
+        }
+        var total = lanes.sum()
+        while j < count {
+            row[j] = expf(row[j] - peak)
+            total += row[j]
+            j += 1
+        }
+        let inverse = 1 / total
+        for j in 0..<count { row[j] *= inverse }
+    }
+
+    /// `e^x` per lane (Cephes' single-precision method: `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`,
+    /// a degree-7 polynomial for `e^r`, and `2^n` built in the exponent bits), within a few ulp
+    /// of `expf` for `x` in `[-87, 88]`; lanes below are clamped to `e^-87.3` (≈ 1e-38).
+    ///
+    /// Rounding uses the `1.5 · 2^23` trick rather than `rounded(_:)` and integer conversion,
+    /// which the compiler does not vectorise.
+    @inline(__always)
+    static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
+        var x = input
+        x.replace(with: -87.3, where: x .< -87.3)
+        x.replace(with: 88.3, where: x .> 88.3)
+        // Adding 1.5 · 2^23 rounds x·log2(e) to an integer n held in the low mantissa bits.
+        let shifted = x * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_950_7e-3
+        p = p * r + 8.333_451_907_3e-3
+        p = p * r + 4.166_579_589_4e-2
+        p = p * r + 1.666_666_545_9e-1
+        p = p * r + 5.000_000_120_1e-1
+        let e = p * r * r + r + 1
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return e * unsafeBitCast((integer &+ 127) &<< 23, to: SIMD8<Float>.self)
+    }
+
     /// Log-softmax of each of `rows` rows of `width`, in place.
     static func logSoftmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         for r in 0..<rows {
@@ -109,7 +162,7 @@ enum InferenceKernels {
                     let source = bias.base + h * bias.headStride + i * bias.rowStride
                     for j in 0..<keys { row[j] += source[j] }
                 }
-                Tensor.softmaxInPlace(row, count: keys)
+                softmax(row, count: keys)
             }
             BLAS.sgemm(
                 transposeA: false, transposeB: false, m: queries, n: headWidth, k: keys,

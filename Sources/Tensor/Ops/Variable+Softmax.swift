@@ -13,8 +13,8 @@ extension Tensor {
     /// Numerically stable softmax of `count` floats in place; returns the row's log-sum-exp.
     /// A row whose entries are all `-infinity` (every position masked) becomes all zeros
     /// rather than NaN.
-    @inlinable @inline(__always) @discardableResult
-    public static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    @inline(__always) @discardableResult
+    static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
         var peak = -Float.infinity
         for j in 0..<count { peak = max(peak, row[j]) }
         guard peak > -Float.infinity else {
