@@ -84,4 +84,46 @@ struct GeneratorTrainingTests {
             _ = try SequenceTrainer(model: trainable, split: data.split, configuration: Self.settings()).train()
         }
     }
+
+    /// The generator can learn sequential structure carried by SIDs: on sequences where the next
+    /// item is always `(last + 7) mod 96` (synthetic), a small model trained for 800
+    /// steps puts the true next item first for most histories, where chance is 1 in 96.
+    @Test func learnsADeterministicNextItemRule() throws {
+        let items = 96
+        let table = SIDTable(codes: (0..<items).map { [$0 % 4, ($0 / 4) % 4, $0 / 16] }, levelSizes: [4, 4, 6])
+        var configuration = SIDGeneratorConfiguration()
+        configuration.modelWidth = 32
+        configuration.feedForwardWidth = 64
+        configuration.heads = 2
+        configuration.encoderLayers = 1
+        configuration.decoderLayers = 1
+        configuration.dropout = 0
+        let model = try SIDGenerator(configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 2)
+        let itemTokens = try model.vocabulary.itemTokens(table)
+        var rng = SeededRandom(seed: 4)
+        func sample(_ n: Int) -> (histories: [[Int32]], targets: [Int32]) {
+            var histories: [[Int32]] = [], targets: [Int32] = []
+            for _ in 0..<n {
+                let start = rng.int(below: items)
+                let length = 1 + rng.int(below: 4)
+                histories.append((0..<length).map { Int32((start + 7 * $0) % items) })
+                targets.append(Int32((start + 7 * length) % items))
+            }
+            return (histories, targets)
+        }
+        let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 1e-2, weightDecay: 0))
+        var mode = ForwardMode.training(seed: 1)
+        for _ in 0..<800 {
+            let (histories, targets) = sample(64)
+            let loss = model.loss(SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: 3), mode: &mode)
+            loss.backward()
+            optimizer.step()
+            optimizer.zeroGrad()
+        }
+        let (histories, targets) = sample(200)
+        let recommender = try GeneratorRecommender(model: model, table: table, beamWidth: 10)
+        let top = try recommender.recommend(histories: histories.map { $0[...] }, k: 1)
+        let hits = zip(top, targets).filter { $0.0.first == $0.1 }.count
+        #expect(hits >= 150, "top-1 hits \(hits) of 200")
+    }
 }
