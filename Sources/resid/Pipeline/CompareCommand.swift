@@ -25,7 +25,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Cache directory for ml-1m / ml-100k.")
     var cacheDir: String?
 
-    @Option(help: "Comma-separated models: resid, rq-kmeans, hkmeans, sasrec, sasrec*.")
+    @Option(help: "Comma-separated models: resid, rq-kmeans, hkmeans, random-sids, sasrec, sasrec*. random-sids is the GAOQ code tree with items assigned to its SIDs at random (an ablation: SIDs without semantics).")
     var models = "resid,rq-kmeans,hkmeans,sasrec,sasrec*"
 
     @Option(help: "Training seconds per model (the same for every model).")
@@ -67,7 +67,7 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws {
         BLAS.setThreads(threads)
         let names = models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let known = ["resid", "rq-kmeans", "hkmeans", "sasrec", "sasrec*"]
+        let known = ["resid", "rq-kmeans", "hkmeans", "random-sids", "sasrec", "sasrec*"]
         if let bad = names.first(where: { !known.contains($0) }) {
             throw ValidationError("--models: unknown model '\(bad)'; choose from \(known.joined(separator: ", "))")
         }
@@ -103,7 +103,7 @@ struct CompareCommand: AsyncParsableCommand {
         }
 
         // SID models: one FAMAE, then each quantiser.
-        let sidModels = names.filter { ["resid", "rq-kmeans", "hkmeans"].contains($0) }
+        let sidModels = names.filter { ["resid", "rq-kmeans", "hkmeans", "random-sids"].contains($0) }
         if !sidModels.isEmpty {
             let clock = Stopwatch()
             let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
@@ -131,6 +131,13 @@ struct CompareCommand: AsyncParsableCommand {
                 switch name {
                 case "resid": table = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(vectors, progress: log).codebook.table
                 case "rq-kmeans": table = try RQKMeans(.init(levelSizes: [parts[0], parts[1], parts[1]], seed: seed)).fit(vectors, progress: log).table
+                case "random-sids":
+                    // Same tree (balanced groups, same level sizes) as GAOQ, items shuffled over it.
+                    let tree = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(vectors, progress: log).codebook.table
+                    var codes = tree.codes
+                    var random = SeededRandom(seed: UInt64(seed) &+ 17)
+                    random.shuffle(&codes)
+                    table = SIDTable(codes: codes, levelSizes: tree.levelSizes)
                 default:
                     // The paper's Q2 ablation: GAOQ with local child indices at level 2.
                     var local = GAOQ.Configuration(b1: parts[0], b2: parts[1], seed: seed)
