@@ -10,8 +10,9 @@ import Tensor
 /// validation NDCG@10 of the model's own full ranking, and the same time budget.
 ///
 /// Each epoch takes its windows from the Data module's ``TrainingWindowSampler``; the cosine
-/// schedule spans `maxEpochs` epochs, or, under a time budget, is re-planned after the first
-/// steps so the learning rate reaches its floor when the budget runs out. Validation runs at the
+/// schedule spans `maxEpochs` epochs, or, under a time budget, is planned after the first steps
+/// and re-planned as training goes so the learning rate reaches its floor when the budget runs
+/// out. Validation runs at the
 /// end of each epoch (or every ``SequenceTrainingConfiguration/validateEverySteps``) and once
 /// more when the budget stops training; the best parameters are kept (and written to the
 /// checkpoint directory) and restored at the end.
@@ -44,9 +45,10 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         let perEpoch = sampler.windowsPerEpoch
         guard perEpoch > 0 else { throw SequenceModelError(.invalidInput, "the split has no training windows (users need at least 4 events)") }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
+        let fullSchedule = stepsPerEpoch * settings.maxEpochs
         var schedule = CosineSchedule(
-            peak: settings.learningRate, warmupSteps: min(settings.warmupSteps, max(1, stepsPerEpoch * settings.maxEpochs / 10)),
-            totalSteps: stepsPerEpoch * settings.maxEpochs)
+            peak: settings.learningRate, warmupSteps: min(settings.warmupSteps, max(1, fullSchedule / 10)),
+            totalSteps: fullSchedule)
         let optimizer = AdamW(
             parameters: model.parameters, configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
@@ -62,6 +64,25 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         var lossSteps = 0
         var replanned = settings.timeBudgetSeconds == nil
         var lastValidationSeconds = 0.0
+
+        /// Under a time budget, fits the schedule to the steps the remaining time affords at the
+        /// mean step time so far: first after 3 steps, then at every progress line, so a slow
+        /// start (another job on a shared machine) neither strands the budget nor overruns it.
+        func replan() {
+            guard let budget = settings.timeBudgetSeconds, report.totalSteps >= 3 else { return }
+            let perStep = report.stepSeconds / Double(report.totalSteps)
+            let affordable = Int(max(0, budget * 0.85 - clock.elapsed) / perStep)
+            let planned = max(report.totalSteps + 1, min(fullSchedule, report.totalSteps + affordable))
+            if !replanned {
+                schedule.totalSteps = planned
+                schedule.warmupSteps = min(schedule.warmupSteps, max(1, planned / 20))
+                replanned = true
+                progress("time budget \(Int(budget)) s: planned \(planned) steps at \(String(format: "%.2f", perStep)) s/step")
+            } else if abs(planned - schedule.totalSteps) > max(2, schedule.totalSteps / 20) {
+                progress("time budget \(Int(budget)) s: re-planned \(schedule.totalSteps) -> \(planned) steps at \(String(format: "%.2f", perStep)) s/step")
+                schedule.totalSteps = planned
+            }
+        }
 
         func validate(epoch: Double) throws -> Bool {
             let outcome = try evaluator.evaluate(model.recommender(), on: .validation)
@@ -117,15 +138,9 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 lossSteps += 1
                 report.epochs = Double(epoch) + Double(start) / Double(windows.count)
 
-                if !replanned, report.totalSteps == 3, let budget = settings.timeBudgetSeconds {
-                    let perStep = report.stepSeconds / 3
-                    let affordable = Int(max(0, budget * 0.85 - clock.elapsed) / perStep)
-                    schedule.totalSteps = max(report.totalSteps + 1, min(schedule.totalSteps, report.totalSteps + affordable))
-                    schedule.warmupSteps = min(schedule.warmupSteps, max(1, schedule.totalSteps / 20))
-                    replanned = true
-                    progress("time budget \(Int(budget)) s: planned \(schedule.totalSteps) steps at \(String(format: "%.2f", perStep)) s/step")
-                }
+                if report.totalSteps == 3 { replan() }
                 if report.totalSteps % max(1, settings.progressEverySteps) == 0 || start == windows.count {
+                    replan()
                     let remaining = Double(max(0, schedule.totalSteps - report.totalSteps)) * report.stepSeconds / Double(report.totalSteps)
                     progress("epoch \(epoch + 1) step \(report.totalSteps)/\(schedule.totalSteps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", rate)) \(Int(Double(tokensSinceLog) / max(logClock.elapsed, 1e-9))) tokens/s elapsed \(Int(clock.elapsed)) s ETA \(Int(remaining)) s")
                     logClock.restart()
