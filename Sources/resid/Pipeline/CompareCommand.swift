@@ -58,6 +58,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads = 2
 
+    @Option(help: "Peak AdamW learning rate of the sequence models (cosine schedule).")
+    var learningRate: Float = SequenceTrainingConfiguration().learningRate
+
     @Option(help: "Seed.")
     var seed: UInt64 = 42
 
@@ -71,14 +74,15 @@ struct CompareCommand: AsyncParsableCommand {
         if let bad = names.first(where: { !known.contains($0) }) {
             throw ValidationError("--models: unknown model '\(bad)'; choose from \(known.joined(separator: ", "))")
         }
-        guard budget > 0, famaeBudget > 0, batch >= 1, beam >= 1 else {
-            throw ValidationError("--budget, --famae-budget, --batch and --beam must be positive")
+        guard budget > 0, famaeBudget > 0, batch >= 1, beam >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--budget, --famae-budget, --batch, --beam and --learning-rate must be positive")
         }
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
         log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training windows")
         var training = SequenceTrainingConfiguration()
         training.batchSize = batch
+        training.learningRate = learningRate
         training.timeBudgetSeconds = budget
         training.seed = seed
         training.windowSampling = windowsPerEpoch > 0 ? .randomPerEpoch(windowsPerEpoch) : .all
@@ -94,7 +98,7 @@ struct CompareCommand: AsyncParsableCommand {
         func add(model: String, tokenizer: String, configuration: String, report trained: SequenceTrainingReport, outcome: RankingEvaluator.Outcome, extraSeconds: Double = 0, notes: String) throws {
             let row = ResultsReport.Row(
                 model: model, tokenizer: tokenizer, dataset: prepared.name, synthetic: prepared.isSynthetic,
-                configuration: configuration + ", batch \(batch), \(sampling), budget \(Int(budget)) s",
+                configuration: configuration + ", batch \(batch), lr \(learningRate), \(sampling), budget \(Int(budget)) s",
                 trainSeconds: trained.trainingSeconds + extraSeconds, epochs: trained.epochs, split: "test", users: outcome.users,
                 metrics: outcome.metrics, notes: "stop: \(trained.stopReason); \(notes)")
             rows.append(row)
