@@ -11,8 +11,9 @@ import Tensor
 /// per batch. After each epoch both task-aware metrics are computed on the validation split; the
 /// selection score is their mean. Training stops at ``FAMAETrainingConfiguration/maxEpochs``,
 /// after ``FAMAETrainingConfiguration/patience`` epochs without improvement, or when the time
-/// budget runs out. With a budget, the cosine schedule's length is re-planned once the step time
-/// is known, so the learning rate reaches its floor when the budget does.
+/// budget runs out. With a budget, the cosine schedule's length is planned once the step time is
+/// known and re-planned at every progress line, so the learning rate reaches its floor when the
+/// budget does even if the machine was busy during the first steps.
 public final class FAMAETrainer {
     /// Training settings.
     public let configuration: FAMAETrainingConfiguration
@@ -48,10 +49,11 @@ public final class FAMAETrainer {
         let perEpoch = sampler.windowsPerEpoch
         guard perEpoch > 0 else { throw FAMAEError(.invalidInput, "the split has no training windows") }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
+        let fullSchedule = stepsPerEpoch * settings.maxEpochs
         var schedule = CosineSchedule(
             peak: settings.learningRate,
-            warmupSteps: max(1, Int(Double(stepsPerEpoch * settings.maxEpochs) * settings.warmupFraction)),
-            totalSteps: stepsPerEpoch * settings.maxEpochs)
+            warmupSteps: max(1, Int(Double(fullSchedule) * settings.warmupFraction)),
+            totalSteps: fullSchedule)
         let optimizer = AdamW(
             parameters: model.parameters,
             configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
@@ -68,6 +70,26 @@ public final class FAMAETrainer {
         var evaluationSeconds = 0.0
         var replanned = settings.timeBudget == nil
         report.stopReason = "max-epochs"
+
+        /// Under a budget, fits the schedule to the steps that the time left affords at the mean
+        /// step time so far, after reserving one evaluation per epoch still to come.
+        func replan() {
+            guard let budget = settings.timeBudget, report.totalSteps >= 5 else { return }
+            let perStep = (clock.elapsed - evaluationSeconds) / Double(report.totalSteps)
+            let perEvaluation = report.epochs.isEmpty
+                ? perStep * Double(validation.count) / Double(settings.batchSize) * 2 : evaluationSeconds / Double(report.epochs.count)
+            let affordable = Int(max(0, budget - clock.elapsed) / (perStep + perEvaluation / Double(stepsPerEpoch)))
+            let planned = max(report.totalSteps + 1, min(fullSchedule, report.totalSteps + affordable))
+            if !replanned {
+                schedule.totalSteps = planned
+                schedule.warmupSteps = min(schedule.warmupSteps, max(1, planned / 50))
+                replanned = true
+                progress("planned \(planned) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
+            } else if abs(planned - schedule.totalSteps) > max(2, schedule.totalSteps / 20) {
+                progress("re-planned \(schedule.totalSteps) -> \(planned) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
+                schedule.totalSteps = planned
+            }
+        }
 
         epochs: for epoch in 0..<settings.maxEpochs {
             let windows = sampler.windows(epoch: epoch)
@@ -94,19 +116,10 @@ public final class FAMAETrainer {
                 samplesSinceLog += chunk.count
                 lossSum += Double(loss.value.scalar)
 
-                if !replanned, report.totalSteps == 5, let budget = settings.timeBudget {
-                    // Plan the schedule to end with the budget: steps that fit in what is left
-                    // after reserving one evaluation per expected epoch.
-                    let perStep = clock.elapsed / Double(report.totalSteps)
-                    let evaluationGuess = perStep * Double(validation.count) / Double(settings.batchSize) * 2
-                    let affordable = Int((budget - clock.elapsed) / (perStep * (1 + evaluationGuess / (perStep * Double(stepsPerEpoch)))))
-                    schedule.totalSteps = max(report.totalSteps + 1, min(schedule.totalSteps, report.totalSteps + affordable))
-                    schedule.warmupSteps = min(schedule.warmupSteps, max(1, schedule.totalSteps / 50))
-                    replanned = true
-                    progress("planned \(schedule.totalSteps) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
-                }
+                if report.totalSteps == 5 { replan() }
                 let elapsed = clock.elapsed
                 if report.totalSteps % settings.logEvery == 0 || stepStart >= windows.count {
+                    replan()
                     let throughput = Double(samplesSinceLog) / max(1e-9, lastLog.elapsed)
                     let remainingSteps = Double(max(0, schedule.totalSteps - report.totalSteps))
                     let eta = remainingSteps * elapsed / Double(report.totalSteps)
