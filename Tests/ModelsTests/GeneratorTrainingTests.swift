@@ -111,7 +111,7 @@ struct GeneratorTrainingTests {
             }
             return (histories, targets)
         }
-        let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 1e-2, weightDecay: 0))
+        let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 3e-3, weightDecay: 0))
         var mode = ForwardMode.training(seed: 1)
         for _ in 0..<800 {
             let (histories, targets) = sample(64)
