@@ -26,6 +26,7 @@ public final class GeneratorDecoderSession: BeamScorer {
     /// Per user, the first packed encoder position and the number of positions.
     private var offsets: [Int] = []
     private var lengths: [Int] = []
+    private var longest = 0
     /// Decoder positions already in the cache, and the rows the cache holds.
     private var positions = 0
     private var cacheRows = 0
@@ -78,6 +79,7 @@ public final class GeneratorDecoderSession: BeamScorer {
             lengths.append(length)
             rows += length
         }
+        longest = lengths.max() ?? 0
         guard rows > 0 else { return }
         if t > encoderBiasLength {
             InferenceKernels.relativeBias(
@@ -137,7 +139,7 @@ public final class GeneratorDecoderSession: BeamScorer {
         let qkv = projected.reserve(rows * 3 * d)
         let a = attended.reserve(rows * d)
         let f = hidden.reserve(rows * ff)
-        let s = scores.reserve(max(width * (lengths.max() ?? 0), step + 1))
+        let s = scores.reserve(max(width * longest, step + 1))
         let memoryWidth = w.decoder.count * 2 * d
         for (l, layer) in w.decoder.enumerated() {
             InferenceKernels.normalise(y, into: normal, rows: rows, width: d, epsilon: w.epsilon)

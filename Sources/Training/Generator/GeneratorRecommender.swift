@@ -22,10 +22,9 @@ public final class GeneratorRecommender: SequenceRecommender {
     private let session: GeneratorDecoderSession
     /// False switches the trie constraint off (to measure invalid beams).
     public var constrained = true
-    /// Beams returned, invalid beams seen and decoder rows run over all calls.
+    /// Beams returned and invalid beams seen over all calls.
     public private(set) var beams = 0
     public private(set) var invalidBeams = 0
-    public private(set) var decodedRows = 0
 
     /// - Parameters:
     ///   - table: every item's codes, in the item order of the dataset.
@@ -60,7 +59,6 @@ public final class GeneratorRecommender: SequenceRecommender {
         let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained)
         beams += result.beams
         invalidBeams += result.invalidBeams
-        decodedRows += result.decodedRows
         return result
     }
 
@@ -68,6 +66,5 @@ public final class GeneratorRecommender: SequenceRecommender {
     public func resetCounters() {
         beams = 0
         invalidBeams = 0
-        decodedRows = 0
     }
 }
