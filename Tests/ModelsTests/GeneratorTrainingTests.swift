@@ -39,7 +39,8 @@ struct GeneratorTrainingTests {
         settings.maxEpochs = 2
         settings.windowSampling = .randomPerEpoch(192)
         settings.validationUsers = 24
-        settings.warmupSteps = 2
+        settings.warmupFraction = 0.2
+        settings.minEpochs = 0
         return settings
     }
 
@@ -67,9 +68,9 @@ struct GeneratorTrainingTests {
         let data = try Self.prepared()
         var settings = Self.settings()
         settings.maxEpochs = 1000
-        // Only the budget may stop this run: on a fast machine early stopping (patience 3)
-        // could otherwise end it first and the test would not exercise the budget.
-        settings.patience = 1000
+        // Only the budget may stop this run: on a fast machine early stopping could otherwise
+        // end it first and the test would not exercise the budget.
+        settings.patienceEpochs = 1000
         settings.timeBudgetSeconds = 0.5
         let report = try SequenceTrainer(model: try Self.trainable(items: data.items.count), split: data.split, configuration: settings).train()
         #expect(report.stopReason == "time-budget")
@@ -121,7 +122,7 @@ struct GeneratorTrainingTests {
             optimizer.zeroGrad()
         }
         let (histories, targets) = sample(200)
-        let recommender = try GeneratorRecommender(model: model, table: table, beamWidth: 10)
+        let recommender = try GeneratorRecommender(model: .t5(model), table: table, beamWidth: 10)
         let top = try recommender.recommend(histories: histories.map { $0[...] }, k: 1)
         let hits = zip(top, targets).filter { $0.0.first == $0.1 }.count
         #expect(hits >= 150, "top-1 hits \(hits) of 200")

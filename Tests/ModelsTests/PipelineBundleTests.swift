@@ -35,7 +35,8 @@ struct PipelineBundleTests {
         _ = try FAMAEModel.load(from: bundle.url("famae.safetensors"))
 
         // The stored generator reproduces the pipeline's test metrics exactly.
-        let generator = try SIDGenerator(contents: bundle.tensors("generator.safetensors"))
+        let generator = try SIDGeneratorModel(contents: bundle.tensors("generator.safetensors"))
+        #expect(generator.architecture == settings.architecture)
         let recommender = try GeneratorRecommender(model: generator, table: SIDTable(codes: items.sids, levelSizes: generator.vocabulary.levelSizes), beamWidth: 10)
         let again = try RankingEvaluator(split: dataset.split, batchSize: 64, userLimit: 40).evaluate(recommender, on: .test)
         #expect(again.metrics == summary.test)

@@ -33,8 +33,12 @@ struct SASRecTests {
             let model = try SASRecModel(configuration: Self.tiny(), itemCount: items, fields: withFields ? fields : [], seed: 2)
             #expect(model.name == (withFields ? "sasrec*" : "sasrec"))
             var random = SeededRandom(seed: 4)
-            let histories = (0..<48).map { _ in (0..<(1 + random.int(below: 5))).map { _ in Int32(random.int(below: items)) } }
-            let targets = histories.map { ($0.last! + 1) % Int32(items) }
+            // Runs of consecutive items: every position's next item is its own index + 1.
+            let histories = (0..<48).map { _ in
+                let start = random.int(below: items)
+                return (0..<(1 + random.int(below: 5))).map { Int32((start + $0) % items) }
+            }
+            let targets = histories.map { history in history.map { ($0 + 1) % Int32(items) } }
             let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 1e-2, weightDecay: 0))
             var mode = ForwardMode.inference
             let first = model.loss(histories: histories, targets: targets, mode: &mode).value.scalar

@@ -73,6 +73,29 @@ public struct LeaveOneOutSplit: Sendable {
         (0..<sequences.userCount).reduce(0) { $0 + trainingWindowCount(user: $1) }
     }
 
+    /// Non-overlapping training windows that cover every training target once, for models that
+    /// learn all positions of a window in one causal pass: per user, windows ending at `n − 3`,
+    /// `n − 3 − historyLimit`, ... (while at least 1), each teaching the `historyLimit` targets
+    /// up to its end (fewer for the first). User by user, positions ascending.
+    public func trainingTiles() -> [SampleReference] {
+        var tiles: [SampleReference] = []
+        tiles.reserveCapacity(trainingWindowCount / historyLimit + sequences.userCount)
+        for user in 0..<sequences.userCount where sequences.length(user) >= 4 {
+            let ends = stride(from: sequences.length(user) - 3, through: 1, by: -historyLimit)
+            for end in ends.reversed() { tiles.append(SampleReference(user: Int32(user), position: Int32(end))) }
+        }
+        return tiles
+    }
+
+    /// The positions a window teaches when every position is learned: each history item but the
+    /// first is the target of the items before it, and the window's own target ends the list.
+    /// For a tile from ``trainingTiles()`` these are exactly the training targets it covers.
+    public func everyPositionTargets(_ sample: SampleReference) -> ArraySlice<Int32> {
+        let start = sequences.offsets[Int(sample.user)]
+        let end = start + Int(sample.position)
+        return sequences.items[max(start, end - historyLimit) + 1...end]
+    }
+
     /// Every training window, user by user, positions ascending.
     public var allTrainingWindows: [SampleReference] {
         var windows: [SampleReference] = []

@@ -18,6 +18,14 @@ public enum WindowSampling: Sendable, Equatable, Codable {
 /// Lists the training windows of each epoch under a ``WindowSampling`` rule, in a shuffled
 /// order that is fixed by `(seed, epoch)`.
 ///
+/// A window is a ``SampleReference``: a target position and the history before it. Models that
+/// learn only the target (the T5 generator) use one window per training target. Models that
+/// learn every position of a window in one causal pass (SASRec, the causal generator) use
+/// **tiles** instead: windows whose targets do not overlap, so one epoch still teaches each
+/// training target once. A tile ending at position `p` teaches the targets `p − h + 1 ... p`
+/// (`h` the history limit) from the items before each; a user's tiles end at `n − 3`,
+/// `n − 3 − h`, ... down to position 1, so together they cover targets `1 ... n − 3` exactly.
+///
 /// Shuffling uses ``SeededRandom`` with stream `epoch` (``SeededRandom/split(_:)``): the same
 /// seed and epoch give the same list on every run and machine.
 public struct TrainingWindowSampler: Sendable {
@@ -27,16 +35,26 @@ public struct TrainingWindowSampler: Sendable {
     public let sampling: WindowSampling
     /// The seed.
     public let seed: UInt64
+    /// Whether the windows are tiles for every-position models.
+    public let tiles: Bool
     private let pool: [SampleReference]
 
     /// A sampler over `split`'s training windows.
-    public init(split: LeaveOneOutSplit, sampling: WindowSampling, seed: UInt64) {
+    /// - Parameter tiles: list non-overlapping tiles (for models that learn every position of a
+    ///   window) instead of one window per target.
+    public init(split: LeaveOneOutSplit, sampling: WindowSampling, seed: UInt64, tiles: Bool = false) {
         self.split = split
         self.sampling = sampling
         self.seed = seed
+        self.tiles = tiles
         switch sampling {
         case .all, .randomPerEpoch:
-            pool = split.allTrainingWindows
+            pool = tiles ? split.trainingTiles() : split.allTrainingWindows
+        case .mostRecentPerUser(let n) where tiles:
+            // The tiles that end among each user's `n` most recent training targets.
+            pool = split.trainingTiles().filter { tile in
+                Int(tile.position) > split.sequences.length(Int(tile.user)) - 3 - n
+            }
         case .mostRecentPerUser(let n):
             var windows: [SampleReference] = []
             for user in 0..<split.sequences.userCount {

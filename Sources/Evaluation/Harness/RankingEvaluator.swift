@@ -2,7 +2,11 @@ import Data
 import Tensor
 
 /// Runs a ``SequenceRecommender`` over the leave-one-out validation or test samples in batches
-/// and accumulates full-ranking Recall@K and NDCG@K.
+/// and accumulates full-ranking Recall@K and NDCG@K with their standard errors.
+///
+/// With `threads > 1` the users are dealt out in batches to that many workers, each with its own
+/// recommender from the factory (a generator's decoder session is single-threaded), and their
+/// accumulators merged; the metrics do not depend on the thread count.
 public struct RankingEvaluator: Sendable {
     /// Which held-out target to score.
     public enum Split: String, Sendable, Codable {
@@ -15,7 +19,7 @@ public struct RankingEvaluator: Sendable {
         public var split: Split
         /// Users scored.
         public var users: Int
-        /// Recall@K and NDCG@K by name (`recall@10`, ...).
+        /// Recall@K and NDCG@K by name (`recall@10`, ...), with standard errors (`recall@10.se`).
         public var metrics: [String: Double]
         /// Wall-clock seconds for the whole evaluation.
         public var seconds: Double
@@ -31,39 +35,62 @@ public struct RankingEvaluator: Sendable {
     public var cutoffs: [Int]
     /// Evaluate only the first `userLimit` users (nil: all). Reports must state a limit.
     public var userLimit: Int?
+    /// Workers scoring batches in parallel.
+    public var threads: Int
 
-    public init(split: LeaveOneOutSplit, batchSize: Int = 64, cutoffs: [Int] = [5, 10], userLimit: Int? = nil) {
+    public init(split: LeaveOneOutSplit, batchSize: Int = 64, cutoffs: [Int] = [5, 10], userLimit: Int? = nil, threads: Int = 1) {
         self.split = split
         self.batchSize = max(1, batchSize)
         self.cutoffs = cutoffs
         self.userLimit = userLimit
+        self.threads = max(1, threads)
     }
 
-    /// Scores `model` on `which`.
-    /// - Parameter progress: called with a line about every tenth of the users.
+    /// Scores `model` on `which` on one thread.
+    /// - Parameter progress: called with a summary line at the end.
     public func evaluate(
         _ model: some SequenceRecommender, on which: Split, progress: (String) -> Void = { _ in }
     ) throws -> Outcome {
+        var single = self
+        single.threads = 1
+        let box = UncheckedBox(model)
+        return try single.evaluate(name: model.name, on: which, progress: progress) { box.value }
+    }
+
+    /// Scores the recommenders `makeRecommender` builds (one per worker) on `which`.
+    /// - Parameter progress: called with a summary line at the end.
+    public func evaluate(
+        name: String, on which: Split, progress: (String) -> Void = { _ in },
+        makeRecommender: @escaping @Sendable () throws -> any SequenceRecommender
+    ) throws -> Outcome {
         var samples = which == .test ? split.testSamples : split.validationSamples
         if let userLimit { samples = Array(samples.prefix(max(0, userLimit))) }
-        var metrics = RankingMetrics(cutoffs: cutoffs)
-        let k = cutoffs.max() ?? 10
         let clock = Stopwatch()
-        var nextReport = max(1, samples.count / 10)
-        var start = 0
-        while start < samples.count {
-            let batch = samples[start..<min(start + batchSize, samples.count)]
-            let rankings = try model.recommend(histories: batch.map { split.history($0) }, k: k)
-            for (sample, ranking) in zip(batch, rankings) {
-                metrics.record(ranking: ranking, target: split.target(sample))
+        let batches = stride(from: 0, to: samples.count, by: batchSize).map { samples[$0..<min($0 + batchSize, samples.count)] }
+        let workers = max(1, min(threads, batches.count))
+        let k = cutoffs.max() ?? 10
+        let (split, cutoffs) = (self.split, self.cutoffs)
+        let partials = try ParallelWork.map(count: workers, workers: workers) { worker -> RankingMetrics in
+            let model = try makeRecommender()
+            var metrics = RankingMetrics(cutoffs: cutoffs)
+            for index in stride(from: worker, to: batches.count, by: workers) {
+                let batch = batches[index]
+                let rankings = try model.recommend(histories: batch.map { split.history($0) }, k: k)
+                for (sample, ranking) in zip(batch, rankings) {
+                    metrics.record(ranking: ranking, target: split.target(sample))
+                }
             }
-            start += batch.count
-            if start >= nextReport || start == samples.count {
-                let rate = Double(start) / max(clock.elapsed, 1e-9)
-                progress("\(model.name) \(which.rawValue): \(start)/\(samples.count) users, \(Int(rate)) users/s, recall@\(k) so far \(String(format: "%.4f", metrics.recall(at: k)))")
-                nextReport += max(1, samples.count / 10)
-            }
+            return metrics
         }
+        var metrics = RankingMetrics(cutoffs: cutoffs)
+        for partial in partials { metrics.merge(partial) }
+        progress("\(name) \(which.rawValue): \(metrics.users) users in \(String(format: "%.1f", clock.elapsed)) s on \(workers) thread\(workers == 1 ? "" : "s"), \(metrics.formatted(recallAt: k)), \(metrics.formatted(ndcgAt: k))")
         return Outcome(split: which, users: metrics.users, metrics: metrics.summary, seconds: clock.elapsed, ranking: metrics)
     }
+}
+
+/// Hands a non-`Sendable` recommender to the single worker of a one-thread evaluation.
+private final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -49,6 +49,13 @@ public struct ResultsReport: Sendable, Codable {
         self.rows = rows
     }
 
+    /// `0.0912 ± 0.0094` when the standard error is known, else the value alone.
+    static func cell(_ metrics: [String: Double], _ name: String) -> String {
+        guard let value = metrics[name] else { return "-" }
+        guard let se = metrics[name + ".se"] else { return String(format: "%.4f", value) }
+        return String(format: "%.4f ± %.4f", value, se)
+    }
+
     /// The metric columns shown, in order.
     public static let metricColumns = ["recall@5", "recall@10", "ndcg@5", "ndcg@10"]
 
@@ -65,7 +72,7 @@ public struct ResultsReport: Sendable, Codable {
             let cells = [
                 row.model, row.tokenizer, row.dataset + (row.synthetic ? " (synthetic)" : ""), row.configuration,
                 String(format: "%.0f", row.trainSeconds), String(format: "%.2f", row.epochs), row.split, String(row.users),
-            ] + Self.metricColumns.map { row.metrics[$0].map { String(format: "%.4f", $0) } ?? "-" }
+            ] + Self.metricColumns.map { Self.cell(row.metrics, $0) }
             lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }
         let noted = rows.filter { !$0.notes.isEmpty }

@@ -99,16 +99,16 @@ public final class GeneratorInferenceWeights: @unchecked Sendable {
     var width: Int { configuration.modelWidth }
     var heads: Int { configuration.heads }
 
-    private static func scale(_ attention: MultiHeadAttention) -> Float {
+    static func scale(_ attention: MultiHeadAttention) -> Float {
         attention.scale ?? 1 / Float(attention.width / attention.heads).squareRoot()
     }
 
-    private static func copy(_ tensor: Tensor) -> AlignedStorage {
+    static func copy(_ tensor: Tensor) -> AlignedStorage {
         tensor.withUnsafeBufferPointer { AlignedStorage(copying: $0) }
     }
 
     /// `matrix` (`[rows, columns]`) with row `k` multiplied by `gain[k]`.
-    private static func scaledRows(_ matrix: Tensor, by gain: Tensor) -> AlignedStorage {
+    static func scaledRows(_ matrix: Tensor, by gain: Tensor) -> AlignedStorage {
         precondition(matrix.rank == 2 && gain.shape == [matrix.shape[0]], "GeneratorInferenceWeights: gain \(gain.shape) for matrix \(matrix.shape)")
         let storage = copy(matrix)
         let (columns, g) = (matrix.shape[1], gain.elements)

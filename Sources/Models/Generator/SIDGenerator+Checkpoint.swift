@@ -46,14 +46,6 @@ extension SIDGenerator {
             throw SequenceModelError(.invalidCheckpoint, "metadata keys `configuration` and `vocabulary` must hold the JSON written by SIDGenerator.save")
         }
         try self.init(configuration: configuration, vocabulary: vocabulary, seed: 0)
-        for (name, parameter) in namedParameters() {
-            guard let tensor = contents.tensors[name] else {
-                throw SequenceModelError(.invalidCheckpoint, "tensor `\(name)` is missing")
-            }
-            guard tensor.shape == parameter.shape else {
-                throw SequenceModelError(.invalidCheckpoint, "tensor `\(name)` has shape \(tensor.shape), expected \(parameter.shape)")
-            }
-            parameter.value = tensor
-        }
+        try loadParameters(namedParameters(), from: contents)
     }
 }

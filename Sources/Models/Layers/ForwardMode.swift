@@ -16,6 +16,12 @@ public struct ForwardMode: Sendable {
         ForwardMode(isTraining: true, rng: SeededRandom(seed: seed))
     }
 
+    /// Training with dropout masks drawn from `rng` (for example one stream per step and worker,
+    /// so a data-parallel step and a resumed run draw the same masks).
+    public static func training(rng: SeededRandom) -> ForwardMode {
+        ForwardMode(isTraining: true, rng: rng)
+    }
+
     /// Inference: dropout is the identity. (Combine with `GradMode.withoutGrad` to skip
     /// recording the graph as well.)
     public static var inference: ForwardMode {

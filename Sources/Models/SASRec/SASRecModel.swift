@@ -5,12 +5,14 @@ import Tensor
 /// representation is the ID embedding plus the item's field embeddings (a multi-valued field
 /// contributes the mean of its values' embeddings).
 ///
-/// The histories are right-aligned: the most recent item is always the last position and the
-/// learned position embedding counts back from it, so a short history never shifts the meaning
-/// of a position. Causal pre-LN Transformer blocks read the sequence, a final LayerNorm follows,
-/// and the last position's state scores every catalogue item by a dot product with the same
-/// item representations the input uses (tied), trained with full-softmax cross-entropy on the
-/// window's target: one target per training window, as for the generator.
+/// A window's items are left-aligned: position `j` is the `j`-th item of the window and the
+/// learned position embedding counts from the window's start. Causal pre-LN Transformer blocks
+/// read the sequence and a final LayerNorm follows; the state at position `j` scores every
+/// catalogue item by a dot product with the same item representations the input uses (tied).
+/// Training, as in the original, learns every position of a window in one causal pass
+/// (full-softmax cross-entropy of each next item): with causal attention and positions counted
+/// from the start, position `j`'s state is exactly what inference computes for the prefix
+/// `0 ... j`, so one window of 32 items teaches 32 next items.
 public final class SASRecModel: Layer, @unchecked Sendable {
     public let configuration: SASRecConfiguration
     /// Catalogue size.
@@ -92,8 +94,9 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         return vectors
     }
 
-    /// The last position's state for each history, `[histories, d]`.
-    func lastStates<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> Variable where H.Element == Int32 {
+    /// Every position's state, `[histories · length, d]` with `length` the longest kept history,
+    /// histories left-aligned (row `r`'s position `j` is row `r · length + j`).
+    func states<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> (states: Variable, length: Int) where H.Element == Int32 {
         let d = configuration.width
         let limit = configuration.historyLimit
         let length = max(1, histories.map { min($0.count, limit) }.max() ?? 1)
@@ -101,29 +104,47 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         var indices = [Int](repeating: 0, count: n * length)
         var padding = [Bool](repeating: true, count: n * length)
         for (row, history) in histories.enumerated() {
-            let kept = history.suffix(min(history.count, limit))
-            for (offset, item) in kept.enumerated() {
-                let slot = row * length + length - kept.count + offset
-                indices[slot] = Int(item) + 1
-                padding[slot] = false
+            for (offset, item) in history.suffix(min(history.count, limit)).enumerated() {
+                indices[row * length + offset] = Int(item) + 1
+                padding[row * length + offset] = false
             }
         }
         // Row 0 of the lookup table is the padding vector (zeros, no gradient).
         let table = Variable.concat([Variable(Tensor(zeros: [1, d])), items], axis: 0)
-        let recency = (0..<(n * length)).map { length - 1 - $0 % length }
+        let position = (0..<(n * length)).map { $0 % length }
         var x = table.gather(rows: indices, indexShape: [n, length]) * Float(d).squareRoot()
-            + positions.gather(rows: recency, indexShape: [n, length])
+            + positions.gather(rows: position, indexShape: [n, length])
         x = mode.dropout(x, rate: configuration.dropout)
-        for block in blocks { x = block(x, keyPadding: padding, causal: true, mode: &mode) }
-        x = finalNorm(x)
-        return x.reshaped([n * length, d]).gather(rows: (0..<n).map { $0 * length + length - 1 })
+        // Padding trails each row, so causal attention alone keeps real positions from seeing it.
+        for block in blocks { x = block(x, causal: true, mode: &mode) }
+        return (finalNorm(x).reshaped([n * length, d]), length)
     }
 
-    /// Mean full-softmax cross-entropy of each history's next item.
-    public func loss<H: Collection>(histories: [H], targets: [Int32], mode: inout ForwardMode) -> Variable where H.Element == Int32 {
+    /// Mean full-softmax cross-entropy over every position of every window: `targets[r][j]` is
+    /// the item that follows position `j` of history `r` (the next history item, then the
+    /// window's target).
+    /// - Precondition: `targets[r].count` equals the kept length of history `r`.
+    public func loss<H: Collection, T: Collection>(histories: [H], targets: [T], mode: inout ForwardMode) -> Variable
+    where H.Element == Int32, T.Element == Int32 {
         let items = itemVectors()
-        let states = lastStates(histories, items: items, mode: &mode)
-        return Variable.matmul(states, items, transposeB: true).crossEntropy(targets: targets.map(Int.init))
+        let (states, length) = states(histories, items: items, mode: &mode)
+        var rows: [Int] = []
+        var labels: [Int] = []
+        for (row, next) in targets.enumerated() {
+            precondition(next.count == min(histories[row].count, configuration.historyLimit), "SASRec.loss: \(next.count) targets for a history of \(histories[row].count)")
+            for (offset, target) in next.enumerated() {
+                rows.append(row * length + offset)
+                labels.append(Int(target))
+            }
+        }
+        return Variable.matmul(states.gather(rows: rows), items, transposeB: true).crossEntropy(targets: labels)
+    }
+
+    /// The last position's state for each history, `[histories, d]`.
+    func lastStates<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> Variable where H.Element == Int32 {
+        let (states, length) = states(histories, items: items, mode: &mode)
+        let limit = configuration.historyLimit
+        return states.gather(rows: histories.enumerated().map { $0.offset * length + max(0, min($0.element.count, limit) - 1) })
     }
 
     /// Scores of every item for each history, `[histories, items]` (no dropout, no gradients).

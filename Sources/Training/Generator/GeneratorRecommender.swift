@@ -3,15 +3,14 @@ import Models
 import Tensor
 import Tokenizer
 
-/// The SID generator as a ``SequenceRecommender``: encode each history's SIDs, decode with the
-/// trie-constrained beam search, and return the items of the best beams.
+/// A SID generator of either architecture as a ``SequenceRecommender``: read each history's
+/// SIDs, decode with the trie-constrained beam search, and return the items of the best beams.
 ///
-/// It decodes with a snapshot of the model's parameters taken at init (see
-/// ``GeneratorInferenceWeights``) in one reusable ``GeneratorDecoderSession``; create a new
-/// recommender after further training.
+/// It decodes with a snapshot of the model's parameters taken at init, in one reusable session;
+/// create a new recommender after further training.
 public final class GeneratorRecommender: SequenceRecommender {
     public let name: String
-    public let model: SIDGenerator
+    public let model: SIDGeneratorModel
     /// `[items × levels]` tokens of every catalogue item.
     public let itemTokens: [Int32]
     /// The catalogue the search is constrained to.
@@ -19,7 +18,7 @@ public final class GeneratorRecommender: SequenceRecommender {
     /// The search (its buffers are reused across calls).
     public let search: ConstrainedBeamSearch
     /// The decoder (its workspace is reused across calls).
-    private let session: GeneratorDecoderSession
+    private let session: any SIDDecodingSession
     /// False switches the trie constraint off (to measure invalid beams).
     public var constrained = true
     /// Beams returned and invalid beams seen over all calls.
@@ -29,13 +28,14 @@ public final class GeneratorRecommender: SequenceRecommender {
     /// - Parameters:
     ///   - table: every item's codes, in the item order of the dataset.
     ///   - beamWidth: beams per user (50).
-    public init(name: String = "resid-generator", model: SIDGenerator, table: SIDTable, beamWidth: Int = 50) throws {
+    public init(name: String = "resid-generator", model: SIDGeneratorModel, table: SIDTable, beamWidth: Int = 50) throws {
         self.name = name
         self.model = model
-        itemTokens = try model.vocabulary.itemTokens(table)
+        let vocabulary = model.vocabulary
+        itemTokens = try vocabulary.itemTokens(table)
         trie = try SIDTrie(table: table)
-        session = GeneratorDecoderSession(model: model)
-        search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+        session = model.makeSession()
+        search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
     }
 
     public func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
@@ -51,10 +51,7 @@ public final class GeneratorRecommender: SequenceRecommender {
 
     /// Runs the beam search for a batch of histories and returns every finished beam.
     public func decode(_ histories: [ArraySlice<Int32>]) -> BeamSearchResult {
-        let batch = SIDSequenceBatch(
-            histories: histories, targets: nil, itemTokens: itemTokens, levels: model.vocabulary.levels,
-            historyLimit: model.configuration.historyLimit)
-        session.start(batch)
+        session.start(histories: histories, itemTokens: itemTokens)
         var scorer = session
         let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained)
         beams += result.beams

@@ -28,8 +28,9 @@ public final class TrainableGenerator: SequenceTrainable {
     public var parameters: [Parameter] { model.parameters }
     public var parametersWithoutDecay: [Parameter] { model.parametersWithoutDecay }
     public var parameterCount: Int { model.parameterCount }
+    public var learnsEveryPosition: Bool { false }
 
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> (loss: Variable, tokens: Int) {
+    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss {
         let targets = windows.map { split.target($0) }
         let histories = windows.map { split.history($0) }
         if let bad = (targets + histories.joined()).first(where: { Int($0) >= table.count }) {
@@ -39,11 +40,18 @@ public final class TrainableGenerator: SequenceTrainable {
             histories: histories, targets: targets, itemTokens: itemTokens, levels: model.vocabulary.levels,
             historyLimit: model.configuration.historyLimit)
         let tokens = batch.encoderPadding.reduce(0) { $0 + ($1 ? 0 : 1) } + batch.targets.count
-        return (model.loss(batch, mode: &mode), tokens)
+        return BatchLoss(loss: model.loss(batch, mode: &mode), tokens: tokens, targets: windows.count)
+    }
+
+    public func replica() throws -> TrainableGenerator {
+        let copy = try SIDGenerator(configuration: model.configuration, vocabulary: model.vocabulary, seed: 0)
+        let replica = try TrainableGenerator(name: name, model: copy, table: table, beamWidth: beamWidth)
+        replica.copyValues(from: self)
+        return replica
     }
 
     public func recommender() throws -> SequenceRecommender {
-        try GeneratorRecommender(name: name, model: model, table: table, beamWidth: beamWidth)
+        try GeneratorRecommender(name: name, model: .t5(model), table: table, beamWidth: beamWidth)
     }
 
     public func saveCheckpoint(to url: URL) throws { try model.save(to: url) }

@@ -60,22 +60,24 @@ public final class OfflinePipeline {
         stage.restart()
         let table = codebook.table
         let vocabulary = GeneratorVocabulary(levelSizes: [b1, b2, codebook.g3 + max(0, settings.level3Headroom)])
-        let generator = try SIDGenerator(configuration: settings.generator, vocabulary: vocabulary, seed: settings.seed)
         var training = settings.generatorTraining
         training.seed = settings.seed
         training.windowSampling = settings.windowSampling
         if let budget = settings.timeBudgetSeconds {
             training.timeBudgetSeconds = max(30, budget - clock.elapsed - settings.evaluationReserveSeconds)
         }
-        progress("[3/5] generator on GAOQ SIDs\(training.timeBudgetSeconds.map { " (budget \(Int($0)) s)" } ?? "")")
-        let trainable = try TrainableGenerator(model: generator, table: table, beamWidth: settings.beamWidth)
-        summary.generator = try SequenceTrainer(model: trainable, split: dataset.split, configuration: training, progress: progress).train()
+        progress("[3/5] \(settings.architecture.rawValue) generator on GAOQ SIDs\(training.timeBudgetSeconds.map { " (budget \(Int($0)) s)" } ?? "")")
+        let trainable = try GeneratorTraining.trainable(
+            settings.architecture, t5: settings.generator, causal: settings.causalGenerator, vocabulary: vocabulary, table: table,
+            name: "resid-\(settings.architecture.rawValue)", beamWidth: settings.beamWidth, seed: settings.seed)
+        summary.generator = try GeneratorTraining.train(trainable, split: dataset.split, configuration: training, progress: progress)
+        let generator = trainable.generatorModel
         summary.stageSeconds["generator"] = stage.elapsed
 
         // Test metrics with the trie, then invalid beams with and without it.
         stage.restart()
         progress("[4/5] test evaluation (beam \(settings.beamWidth))")
-        let recommender = try GeneratorRecommender(model: generator, table: table, beamWidth: settings.beamWidth)
+        let recommender = try trainable.generatorRecommender(beamWidth: settings.beamWidth)
         let test = try RankingEvaluator(split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.testUsers)
             .evaluate(recommender, on: .test, progress: progress)
         summary.test = test.metrics
@@ -105,7 +107,9 @@ public final class OfflinePipeline {
             hyperparameters: [
                 "famae": try Self.json(famaeConfiguration), "famae_training": try Self.json(famaeTraining),
                 "gaoq": try Self.json(["b1": b1, "b2": b2, "g3": codebook.g3, "level3_headroom": settings.level3Headroom]),
-                "generator": try Self.json(settings.generator), "generator_training": try Self.json(training),
+                "generator_architecture": .string(settings.architecture.rawValue),
+                "generator": settings.architecture == .t5 ? try Self.json(settings.generator) : try Self.json(settings.causalGenerator),
+                "generator_training": try Self.json(training),
             ],
             codes: .init(method: "gaoq", levelSizes: vocabulary.levelSizes),
             notes: [

@@ -28,7 +28,13 @@ public struct OfflinePipelineConfiguration: Sendable, Codable {
     /// but they keep such items decodable instead of unservable. A group that outgrows the
     /// headroom needs a new bundle.
     public var level3Headroom = 16
+    /// Which generator the bundle holds (the causal one learns every position per pass and wins
+    /// at equal wall-clock time; the T5 is the paper's configuration).
+    public var architecture: GeneratorArchitecture = .causal
+    /// Sizes of the T5 generator.
     public var generator = SIDGeneratorConfiguration()
+    /// Sizes of the causal generator.
+    public var causalGenerator = CausalGeneratorConfiguration()
     public var generatorTraining = SequenceTrainingConfiguration()
     /// Beam width for validation and test (50).
     public var beamWidth = 50
@@ -56,6 +62,10 @@ public struct OfflinePipelineConfiguration: Sendable, Codable {
         settings.generator.heads = 2
         settings.generator.encoderLayers = 1
         settings.generator.decoderLayers = 1
+        settings.causalGenerator.modelWidth = 16
+        settings.causalGenerator.feedForwardWidth = 32
+        settings.causalGenerator.heads = 2
+        settings.causalGenerator.layers = 1
         settings.generatorTraining.maxEpochs = 1
         settings.generatorTraining.batchSize = 128
         settings.generatorTraining.validationUsers = 16

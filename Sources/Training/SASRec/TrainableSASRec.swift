@@ -28,12 +28,24 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
     public var parameters: [Parameter] { model.parameters }
     public var parametersWithoutDecay: [Parameter] { model.parametersWithoutDecay }
     public var parameterCount: Int { model.parameterCount }
+    public var learnsEveryPosition: Bool { true }
 
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> (loss: Variable, tokens: Int) {
-        let histories = windows.map { split.history($0) }
-        let targets = windows.map { split.target($0) }
-        try check(histories, targets)
-        return (model.loss(histories: histories, targets: targets, mode: &mode), histories.reduce(0) { $0 + min($1.count, model.configuration.historyLimit) })
+    /// Every position of each window: the history's items each predict the next, the last
+    /// predicts the window's target.
+    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss {
+        let limit = model.configuration.historyLimit
+        let histories = windows.map { split.history($0).suffix(limit) }
+        let targets = windows.map { split.everyPositionTargets($0).suffix(limit) }
+        try check(histories, targets.flatMap { $0 })
+        let count = targets.reduce(0) { $0 + $1.count }
+        return BatchLoss(loss: model.loss(histories: histories, targets: targets, mode: &mode), tokens: count, targets: count)
+    }
+
+    public func replica() throws -> TrainableSASRec {
+        let copy = try SASRecModel(configuration: model.configuration, itemCount: model.itemCount, fields: model.fields, seed: 0)
+        let replica = TrainableSASRec(model: copy)
+        replica.copyValues(from: self)
+        return replica
     }
 
     public func recommender() throws -> SequenceRecommender { self }

@@ -1,30 +1,39 @@
 import Data
+import Models
 
-/// How a next-item model is trained (SPEC §4 for the generator): AdamW with decoupled weight
-/// decay, a cosine schedule, large batches, early stopping on validation NDCG@10, and an
-/// optional wall-clock budget that every model in a comparison shares.
-public struct SequenceTrainingConfiguration: Sendable, Codable {
-    /// Peak learning rate (5e-3 in the paper).
-    public var learningRate: Float = 5e-3
-    /// AdamW weight decay (1e-5).
+/// How a next-item model is trained: AdamW with decoupled weight decay, linear warm-up sized to
+/// the planned run then cosine decay, model selection and early stopping on validation NDCG@10
+/// over every validation user, data-parallel steps, and checkpoints a run resumes from.
+///
+/// The defaults are a protocol that finishes learning: validation on all users (its standard
+/// error is printed beside each figure, so noise is visible), at least ``minEpochs`` epochs, and
+/// patience counted in epochs, so a run is not stopped by one noisy check before it learns.
+public struct SequenceTrainingConfiguration: Sendable, Codable, Equatable {
+    /// Peak learning rate.
+    public var learningRate: Float = 1e-3
+    /// AdamW weight decay.
     public var weightDecay: Float = 1e-5
-    /// Samples per optimiser step (2048).
-    public var batchSize = 2048
-    /// Linear warm-up steps before the cosine decay.
-    public var warmupSteps = 100
+    /// Windows (or tiles, for every-position models) per optimiser step.
+    public var batchSize = 256
+    /// Warm-up as a share of the planned steps (the whole run: `maxEpochs`, or what the time
+    /// budget affords), so a short run is not all warm-up and a long one warms up properly.
+    public var warmupFraction = 0.02
     /// Global gradient-norm clip (0 disables it).
     public var gradientClip: Float = 1
-    /// Most epochs; the cosine schedule spans them.
-    public var maxEpochs = 20
-    /// Validations without improvement of NDCG@10 before stopping (3).
-    public var patience = 3
+    /// Most epochs; the cosine schedule spans them unless a time budget plans fewer steps.
+    public var maxEpochs = 200
+    /// Epochs always trained before early stopping may end a run.
+    public var minEpochs = 5
+    /// Epochs without a better validation NDCG@10 before the run stops.
+    public var patienceEpochs = 5
+    /// Validations per epoch (1: at each epoch's end). Long epochs (the T5 generator on
+    /// ML-1M) validate more often; patience still counts epochs.
+    public var validationsPerEpoch = 1
     /// Which training windows an epoch uses (the same rule must apply to every compared model).
     public var windowSampling: WindowSampling = .all
-    /// Stop training after this many seconds (nil: no budget). Checked between steps; the last
-    /// validation then still runs.
+    /// Stop training after this many seconds of training (nil: no budget; resumed runs count
+    /// the time before the interruption). Checked between steps; a last validation still runs.
     public var timeBudgetSeconds: Double?
-    /// Validate every this many steps (nil: once per epoch).
-    public var validateEverySteps: Int?
     /// Validation users scored (nil: every user). Smaller values save time; reports say so.
     public var validationUsers: Int?
     /// Users ranked together in validation.
@@ -33,8 +42,44 @@ public struct SequenceTrainingConfiguration: Sendable, Codable {
     public var progressEverySteps = 10
     /// Seed for initialisation, dropout and shuffling.
     public var seed: UInt64 = 42
-    /// Directory for the best checkpoint (nil: keep the best weights in memory only).
+    /// Data-parallel workers for training steps and validation.
+    public var threads = 1
+    /// Directory for the best weights and the resume state (nil: keep them in memory only).
     public var checkpointDirectory: String?
+    /// Write the resume state at least this often (it is also written at every validation).
+    public var checkpointEverySeconds: Double = 300
+    /// Continue from the resume state in ``checkpointDirectory`` when there is one.
+    public var resume = false
 
     public init() {}
+
+    /// Checks the settings before any work.
+    /// - Throws: ``SequenceModelError/Code/invalidConfiguration`` naming the setting.
+    public func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw SequenceModelError(.invalidConfiguration, message) }
+        }
+        try require(batchSize >= 1, "batch size \(batchSize) must be at least 1")
+        try require(maxEpochs >= 1 && minEpochs >= 0 && patienceEpochs >= 1, "need max epochs >= 1, min epochs >= 0 and patience >= 1 epoch")
+        try require(validationsPerEpoch >= 1, "validations per epoch \(validationsPerEpoch) must be at least 1")
+        try require(learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be positive")
+        try require(warmupFraction >= 0 && warmupFraction < 1, "warm-up fraction \(warmupFraction) must be in [0, 1)")
+        try require(threads >= 1, "threads \(threads) must be at least 1")
+        try require(!resume || checkpointDirectory != nil, "resuming needs a checkpoint directory")
+        try require(timeBudgetSeconds.map { $0 > 0 } ?? true, "time budget must be positive")
+    }
+
+    /// The settings that must match for a run to resume another's state (everything that
+    /// shapes the trajectory; the budget, threads and checkpoint cadence may change).
+    var trajectoryFingerprint: String {
+        var copy = self
+        copy.timeBudgetSeconds = nil
+        copy.threads = 1
+        copy.checkpointDirectory = nil
+        copy.checkpointEverySeconds = 0
+        copy.resume = false
+        copy.progressEverySteps = 0
+        copy.evaluationBatchSize = 0
+        return String(describing: copy)
+    }
 }

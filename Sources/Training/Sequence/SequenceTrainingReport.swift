@@ -1,7 +1,7 @@
-/// What one generator training run did: per-validation records, totals, throughput and why it
+/// What one sequence-model training run did: per-validation records, totals, throughput and why it
 /// stopped.
 public struct SequenceTrainingReport: Sendable, Codable {
-    /// One validation of the constrained beam search during training.
+    /// One validation during training.
     public struct Validation: Sendable, Codable {
         /// Epoch in progress (1-based) and fraction of it done.
         public var epoch: Double
@@ -12,6 +12,9 @@ public struct SequenceTrainingReport: Sendable, Codable {
         /// Validation NDCG@10 (the selection metric) and Recall@10.
         public var ndcg10: Double
         public var recall10: Double
+        /// Standard errors of the two over users.
+        public var ndcg10Error: Double
+        public var recall10Error: Double
         /// Users scored.
         public var users: Int
         /// Wall-clock seconds since training started.

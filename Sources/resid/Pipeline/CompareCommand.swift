@@ -7,17 +7,28 @@ import Tensor
 import Tokenizer
 import Training
 
-/// `resid compare --dataset NAME --models ... --budget S`: trains each model under the same
-/// rules and the same wall-clock budget, scores each on the test split, and writes the
-/// results table (Markdown + JSON).
+/// `resid compare --dataset NAME --models ...`: trains each model under the same protocol, scores
+/// each on the test split, and writes the results table (Markdown + JSON) and the learning
+/// curves (SVG).
 ///
-/// SID models share one FAMAE (trained first, with its own stated budget) and differ only in
-/// the quantiser: `resid` (GAOQ), `rq-kmeans`, `hkmeans`. ID models: `sasrec`, `sasrec*`.
+/// Without `--budget` every model trains until validation stops improving (patience counted in
+/// epochs, never before `--min-epochs`), so the table compares converged models; with it, every
+/// model gets the same wall-clock budget. SID models share one FAMAE (trained first) and differ
+/// in the quantiser and the generator: `resid` is the default (causal) generator on GAOQ SIDs,
+/// `resid-t5` the paper's T5 generator on the same SIDs, and `rq-kmeans`, `hkmeans`,
+/// `random-sids` put the `--generator` architecture on other SIDs. ID models: `sasrec`,
+/// `sasrec*`; `mostpop` is the floor.
+///
+/// With `--checkpoint-dir`, each model keeps its best weights and resume state there and the
+/// FAMAE is saved; `--resume` continues an interrupted comparison where it stopped.
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Train and test ReSID vs baselines with one budget each; write a results table."
+        abstract: "Train and test ReSID and baselines under one protocol; write a results table and learning curves."
     )
+
+    static let sidModels = ["resid", "resid-t5", "rq-kmeans", "hkmeans", "random-sids"]
+    static let knownModels = ["mostpop", "sasrec", "sasrec*"] + sidModels
 
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
@@ -25,20 +36,32 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Cache directory for ml-1m / ml-100k.")
     var cacheDir: String?
 
-    @Option(help: "Comma-separated models: resid, rq-kmeans, hkmeans, random-sids, sasrec, sasrec*. random-sids is the GAOQ code tree with items assigned to its SIDs at random (an ablation: SIDs without semantics).")
-    var models = "resid,rq-kmeans,hkmeans,sasrec,sasrec*"
+    @Option(help: "Comma-separated models: \(Self.knownModels.joined(separator: ", ")). random-sids is the GAOQ code tree with items assigned to its SIDs at random (SIDs without semantics).")
+    var models = "mostpop,sasrec,sasrec*,resid,resid-t5,rq-kmeans,hkmeans,random-sids"
 
-    @Option(help: "Training seconds per model (the same for every model).")
-    var budget: Double = 600
+    @Option(help: "Generator architecture for rq-kmeans, hkmeans and random-sids: causal or t5.")
+    var generator = GeneratorArchitecture.causal.rawValue
+
+    @Option(help: "Training seconds per model (default: none; each model trains until validation stops improving).")
+    var budget: Double?
 
     @Option(help: "Training seconds for the shared FAMAE of the SID models.")
     var famaeBudget: Double = 300
 
-    @Option(help: "Training windows per epoch, drawn at random each epoch (0: all windows).")
-    var windowsPerEpoch = 0
+    @Option(help: "Most epochs per model (an epoch teaches every training target once).")
+    var maxEpochs = SequenceTrainingConfiguration().maxEpochs
 
-    @Option(help: "Batch size for every model.")
-    var batch = 2048
+    @Option(help: "Epochs always trained before early stopping.")
+    var minEpochs = SequenceTrainingConfiguration().minEpochs
+
+    @Option(help: "Epochs without a better validation NDCG@10 before a model stops.")
+    var patience = SequenceTrainingConfiguration().patienceEpochs
+
+    @Option(help: "Validations per epoch (more for models with long epochs).")
+    var validationsPerEpoch = SequenceTrainingConfiguration().validationsPerEpoch
+
+    @Option(help: "Windows (T5) or tiles (every-position models) per step.")
+    var batch = SequenceTrainingConfiguration().batchSize
 
     @Option(help: "Validation users per check (0: all).")
     var validationUsers = 0
@@ -46,20 +69,26 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Test users (0: all).")
     var testUsers = 0
 
-    @Option(help: "Beam width of the SID generator.")
+    @Option(help: "Beam width of the SID generators.")
     var beam = 50
 
     @Option(help: "GAOQ / k-means branching b1,b2 (default: round(sqrt(items / 15)) each).")
     var branching: String?
 
-    @Option(help: "Markdown report to append rows to (JSON beside it).")
+    @Option(help: "Markdown report to append rows to (JSON beside it, learning curves as NAME.DATASET.curves.svg).")
     var report = "results.md"
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Data-parallel training and evaluation threads (OpenBLAS runs one thread per worker).")
     var threads = 2
 
-    @Option(help: "Peak AdamW learning rate of the sequence models (cosine schedule).")
+    @Option(help: "Peak AdamW learning rate of the sequence models (warm-up, then cosine decay).")
     var learningRate: Float = SequenceTrainingConfiguration().learningRate
+
+    @Option(help: "Directory for best weights, resume states and the shared FAMAE.")
+    var checkpointDir: String?
+
+    @Flag(help: "Continue an interrupted comparison from --checkpoint-dir.")
+    var resume = false
 
     @Option(help: "Seed.")
     var seed: UInt64 = 42
@@ -67,110 +96,188 @@ struct CompareCommand: AsyncParsableCommand {
     @Flag(help: "Print the rows as JSON at the end.")
     var json = false
 
+    func validate() throws {
+        let names = modelNames
+        if let bad = names.first(where: { !Self.knownModels.contains($0) }) {
+            throw ValidationError("--models: unknown model '\(bad)'; choose from \(Self.knownModels.joined(separator: ", "))")
+        }
+        guard GeneratorArchitecture(rawValue: generator) != nil else {
+            throw ValidationError("--generator must be causal or t5, not '\(generator)'")
+        }
+        guard budget.map({ $0 > 0 }) ?? true, famaeBudget > 0, batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--budget, --famae-budget, --batch, --beam, --threads and --learning-rate must be positive")
+        }
+        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, validationsPerEpoch >= 1 else {
+            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs at least 0")
+        }
+        guard !resume || checkpointDir != nil else { throw ValidationError("--resume needs --checkpoint-dir") }
+    }
+
+    private var modelNames: [String] {
+        models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
+
     func run() async throws {
-        BLAS.setThreads(threads)
-        let names = models.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let known = ["resid", "rq-kmeans", "hkmeans", "random-sids", "sasrec", "sasrec*"]
-        if let bad = names.first(where: { !known.contains($0) }) {
-            throw ValidationError("--models: unknown model '\(bad)'; choose from \(known.joined(separator: ", "))")
-        }
-        guard budget > 0, famaeBudget > 0, batch >= 1, beam >= 1, learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--budget, --famae-budget, --batch, --beam and --learning-rate must be positive")
-        }
+        // Each data-parallel worker runs its GEMMs on one OpenBLAS thread.
+        BLAS.setThreads(1)
+        let names = modelNames
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
-        log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training windows")
+        log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training targets")
         var training = SequenceTrainingConfiguration()
         training.batchSize = batch
         training.learningRate = learningRate
         training.timeBudgetSeconds = budget
+        training.maxEpochs = maxEpochs
+        training.minEpochs = minEpochs
+        training.patienceEpochs = patience
+        training.validationsPerEpoch = validationsPerEpoch
         training.seed = seed
-        training.windowSampling = windowsPerEpoch > 0 ? .randomPerEpoch(windowsPerEpoch) : .all
+        training.threads = threads
+        training.resume = resume
         training.validationUsers = validationUsers > 0 ? validationUsers : nil
-        let sampling = windowsPerEpoch > 0 ? "\(windowsPerEpoch) random windows/epoch" : "all windows"
+        let command = "resid " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        let protocolLine = "batch \(batch), lr \(learningRate), \(threads) threads, "
+            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, max \(maxEpochs))")
+            + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
         let file = ReportFile(path: report)
-        try FileManager.default.createDirectory(atPath: (report as NSString).deletingLastPathComponent.isEmpty ? "." : (report as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let reportBase = URL(fileURLWithPath: report).deletingPathExtension()
+        try FileManager.default.createDirectory(at: reportBase.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var curves = LearningCurves(title: "\(prepared.name): validation Recall@10 against training time (\(threads) threads)")
+        let curvesURL = reportBase.appendingPathExtension("\(prepared.name).curves.svg")
         var rows: [ResultsReport.Row] = []
+        let tester = RankingEvaluator(split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil, threads: threads)
 
-        func test(_ recommender: SequenceRecommender) throws -> RankingEvaluator.Outcome {
-            try RankingEvaluator(split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil).evaluate(recommender, on: .test, progress: log)
+        func checkpoints(_ model: String) -> String? {
+            checkpointDir.map { URL(fileURLWithPath: $0).appendingPathComponent(prepared.name).appendingPathComponent(model).path }
         }
-        func add(model: String, tokenizer: String, configuration: String, report trained: SequenceTrainingReport, outcome: RankingEvaluator.Outcome, extraSeconds: Double = 0, notes: String) throws {
+        func add(model: String, tokenizer: String, configuration: String, trained: SequenceTrainingReport?, outcome: RankingEvaluator.Outcome, extraSeconds: Double = 0, notes: String = "") throws {
+            var details = ["command: `\(command)`"]
+            if let trained {
+                let kept = trained.bestValidation >= 0 ? trained.validations[trained.bestValidation] : nil
+                details.insert("\(trained.totalSteps) steps, stop: \(trained.stopReason), best validation at epoch \(String(format: "%.2f", kept?.epoch ?? 0)) (R@10 \(String(format: "%.4f ± %.4f", kept?.recall10 ?? 0, kept?.recall10Error ?? 0)))", at: 0)
+            }
+            if !notes.isEmpty { details.insert(notes, at: 0) }
             let row = ResultsReport.Row(
                 model: model, tokenizer: tokenizer, dataset: prepared.name, synthetic: prepared.isSynthetic,
-                configuration: configuration + ", batch \(batch), lr \(learningRate), \(sampling), budget \(Int(budget)) s",
-                trainSeconds: trained.trainingSeconds + extraSeconds, epochs: trained.epochs, split: "test", users: outcome.users,
-                metrics: outcome.metrics, notes: "stop: \(trained.stopReason); \(notes)")
+                configuration: configuration + ", " + protocolLine,
+                trainSeconds: (trained?.trainingSeconds ?? 0) + extraSeconds, epochs: trained?.epochs ?? 0, split: "test", users: outcome.users,
+                metrics: outcome.metrics, notes: details.joined(separator: "; "))
             rows.append(row)
             try file.append(row)
-            log("\(model)/\(tokenizer): " + ResultsReport.metricColumns.map { "\($0) \(String(format: "%.4f", outcome.metrics[$0] ?? 0))" }.joined(separator: " "))
+            log("\(model)/\(tokenizer) test: \(outcome.ranking.formatted(recallAt: 10)) \(outcome.ranking.formatted(ndcgAt: 10)) over \(outcome.users) users")
+        }
+        func trainAndTest<Model: SequenceTrainable>(_ trainable: Model, checkpoint: String) throws -> (SequenceTrainingReport, RankingEvaluator.Outcome) {
+            var settings = training
+            settings.checkpointDirectory = checkpoints(checkpoint)
+            let trained = try SequenceTrainer(model: trainable, split: prepared.split, configuration: settings, progress: log).train()
+            curves.series.append(.init(name: trainable.name, points: trained.validations.map { ($0.seconds, $0.recall10, $0.recall10Error) }))
+            try Data(curves.svg.utf8).write(to: curvesURL, options: .atomic)
+            let model = UncheckedTrainable(trainable)
+            let outcome = try tester.evaluate(name: trainable.name, on: .test, progress: log) { try model.value.recommender() }
+            return (trained, outcome)
         }
 
-        // SID models: one FAMAE, then each quantiser.
-        let sidModels = names.filter { ["resid", "rq-kmeans", "hkmeans", "random-sids"].contains($0) }
-        if !sidModels.isEmpty {
-            let clock = Stopwatch()
-            let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
-            var famaeTraining = FAMAETrainingConfiguration()
-            famaeTraining.timeBudget = famaeBudget
-            famaeTraining.batchSize = batch
-            famaeTraining.seed = seed
-            famaeTraining.sampling = training.windowSampling
-            let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
-            let famaeSeconds = clock.elapsed
-            let vectors = famae.itemVectors()
-            let famaeMetrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
-                .evaluate(famae, samples: prepared.split.validationSamples)
-            log("FAMAE (best epoch \(famaeReport.bestEpoch), \(Int(famaeSeconds)) s): validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)) Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)) over \(famaeMetrics.collaborative.users) users")
-            // The vectors every quantiser below sees, for `resid tokenize --vectors` diagnostics.
-            let vectorsURL = URL(fileURLWithPath: report).deletingPathExtension().appendingPathExtension("\(prepared.name).famae-vectors.safetensors")
-            try SafeTensors.write(["vectors": vectors], metadata: ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)], to: vectorsURL)
-            log("FAMAE item vectors \(vectors.shape) written to \(vectorsURL.path)")
-            let side = max(2, Int((Double(prepared.items.count) / 15).squareRoot().rounded()))
-            let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
-            guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
-            for name in sidModels {
-                let quantiseClock = Stopwatch()
-                let table: SIDTable
-                switch name {
-                case "resid": table = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(vectors, progress: log).codebook.table
-                case "rq-kmeans": table = try RQKMeans(.init(levelSizes: [parts[0], parts[1], parts[1]], seed: seed)).fit(vectors, progress: log).table
-                case "random-sids":
-                    // Same tree (balanced groups, same level sizes) as GAOQ, items shuffled over it.
-                    let tree = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(vectors, progress: log).codebook.table
-                    var codes = tree.codes
-                    var random = SeededRandom(seed: UInt64(seed) &+ 17)
-                    random.shuffle(&codes)
-                    table = SIDTable(codes: codes, levelSizes: tree.levelSizes)
-                default:
-                    // The paper's Q2 ablation: GAOQ with local child indices at level 2.
-                    var local = GAOQ.Configuration(b1: parts[0], b2: parts[1], seed: seed)
-                    local.alignLevel2 = false
-                    table = try GAOQ(local).fit(vectors, progress: log).codebook.table
-                }
-                let quantiseSeconds = quantiseClock.elapsed
-                let diagnostics = QuantizerDiagnostics(table)
-                log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
-                let generator = try SIDGenerator(configuration: SIDGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: seed)
-                let trainable = try TrainableGenerator(name: "generator-\(name)", model: generator, table: table, beamWidth: beam)
-                let trained = try SequenceTrainer(model: trainable, split: prepared.split, configuration: training, progress: log).train()
-                let recommender = try trainable.recommender()
-                let outcome = try test(recommender)
-                let tokenizer = name == "resid" ? "gaoq" : name
-                try add(
-                    model: name == "resid" ? "resid (generator)" : "generator", tokenizer: tokenizer,
-                    configuration: "T5 4+4 d128, levels \(table.levelSizes), beam \(beam)", report: trained, outcome: outcome,
-                    extraSeconds: quantiseSeconds,
-                    notes: "train time = generator + quantiser (\(Int(quantiseSeconds)) s); shared FAMAE took \(Int(famaeSeconds)) s more (best epoch \(famaeReport.bestEpoch), stop \(famaeReport.stopReason))")
-            }
+        if names.contains("mostpop") {
+            let outcome = try tester.evaluate(MostPopular(split: prepared.split), on: .test, progress: log)
+            try add(model: "mostpop", tokenizer: "-", configuration: "training-interaction counts", trained: nil, outcome: outcome)
         }
         for name in names where name.hasPrefix("sasrec") {
             let trainable = try TrainableSASRec(configuration: SASRecConfiguration(), items: prepared.items, withFields: name == "sasrec*", seed: seed)
-            let trained = try SequenceTrainer(model: trainable, split: prepared.split, configuration: training, progress: log).train()
-            let outcome = try test(trainable)
-            try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, full softmax", report: trained, outcome: outcome, notes: "")
+            let (trained, outcome) = try trainAndTest(trainable, checkpoint: name == "sasrec*" ? "sasrec-fields" : name)
+            try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax", trained: trained, outcome: outcome)
         }
-        if json { try printJSON(rows) }
+
+        // SID models: one FAMAE, then each quantiser and generator.
+        let sidModels = names.filter { Self.sidModels.contains($0) }
+        guard !sidModels.isEmpty else { return finish(rows, log: log) }
+        let (vectors, famaeNote) = try famaeVectors(prepared, directory: checkpoints("famae"), log: log)
+        let side = max(2, Int((Double(prepared.items.count) / 15).squareRoot().rounded()))
+        let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
+        for name in sidModels {
+            let quantiseClock = Stopwatch()
+            let table = try quantise(name, vectors: vectors, b1: parts[0], b2: parts[1], log: log)
+            let quantiseSeconds = quantiseClock.elapsed
+            let diagnostics = QuantizerDiagnostics(table)
+            log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
+            let architecture: GeneratorArchitecture = name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
+            let trainable = try GeneratorTraining.trainable(
+                architecture, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
+                vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), table: table,
+                name: "\(name)-\(architecture.rawValue)", beamWidth: beam, seed: seed)
+            let (trained, outcome) = try trainAndTest(trainable, checkpoint: "\(name)-\(architecture.rawValue)")
+            let sizes = architecture == .t5 ? "T5 4+4 d128" : "causal 4L d128"
+            try add(
+                model: name.hasPrefix("resid") ? "resid (\(architecture.rawValue))" : "\(architecture.rawValue) generator",
+                tokenizer: name.hasPrefix("resid") ? "gaoq" : name,
+                configuration: "\(sizes), levels \(table.levelSizes), beam \(beam)", trained: trained, outcome: outcome,
+                extraSeconds: quantiseSeconds, notes: "train time = generator + quantiser (\(Int(quantiseSeconds)) s); \(famaeNote)")
+        }
+        finish(rows, log: log)
+    }
+
+    private func finish(_ rows: [ResultsReport.Row], log: (String) -> Void) {
+        if json { try? printJSON(rows) }
         log("report: \(report)")
     }
+
+    /// The shared FAMAE's item vectors: trained here (and saved with `--checkpoint-dir`), or
+    /// loaded when resuming.
+    private func famaeVectors(_ prepared: PreparedDataset, directory: String?, log: @escaping (String) -> Void) throws -> (Tensor, String) {
+        let saved = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("famae.safetensors") }
+        if resume, let saved, FileManager.default.fileExists(atPath: saved.path) {
+            let famae = try FAMAEModel.load(from: saved)
+            log("FAMAE: loaded \(saved.path)")
+            return (famae.itemVectors(), "shared FAMAE loaded from \(saved.lastPathComponent)")
+        }
+        let clock = Stopwatch()
+        let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
+        var famaeTraining = FAMAETrainingConfiguration()
+        famaeTraining.timeBudget = famaeBudget
+        famaeTraining.seed = seed
+        let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
+        let famaeSeconds = clock.elapsed
+        let vectors = famae.itemVectors()
+        let famaeMetrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
+            .evaluate(famae, samples: prepared.split.validationSamples)
+        log("FAMAE (best epoch \(famaeReport.bestEpoch), \(Int(famaeSeconds)) s): validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)) Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)) over \(famaeMetrics.collaborative.users) users")
+        if let saved {
+            try FileManager.default.createDirectory(at: saved.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try famae.save(to: saved, metadata: ["dataset": prepared.name])
+        }
+        // The vectors every quantiser sees, for `resid tokenize --vectors` diagnostics.
+        let vectorsURL = URL(fileURLWithPath: report).deletingPathExtension().appendingPathExtension("\(prepared.name).famae-vectors.safetensors")
+        try SafeTensors.write(["vectors": vectors], metadata: ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)], to: vectorsURL)
+        let note = "shared FAMAE took \(Int(famaeSeconds)) s more (best epoch \(famaeReport.bestEpoch), stop \(famaeReport.stopReason), validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)), Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)))"
+        return (vectors, note)
+    }
+
+    /// The SID table of quantiser `name` over `vectors`.
+    private func quantise(_ name: String, vectors: Tensor, b1: Int, b2: Int, log: @escaping (String) -> Void) throws -> SIDTable {
+        switch name {
+        case "resid", "resid-t5":
+            return try GAOQ(.init(b1: b1, b2: b2, seed: seed)).fit(vectors, progress: log).codebook.table
+        case "rq-kmeans":
+            return try RQKMeans(.init(levelSizes: [b1, b2, b2], seed: seed)).fit(vectors, progress: log).table
+        case "random-sids":
+            // Same tree (balanced groups, same level sizes) as GAOQ, items shuffled over it.
+            let tree = try GAOQ(.init(b1: b1, b2: b2, seed: seed)).fit(vectors, progress: log).codebook.table
+            var codes = tree.codes
+            var random = SeededRandom(seed: UInt64(seed) &+ 17)
+            random.shuffle(&codes)
+            return SIDTable(codes: codes, levelSizes: tree.levelSizes)
+        default:
+            // The paper's Q2 ablation: GAOQ with local child indices at level 2.
+            var local = GAOQ.Configuration(b1: b1, b2: b2, seed: seed)
+            local.alignLevel2 = false
+            return try GAOQ(local).fit(vectors, progress: log).codebook.table
+        }
+    }
+}
+
+/// Lets each test-evaluation worker ask the trained model for its own recommender (read-only).
+private final class UncheckedTrainable<Model: SequenceTrainable>: @unchecked Sendable {
+    let value: Model
+    init(_ value: Model) { self.value = value }
 }

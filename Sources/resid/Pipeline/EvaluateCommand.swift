@@ -73,8 +73,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard beam >= 1, batch >= 1 else { throw ValidationError("--beam and --batch must be at least 1") }
         let loaded = try ModelBundle(directory: URL(fileURLWithPath: bundle))
         let items = try loaded.decodeJSON(BundleItems.self, from: BundleItems.fileName)
-        let generator = try SIDGenerator(contents: loaded.tensors("generator.safetensors"))
-        let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare(historyLimit: generator.configuration.historyLimit)
+        let generator = try SIDGeneratorModel(contents: loaded.tensors("generator.safetensors"))
+        let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare(historyLimit: generator.historyLimit)
         guard prepared.items.keys == items.keys else {
             throw ValidationError("the bundle's items (\(items.keys.count), from \(items.dataset)) are not the prepared items of --dataset \(dataset) (\(prepared.items.count)); pass the dataset the bundle was trained on")
         }
@@ -89,7 +89,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             invalidBeams: recommender.invalidBeams, seconds: outcome.seconds, usersPerSecond: Double(outcome.users) / max(outcome.seconds, 1e-9))
         if let report {
             try ReportFile(path: report).append(.init(
-                model: "resid-generator", tokenizer: loaded.manifest.codes?.method ?? "?", dataset: prepared.name,
+                model: "resid (\(generator.architecture.rawValue) generator)", tokenizer: loaded.manifest.codes?.method ?? "?", dataset: prepared.name,
                 synthetic: prepared.isSynthetic, configuration: "bundle \(loaded.id), beam \(beam)\(unconstrained ? ", no trie" : "")",
                 trainSeconds: 0, epochs: 0, split: which.rawValue, users: outcome.users, metrics: outcome.metrics,
                 notes: "train time and epochs are in the bundle's evaluation.json"))

@@ -1,5 +1,4 @@
 import Dispatch
-import Tensor
 
 /// Runs independent jobs on a bounded number of threads and returns their results in job order.
 ///
@@ -7,8 +6,8 @@ import Tensor
 /// lands in its own slot, so the output never depends on scheduling. OpenBLAS is switched to one
 /// thread for the duration: its thread count is process-wide, and nested BLAS threads would
 /// oversubscribe the cores the workers already use.
-enum ParallelWork {
-    static func map<T: Sendable>(count: Int, workers: Int, _ job: @Sendable (Int) throws -> T) throws -> [T] {
+public enum ParallelWork {
+    public static func map<T: Sendable>(count: Int, workers: Int, _ job: @Sendable (Int) throws -> T) throws -> [T] {
         guard count > 0 else { return [] }
         let workers = max(1, min(workers, count))
         let slots = Slots<T>(count: count)
