@@ -58,9 +58,12 @@ public final class FAMAETrainer {
             parameters: model.parameters,
             configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
-        var random = SeededRandom(seed: settings.seed).split(1)
-        var mode = ForwardMode.training(seed: settings.seed &+ 2)
-        let head = FAMAEHead(model: model)
+        let master = model
+        let gradients = try DataParallelGradients(
+            master: model, workers: settings.threads, parameters: { $0.parameters },
+            replicate: { try FAMAEModel(configuration: master.configuration, catalog: master.catalog, seed: 0) })
+        let heads = gradients.replicas.map { FAMAEHead(model: $0) }
+        progress("FAMAE: \(model.parameterCount) parameters, \(perEpoch) windows/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s")")
 
         var report = FAMAETrainingReport()
         var best: [Tensor] = model.snapshot()
@@ -102,10 +105,17 @@ public final class FAMAETrainer {
             while stepStart < windows.count {
                 let chunk = windows[stepStart..<min(windows.count, stepStart + settings.batchSize)]
                 stepStart += settings.batchSize
-                let batch = try batcher.trainingBatch(chunk, random: &random)
-                let states = try model.targetStates(batch, mode: &mode)
-                let (loss, _) = head.loss(hidden: states, batch: batch, random: &random)
-                loss.backward()
+                // Masks, negatives and dropout come from streams per step and worker, so a step's
+                // draws do not depend on how the batch was split.
+                let step = UInt64(report.totalSteps)
+                let (lossValue, _, _) = try gradients.compute(chunk) { replica, shard, worker in
+                    var random = SeededRandom(seed: settings.seed).split(1).split(step).split(UInt64(worker))
+                    var mode = ForwardMode.training(rng: SeededRandom(seed: settings.seed &+ 2).split(step).split(UInt64(worker)))
+                    let batch = try batcher.trainingBatch(shard, random: &random)
+                    let states = try replica.targetStates(batch, mode: &mode)
+                    let (loss, _) = heads[worker].loss(hidden: states, batch: batch, random: &random)
+                    return BatchLoss(loss: loss, tokens: shard.count * master.configuration.sequenceLength, targets: shard.count)
+                }
                 let rate = schedule.learningRate(at: report.totalSteps)
                 optimizer.step(learningRate: rate)
                 optimizer.zeroGrad()
@@ -114,7 +124,7 @@ public final class FAMAETrainer {
                 epochSteps += 1
                 epochSamples += chunk.count
                 samplesSinceLog += chunk.count
-                lossSum += Double(loss.value.scalar)
+                lossSum += lossValue
 
                 if report.totalSteps == 5 { replan() }
                 let elapsed = clock.elapsed
@@ -123,7 +133,7 @@ public final class FAMAETrainer {
                     let throughput = Double(samplesSinceLog) / max(1e-9, lastLog.elapsed)
                     let remainingSteps = Double(max(0, schedule.totalSteps - report.totalSteps))
                     let eta = remainingSteps * elapsed / Double(report.totalSteps)
-                    progress("epoch \(epoch + 1) step \(epochSteps)/\(stepsPerEpoch) (total \(report.totalSteps)/\(schedule.totalSteps)) loss \(format(Double(loss.value.scalar), 4)) lr \(String(format: "%.2e", Double(rate))) \(Int(throughput)) samples/s elapsed \(Int(elapsed)) s ETA \(Int(eta)) s")
+                    progress("epoch \(epoch + 1) step \(epochSteps)/\(stepsPerEpoch) (total \(report.totalSteps)/\(schedule.totalSteps)) loss \(format(lossValue, 4)) lr \(String(format: "%.2e", Double(rate))) \(Int(throughput)) samples/s elapsed \(Int(elapsed)) s ETA \(Int(eta)) s")
                     lastLog.restart()
                     samplesSinceLog = 0
                 }

@@ -23,6 +23,8 @@ public struct FAMAETrainingConfiguration: Sendable, Codable, Equatable {
     public var validationLimit: Int?
     /// Seed for initialisation, masking, negatives, dropout and window order.
     public var seed: UInt64 = 1
+    /// Data-parallel workers (each takes a share of every batch; one optimiser step).
+    public var threads = 1
     /// Print a progress line every this many steps.
     public var logEvery = 10
 

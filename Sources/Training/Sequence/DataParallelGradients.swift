@@ -10,36 +10,46 @@ import Tensor
 ///
 /// OpenBLAS runs one thread per worker while the workers run: at these matrix sizes (d = 128)
 /// splitting the batch keeps both cores busier than splitting each GEMM.
-final class DataParallelGradients<Model: SequenceTrainable> {
+final class DataParallelGradients<Replica: AnyObject> {
     /// The master model first, then one replica per further worker.
-    let replicas: [Model]
+    let replicas: [Replica]
+    private let parameters: (Replica) -> [Parameter]
 
-    /// - Parameter workers: threads (at least 1; 1 computes on the master alone).
-    init(model: Model, workers: Int) throws {
-        var replicas = [model]
-        for _ in 1..<max(1, workers) { replicas.append(try model.replica()) }
+    /// - Parameters:
+    ///   - master: the model the optimiser updates.
+    ///   - workers: threads (at least 1; 1 computes on the master alone).
+    ///   - parameters: a model's parameters, in the same order for every replica.
+    ///   - replicate: a new model of the master's architecture (its values are overwritten).
+    init(master: Replica, workers: Int, parameters: @escaping (Replica) -> [Parameter], replicate: () throws -> Replica) throws {
+        var replicas = [master]
+        for _ in 1..<max(1, workers) { replicas.append(try replicate()) }
         self.replicas = replicas
+        self.parameters = parameters
     }
 
     var workers: Int { replicas.count }
 
-    /// Computes the gradient of the mean loss over `windows` into the master's parameters.
+    /// Computes the gradient of the mean loss over `items` into the master's parameters.
     ///
-    /// - Parameter mode: worker index → its forward mode (dropout stream).
+    /// - Parameter shardLoss: a replica's loss on its shard; the `Int` is the worker index (for
+    ///   its own random streams). Called concurrently, once per worker, each call with its own
+    ///   replica.
     /// - Returns: the batch's mean loss, input positions read, and targets taught.
-    func compute(
-        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: (Int) -> ForwardMode
+    func compute<Item: Sendable>(
+        _ items: ArraySlice<Item>, shardLoss: (Replica, ArraySlice<Item>, Int) throws -> BatchLoss
     ) throws -> (loss: Double, tokens: Int, targets: Int) {
-        let master = replicas[0]
-        let shards = Self.shards(windows, count: min(workers, windows.count))
-        for replica in replicas.dropFirst() { replica.copyValues(from: master) }
-        let modes = shards.indices.map(mode)
-        let work = UncheckedReplicas(replicas)
-        let results = try ParallelWork.map(count: shards.count, workers: shards.count) { worker -> ShardResult in
-            var workerMode = modes[worker]
-            let batch = try work.models[worker].loss(windows: shards[worker], split: split, mode: &workerMode)
-            batch.loss.backward()
-            return ShardResult(loss: Double(batch.loss.value.scalar), tokens: batch.tokens, targets: batch.targets)
+        let masterParameters = parameters(replicas[0])
+        for replica in replicas.dropFirst() {
+            for (p, v) in zip(parameters(replica), masterParameters) { p.value = v.value }
+        }
+        let shards = Self.shards(items, count: min(workers, items.count))
+        let results = try withoutActuallyEscaping(shardLoss) { shardLoss in
+            let work = UncheckedWork(replicas: replicas, shardLoss: shardLoss)
+            return try ParallelWork.map(count: shards.count, workers: shards.count) { worker -> ShardResult in
+                let batch = try work.shardLoss(work.replicas[worker], shards[worker], worker)
+                batch.loss.backward()
+                return ShardResult(loss: Double(batch.loss.value.scalar), tokens: batch.tokens, targets: batch.targets)
+            }
         }
         let targets = results.reduce(0) { $0 + $1.targets }
         let weights = results.map { Float(Double($0.targets) / Double(max(1, targets))) }
@@ -51,10 +61,11 @@ final class DataParallelGradients<Model: SequenceTrainable> {
     /// `master.grad = Σ weight[w] · replica[w].grad`, in the master's buffer; replicas' gradients
     /// are released.
     private func reduce(weights: [Float]) {
-        for index in replicas[0].parameters.indices {
+        let lists = replicas.prefix(weights.count).map(parameters)
+        for index in lists[0].indices {
             var combined: Tensor?
-            for (worker, replica) in replicas.prefix(weights.count).enumerated() {
-                let parameter = replica.parameters[index]
+            for (worker, list) in lists.enumerated() {
+                let parameter = list[index]
                 // Taking the gradient out of the variable leaves this the only reference, so
                 // scaling it in place copies nothing.
                 guard var gradient = parameter.grad else { continue }
@@ -73,20 +84,20 @@ final class DataParallelGradients<Model: SequenceTrainable> {
                     }
                 }
             }
-            replicas[0].parameters[index].grad = combined
+            lists[0][index].grad = combined
         }
     }
 
-    /// `windows` cut into `count` contiguous shards of near-equal size.
-    static func shards(_ windows: ArraySlice<SampleReference>, count: Int) -> [ArraySlice<SampleReference>] {
+    /// `items` cut into `count` contiguous shards of near-equal size.
+    static func shards<Item>(_ items: ArraySlice<Item>, count: Int) -> [ArraySlice<Item>] {
         let count = max(1, count)
-        let base = windows.count / count
-        let extra = windows.count % count
-        var start = windows.startIndex
+        let base = items.count / count
+        let extra = items.count % count
+        var start = items.startIndex
         return (0..<count).map { shard in
             let size = base + (shard < extra ? 1 : 0)
             defer { start += size }
-            return windows[start..<(start + size)]
+            return items[start..<(start + size)]
         }
     }
 
@@ -97,10 +108,32 @@ final class DataParallelGradients<Model: SequenceTrainable> {
     }
 
     /// Each worker touches only its own replica (its graph, its gradients), and the master's
-    /// parameter values are only read while the workers run, which is why the models may cross
-    /// threads here.
-    private final class UncheckedReplicas: @unchecked Sendable {
-        let models: [Model]
-        init(_ models: [Model]) { self.models = models }
+    /// parameter values are only read while the workers run, which is why the models and the
+    /// loss closure may cross threads here.
+    private final class UncheckedWork<Item>: @unchecked Sendable {
+        let replicas: [Replica]
+        let shardLoss: (Replica, ArraySlice<Item>, Int) throws -> BatchLoss
+        init(replicas: [Replica], shardLoss: @escaping (Replica, ArraySlice<Item>, Int) throws -> BatchLoss) {
+            self.replicas = replicas
+            self.shardLoss = shardLoss
+        }
+    }
+}
+
+extension DataParallelGradients where Replica: SequenceTrainable {
+    /// Workers for a sequence model: replicas from ``SequenceTrainable/replica()``.
+    convenience init(model: Replica, workers: Int) throws {
+        try self.init(master: model, workers: workers, parameters: { $0.parameters }, replicate: { try model.replica() })
+    }
+
+    /// The gradient of the mean loss over `windows` of `split`, each worker in its own `mode`.
+    func compute(
+        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: (Int) -> ForwardMode
+    ) throws -> (loss: Double, tokens: Int, targets: Int) {
+        let modes = (0..<workers).map(mode)
+        return try compute(windows) { replica, shard, worker in
+            var workerMode = modes[worker]
+            return try replica.loss(windows: shard, split: split, mode: &workerMode)
+        }
     }
 }

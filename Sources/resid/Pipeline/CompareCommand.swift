@@ -45,8 +45,17 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Training seconds per model (default: none; each model trains until validation stops improving).")
     var budget: Double?
 
-    @Option(help: "Training seconds for the shared FAMAE of the SID models.")
-    var famaeBudget: Double = 300
+    @Option(help: "Training seconds for the shared FAMAE of the SID models (default: none; it trains until validation stops improving).")
+    var famaeBudget: Double?
+
+    @Option(help: "FAMAE samples per step.")
+    var famaeBatch = 256
+
+    @Option(help: "FAMAE training windows per epoch, drawn at random each epoch.")
+    var famaeWindowsPerEpoch = 100_000
+
+    @Option(help: "Most FAMAE epochs.")
+    var famaeMaxEpochs = FAMAETrainingConfiguration().maxEpochs
 
     @Option(help: "Most epochs per model (an epoch teaches every training target once).")
     var maxEpochs = SequenceTrainingConfiguration().maxEpochs
@@ -104,8 +113,8 @@ struct CompareCommand: AsyncParsableCommand {
         guard GeneratorArchitecture(rawValue: generator) != nil else {
             throw ValidationError("--generator must be causal or t5, not '\(generator)'")
         }
-        guard budget.map({ $0 > 0 }) ?? true, famaeBudget > 0, batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--budget, --famae-budget, --batch, --beam, --threads and --learning-rate must be positive")
+        guard budget.map({ $0 > 0 }) ?? true, famaeBudget.map({ $0 > 0 }) ?? true, famaeBatch >= 1, famaeWindowsPerEpoch >= 1, famaeMaxEpochs >= 1, batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--budget, --famae-budget, --famae-batch, --famae-windows-per-epoch, --famae-max-epochs, --batch, --beam, --threads and --learning-rate must be positive")
         }
         guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, validationsPerEpoch >= 1 else {
             throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs at least 0")
@@ -235,6 +244,10 @@ struct CompareCommand: AsyncParsableCommand {
         let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
         var famaeTraining = FAMAETrainingConfiguration()
         famaeTraining.timeBudget = famaeBudget
+        famaeTraining.batchSize = famaeBatch
+        famaeTraining.sampling = .randomPerEpoch(famaeWindowsPerEpoch)
+        famaeTraining.maxEpochs = famaeMaxEpochs
+        famaeTraining.threads = threads
         famaeTraining.seed = seed
         let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
         let famaeSeconds = clock.elapsed
