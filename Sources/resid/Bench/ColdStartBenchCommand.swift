@@ -31,6 +31,9 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
     @Option(help: "Branching b1,b2 when fitting the codebook here.")
     var levels = "16,16"
 
+    @Option(help: "Level-3 slack when fitting the codebook here: free codes beyond the largest group, as a share of it.")
+    var level3Slack = GAOQ.Configuration(b1: 1, b2: 1).level3Slack
+
     @Option(help: "Training time when no --model is given (seconds).")
     var trainSeconds = 60.0
 
@@ -192,9 +195,11 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
         if let codebook {
             return (try GAOQCodebook(contentsOf: URL(fileURLWithPath: codebook)), "codebook \(codebook)")
         }
-        log("no --codebook: fitting GAOQ \(b1)x\(b2) on the model's item vectors")
-        let fit = try GAOQ(GAOQ.Configuration(b1: b1, b2: b2, seed: 42, workers: 1)).fit(famae.itemVectors()) { log($0) }
-        return (fit.codebook, "GAOQ \(b1)x\(b2) fitted here on the model's \(famae.catalog.count) item vectors")
+        log("no --codebook: fitting GAOQ \(b1)x\(b2) (level-3 slack \(level3Slack)) on the model's item vectors")
+        var configuration = GAOQ.Configuration(b1: b1, b2: b2, seed: 42, workers: 1)
+        configuration.level3Slack = level3Slack
+        let fit = try GAOQ(configuration).fit(famae.itemVectors()) { log($0) }
+        return (fit.codebook, "GAOQ \(b1)x\(b2), level-3 slack \(level3Slack), fitted here on the model's \(famae.catalog.count) item vectors")
     }
 }
 
