@@ -88,7 +88,7 @@ import Training
         // 1,000 new items with field values drawn from the vocabularies (some unknown).
         var random = SeededRandom(seed: 21)
         let columns = Array(Set(data.items.fields.dropFirst().map(\.source)))
-        let newItems = (0..<1_000).map { index in
+        let drawn = (0..<1_000).map { index in
             var values: [String: [String]] = [:]
             for column in columns {
                 guard let field = data.items.fields.first(where: { $0.source == column }) else { continue }
@@ -97,9 +97,12 @@ import Training
             }
             return ColdStartTokenizer.Item(key: "cold-\(index)", values: values)
         }
+        // An item with no known value at all gets no SID (see the unknown-values test).
+        let newItems = drawn.filter { tokenizer.fieldReport($0).isUsable }
+        #expect(newItems.count > 900)
         var assigned: [SemanticID] = []
         for start in stride(from: 0, to: newItems.count, by: 100) {
-            assigned += try await tokenizer.assign(Array(newItems[start..<(start + 100)]), claimer: claimer)
+            assigned += try await tokenizer.assign(Array(newItems[start..<min(newItems.count, start + 100)]), claimer: claimer)
         }
         let all = codebook.itemSIDs + assigned
         #expect(Set(all).count == all.count, "two items share an SID")
@@ -107,6 +110,51 @@ import Training
         // Re-encoding the same new items returns their SIDs unchanged.
         let again = try await tokenizer.assign(Array(newItems[0..<50]), claimer: claimer)
         #expect(again == Array(assigned[0..<50]))
-        #expect(claimer.count == data.items.count + 1_000)
+        #expect(claimer.count == data.items.count + newItems.count)
+    }
+
+    @Test func unknownValuesAreEncodedAsUnknownAndTheItemIsPlacedByItsKnownFields() throws {
+        let data = try FAMAEFixture.prepared()
+        let model = try FAMAEFixture.model(for: data)
+        try FAMAEFixture.train(model, on: data, epochs: 1, windows: 1_500)
+        let codebook = try GAOQ(GAOQ.Configuration(b1: 4, b2: 4, seed: 3)).fit(model.itemVectors()).codebook
+        let tokenizer = try ColdStartTokenizer(table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
+        // Item 3's raw values by catalogue column, as an item event carries them.
+        var values: [String: [String]] = [:]
+        for (position, field) in data.items.fields.enumerated() where position > 0 {
+            for value in data.items.codes(field: position, item: 3).compactMap({ field.vocabulary.value(of: $0) })
+            where !(values[field.source] ?? []).contains(value) {
+                values[field.source, default: []].append(value)
+            }
+        }
+        let columns = values.keys.sorted()
+        #expect(columns.count >= 2)
+        let column = try #require(columns.first)
+        var withUnknown = values
+        withUnknown[column] = ["a value no catalogue item has"]
+        var withoutColumn = values
+        withoutColumn[column] = nil
+
+        let report = tokenizer.fieldReport(.init(key: "new-a", values: withUnknown))
+        #expect(report.unknown == [column])
+        #expect(report.known == Array(columns.dropFirst()))
+        #expect(report.isUsable && report.rejection == nil)
+        // Encoded exactly as if the column were absent: its part is predicted from the known
+        // columns, and the item lands where those put it.
+        let unknownVector = try tokenizer.vectors([.init(key: "new-a", values: withUnknown)])
+        let absentVector = try tokenizer.vectors([.init(key: "new-b", values: withoutColumn)])
+        let fullVector = try tokenizer.vectors([.init(key: "new-c", values: values)])
+        #expect(unknownVector.elements == absentVector.elements)
+        #expect(unknownVector.elements != fullVector.elements, "the column must matter for this test to mean anything")
+        #expect(try tokenizer.assigner.place(unknownVector) == tokenizer.assigner.place(absentVector))
+
+        // Nothing known at all: no vector, a reason naming the columns.
+        let nothing = Dictionary(uniqueKeysWithValues: columns.map { ($0, ["never seen"]) })
+        let rejected = tokenizer.fieldReport(.init(key: "new-d", values: nothing))
+        #expect(!rejected.isUsable && rejected.unknown == columns)
+        #expect(rejected.rejection?.contains("no usable field") == true)
+        #expect(rejected.rejection?.contains(column) == true)
+        #expect(throws: FAMAEError.self) { try tokenizer.vectors([.init(key: "new-d", values: nothing)]) }
+        #expect(tokenizer.fieldReport(.init(key: "new-e", values: [:])).rejection?.contains("no field value was given") == true)
     }
 }

@@ -215,6 +215,51 @@ extension ServeIntegrationTests {
 
 extension ServeIntegrationTests {
     @Test(.timeLimit(.minutes(2)))
+    func unknownValuesArePlacedByKnownFieldsAndItemsWithoutAUsableFieldAreDeadLettered() async throws {
+        let topics = TestTopics("unknown")
+        try await withIntegrationServers(topics: topics.brokerTopics) { servers in
+            let instance = try await ServeInstance(
+                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "unknown")
+            try await instance.waitReady()
+            let bundle = instance.variants.snapshot().variants[0].catalog.bundle
+            let values = TestBundle.fields(ofItem: 11)
+            let column = try #require(values.keys.sorted().first)
+            var partly = values
+            partly[column] = ["a value the bundle never saw"]
+            var known = values
+            known[column] = nil
+            let nothing = Dictionary(uniqueKeysWithValues: values.keys.map { ($0, ["never seen"]) })
+            try await produce(
+                [
+                    TestEvents.message(topics.topics.items, try TestEvents.item(id: "u-1", item: "partly-unknown", fields: partly)),
+                    TestEvents.message(topics.topics.items, try TestEvents.item(id: "u-2", item: "nothing-known", fields: nothing)),
+                    TestEvents.message(topics.topics.items, try TestEvents.item(id: "u-3", item: "foreign-columns", fields: ["colour": ["red"]])),
+                ], broker: servers.broker)
+            let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.itemSIDs, topics.topics.deadLetter])
+            #expect(try await reader.read(timeout: .seconds(30)) {
+                $0.count(topics.topics.itemSIDs) >= 1 && $0.count(topics.topics.deadLetter) >= 2
+            })
+            let records = try reader.decoded(ItemSID.self, topic: topics.topics.itemSIDs)
+            #expect(records.map(\.item) == ["partly-unknown"])
+            let record = try #require(records.first)
+            #expect(record.unknown_fields == [column])
+            // Placed where its known fields alone put it.
+            let expected = try bundle.tokenizer.assigner.place(bundle.tokenizer.vectors([.init(key: "probe", values: known)]))[0]
+            #expect(Array(record.sid.prefix(2)) == [expected.c1, expected.c2])
+            let letters = try reader.decoded(DeadLetter.self, topic: topics.topics.deadLetter)
+            #expect(letters.count == 2)
+            #expect(letters.allSatisfy { $0.reason.contains("no usable field") })
+            #expect(letters.contains { $0.reason.contains("never saw in") && $0.reason.contains(column) })
+            #expect(letters.contains { $0.reason.contains("does not have: colour") })
+            let metrics = instance.metrics.current
+            #expect(metrics.unknownFieldItems == [column: 1])
+            #expect(metrics.newSIDs.values.reduce(0, +) == 1)
+            await reader.close()
+            try await instance.stop()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func twoInstancesSplitPartitionsAndNeverShareASID() async throws {
         let topics = TestTopics("pair", partitions: 4)
         try await withIntegrationServers(topics: topics.brokerTopics) { servers in
@@ -259,8 +304,24 @@ extension ServeIntegrationTests {
             #expect(sidOfItem.count == 200)
             // No SID given to two items, and none taken from a bundle item.
             #expect(Set(sidOfItem.values).count == 200)
-            let bundleSIDs = Set(first.variants.snapshot().variants[0].catalog.bundle.sids)
+            let bundle = first.variants.snapshot().variants[0].catalog.bundle
+            let bundleSIDs = Set(bundle.sids)
             #expect(sidOfItem.values.allSatisfy { !bundleSIDs.contains($0) })
+            // The group's free codes went first, each a trained level-3 token; only the items
+            // past the group's room got overflow codes, and both instances counted those.
+            let groups = Set(sidOfItem.values.map { $0.prefix(2) })
+            #expect(groups.count == 1)
+            let (c1, c2) = (sidOfItem.values.first?[0] ?? -1, sidOfItem.values.first?[1] ?? -1)
+            let g3 = bundle.codeSizes[2]
+            let room = g3 - (bundle.offlineTaken[c1 << 32 | c2]?.count ?? 0)
+            let onCodes = sidOfItem.values.filter { $0[2] < g3 }
+            #expect(room > 0 && onCodes.count == room, "\(onCodes.count) of 200 on the group's \(room) free codes")
+            #expect(onCodes.allSatisfy { bundle.trainedLevel3Codes.contains($0[2]) })
+            let overflowing = Set(records.filter { $0.overflow == true }.map(\.item))
+            #expect(overflowing.count == 200 - room)
+            #expect(overflowing.allSatisfy { (sidOfItem[$0]?[2] ?? 0) >= g3 })
+            let overflowCounted = [first, second].map { $0.metrics.current.overflowSIDs.values.reduce(0, +) }.reduce(0, +)
+            #expect(overflowCounted == UInt64(200 - room))
             // Both instances claimed some of them, and both predicted.
             let claimedByFirst = first.metrics.current.newSIDs.values.reduce(0, +)
             let claimedBySecond = second.metrics.current.newSIDs.values.reduce(0, +)

@@ -136,6 +136,28 @@ public struct ItemTable: Sendable, Codable {
         }
     }
 
+    /// Which catalogue columns of a (possibly new) item's raw values the vocabularies can use.
+    ///
+    /// Looks at every column a field is built from (``ItemField/source``; `item_id` aside). A
+    /// column is *known* when at least one of its values is in the vocabulary of a field built
+    /// from it, *unknown* when it is given with values but none is (a category the table never
+    /// saw: ``encode(key:values:)`` encodes it as unknown), and neither when it is absent or
+    /// empty. Keys of `values` that are no column of the table are *foreign*: `encode` ignores them.
+    /// - Returns: the known, unknown and foreign column names, each sorted.
+    public func columnKnowledge(of values: [String: [String]]) -> (known: [String], unknown: [String], foreign: [String]) {
+        var known: Set<String> = []
+        var given: Set<String> = []
+        var columns: Set<String> = []
+        for field in fields.dropFirst() {
+            columns.insert(field.source)
+            guard let raw = values[field.source], raw.contains(where: { !$0.isEmpty }) else { continue }
+            given.insert(field.source)
+            if raw.contains(where: { field.vocabulary.code(of: $0) != Vocabulary.unknown }) { known.insert(field.source) }
+        }
+        let foreign = values.keys.filter { !columns.contains($0) && $0 != Self.itemIDField }
+        return (known.sorted(), given.subtracting(known).sorted(), foreign.sorted())
+    }
+
     /// A prepared table over the items `kept` (dense indices of this catalogue, in the order the
     /// new table should use), with compact, frequency-ordered vocabularies and multi-valued
     /// columns expanded.

@@ -117,13 +117,20 @@ public struct ItemSIDRecord: Sendable, Equatable {
     public var sid: [Int]
     public var bundleID: String
     public var assignedAtMilliseconds: Int64
+    /// Catalogue columns the item event gave only with values the bundle never saw (encoded as
+    /// unknown; the item was placed by its other fields).
+    public var unknownFields: [String]
+    /// True when the level-3 code is past the bundle's trained codes (the group was full).
+    public var overflow: Bool
 
     /// Creates a record.
-    public init(item: String, sid: [Int], bundleID: String, assignedAtMilliseconds: Int64) {
+    public init(item: String, sid: [Int], bundleID: String, assignedAtMilliseconds: Int64, unknownFields: [String] = [], overflow: Bool = false) {
         self.item = item
         self.sid = sid
         self.bundleID = bundleID
         self.assignedAtMilliseconds = assignedAtMilliseconds
+        self.unknownFields = unknownFields
+        self.overflow = overflow
     }
 
     /// The message key: bundle id and item key. SIDs are per bundle, and the topic is compacted
@@ -142,6 +149,12 @@ public struct ItemSIDRecord: Sendable, Equatable {
         json.endArray()
         json.field("bundle_id", bundleID)
         json.field("assigned_at_ms", assignedAtMilliseconds)
+        json.key("unknown_fields")
+        json.beginArray()
+        for field in unknownFields { json.string(field) }
+        json.endArray()
+        json.key("overflow")
+        json.bool(overflow)
         json.endObject()
         return json.bytes
     }

@@ -19,6 +19,12 @@ public final class ServeMetrics: Sendable {
         public var invalidBeams: [String: UInt64] = [:]
         /// New SIDs assigned by this instance, by bundle.
         public var newSIDs: [String: UInt64] = [:]
+        /// New SIDs past the bundle's level-3 codes (every code of the item's group was taken):
+        /// tokens the generator never trained on, by bundle.
+        public var overflowSIDs: [String: UInt64] = [:]
+        /// New items with at least one field whose values the bundle's vocabulary does not hold,
+        /// by field name (bounded by the bundle's schema).
+        public var unknownFieldItems: [String: UInt64] = [:]
         /// Level-3 capacity in use (frozen + online items over b1·b2·g3), by bundle.
         public var level3CapacityUsed: [String: Double] = [:]
         /// Items in each bundle's live catalogue, and how many the generator cannot decode.
@@ -95,6 +101,10 @@ public final class ServeMetrics: Sendable {
         labelled("resid_serve_invalid_beams_total", "variant", v.invalidBeams) { "\($0)" }
         header("resid_serve_new_sids_total", "counter", "SIDs assigned to new items by this instance, by bundle.")
         labelled("resid_serve_new_sids_total", "bundle", v.newSIDs) { "\($0)" }
+        header("resid_serve_overflow_sids_total", "counter", "New SIDs on an overflow level-3 code (their group had no free trained code), by bundle.")
+        labelled("resid_serve_overflow_sids_total", "bundle", v.overflowSIDs) { "\($0)" }
+        header("resid_serve_unknown_field_items_total", "counter", "New items with values the bundle does not know in a field, by field.")
+        labelled("resid_serve_unknown_field_items_total", "field", v.unknownFieldItems) { "\($0)" }
         header("resid_serve_level3_capacity_used_ratio", "gauge", "Items over the bundle's b1*b2*g3 SID slots.")
         labelled("resid_serve_level3_capacity_used_ratio", "bundle", v.level3CapacityUsed) { "\($0)" }
         header("resid_serve_catalog_items", "gauge", "Items in the live catalogue, by bundle.")

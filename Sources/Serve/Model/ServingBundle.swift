@@ -24,6 +24,12 @@ public final class ServingBundle: Sendable {
     public let generator: SIDGenerator
     /// The codebook's level sizes `[b1, b2, g3]`.
     public let codeSizes: [Int]
+    /// Free level-3 codes the fullest (c1, c2) group still has for new items (`g3` minus the
+    /// largest group). Bundles written before GAOQ left slack have 0: every new item in a full
+    /// group then takes an overflow code the generator never trained on.
+    public let level3Room: Int
+    /// Level-3 codes some bundle item holds: tokens the generator trained on.
+    public let trainedLevel3Codes: Set<Int>
     /// Per (c1, c2) group, the level-3 codes the bundle's own items hold: online claims must
     /// never offer these to Redis, which knows only codes claimed online.
     public let offlineTaken: [Int: Set<Int>]
@@ -61,6 +67,8 @@ public final class ServingBundle: Sendable {
             isSynthetic = items.synthetic
             self.generator = generator
             codeSizes = [codebook.b1, codebook.b2, codebook.g3]
+            level3Room = codebook.g3 - codebook.largestGroup
+            trainedLevel3Codes = codebook.heldLevel3Codes
         } catch let error as ServeError {
             throw error
         } catch {

@@ -96,8 +96,13 @@ public final class VariantSet: Sendable {
                     "bundle loaded",
                     metadata: [
                         "serve.bundle": "\(bundle.id)", "serve.bundle.items": "\(bundle.keys.count)",
-                        "serve.bundle.synthetic": "\(bundle.isSynthetic)",
+                        "serve.bundle.synthetic": "\(bundle.isSynthetic)", "serve.bundle.level3_room": "\(bundle.level3Room)",
                     ])
+                if bundle.level3Room == 0 {
+                    logger.warning(
+                        "bundle has no free level-3 codes: new items in full groups take overflow codes the generator never trained on; rebuild it with `resid pipeline` to leave room",
+                        metadata: ["serve.bundle": "\(bundle.id)"])
+                }
             }
             built.append(Variant(spec: spec, catalog: entry.catalog, decoder: entry.decoder))
         }

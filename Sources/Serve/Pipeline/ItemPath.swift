@@ -22,6 +22,10 @@ struct ItemPath: Sendable {
         var messages: [KafkaProducerMessage] = []
         var deadLetters: [(KafkaConsumerMessage, EventRejection)] = []
         var newSIDs: [String: Int] = [:]
+        /// New SIDs on an overflow level-3 code, by bundle.
+        var overflowSIDs: [String: Int] = [:]
+        /// New items with a column of only unknown values, by column.
+        var unknownFieldItems: [String: Int] = [:]
     }
 
     /// Processes the valid item events of one poll (in order; the last event of an item wins).
@@ -46,6 +50,18 @@ struct ItemPath: Sendable {
                     if catalog.sid(of: entry.event.item) == nil { fresh.append(entry) }
                 }
             }
+            // An item with no field the bundle knows would get the model's prediction from
+            // nothing, the same vector for every such item: no SID for it, a dead letter instead.
+            var reports: [String: ColdStartTokenizer.FieldReport] = [:]
+            fresh = fresh.filter { entry in
+                let report = bundle.tokenizer.fieldReport(ColdStartTokenizer.Item(key: entry.event.item, values: entry.event.fields))
+                if let rejection = report.rejection {
+                    outcome.deadLetters.append((entry.message, EventRejection(field: "fields", reason: "bundle \(bundle.id): \(rejection)")))
+                    return false
+                }
+                reports[entry.event.item] = report
+                return true
+            }
             guard !fresh.isEmpty else { continue }
             let (placed, rejected) = place(fresh, bundle: bundle)
             outcome.deadLetters += rejected
@@ -63,9 +79,15 @@ struct ItemPath: Sendable {
             for (request, claim) in zip(requests, claims) {
                 let sid = [claim.c1, claim.c2, claim.c3]
                 entries.append((request.item, sid))
-                let record = ItemSIDRecord(item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now)
+                let unknown = reports[request.item]?.unknown ?? []
+                let record = ItemSIDRecord(
+                    item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now,
+                    unknownFields: unknown, overflow: claim.c3 >= request.g3)
                 outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
-                if claim.newlyAssigned { outcome.newSIDs[bundle.id, default: 0] += 1 }
+                guard claim.newlyAssigned else { continue }
+                outcome.newSIDs[bundle.id, default: 0] += 1
+                if record.overflow { outcome.overflowSIDs[bundle.id, default: 0] += 1 }
+                for column in unknown { outcome.unknownFieldItems[column, default: 0] += 1 }
             }
             let inserted = catalog.insert(entries)
             if inserted.conflicts > 0 {

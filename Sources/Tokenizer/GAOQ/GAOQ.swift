@@ -8,9 +8,13 @@ import Tensor
 ///   centroid is Hungarian-matched (maximum total cosine) to one of `b2` orthonormal anchors shared
 ///   by the whole level, and the anchor index is the code: the same `c2` means the same direction
 ///   away from the parent in every branch.
-/// - Level 3: items grouped by `(c1, c2)`; `g3` is the largest group; within each group the items'
-///   residuals (vector minus level-2 centroid) are Hungarian-matched to distinct shared anchors, so
-///   every SID is unique without a collision token. A group of one gets code 0.
+/// - Level 3: items grouped by `(c1, c2)`; within each group the items' residuals (vector minus
+///   level-2 centroid) are Hungarian-matched to distinct shared anchors, so every SID is unique
+///   without a collision token. A group of one gets code 0. There are more level-3 anchors than
+///   the largest group holds (``Configuration/level3Slack``), so every group keeps free codes for
+///   items that arrive later; a final pass moves a few items so that every level-3 code is held
+///   in some group (see ``coverLevel3Codes(_:)``): each free code of one group is then a token the
+///   generator trains on through other groups.
 ///
 /// Parents are independent and run on ``Configuration/workers`` threads, each with its own seed
 /// stream (`split` of the run seed by parent index), so the result is bit-identical for a seed
@@ -31,6 +35,11 @@ public struct GAOQ: Sendable {
         /// "Q2" ablation, hierarchical k-means whose `c2` is the child's local k-means index, so the
         /// same `c2` means nothing shared across parents. Level 3 is GAOQ's in both cases.
         public var alignLevel2 = true
+        /// Level-3 codes beyond the largest `(c1, c2)` group, as a share of that group's size
+        /// (rounded up; capped so the anchors stay orthonormal in the vectors' dimension). Items
+        /// tokenized online take these free codes before any overflow code past the vocabulary.
+        /// 0 reproduces the paper's level 3 (every code count equals the largest group).
+        public var level3Slack = 0.5
 
         public init(b1: Int, b2: Int, seed: UInt64 = 42, workers: Int = 2) {
             self.b1 = b1
@@ -124,30 +133,32 @@ public struct GAOQ: Sendable {
         // Level 3.
         watch.restart()
         let groups = Self.members(of: (0..<n).map { level1.assignment[$0] * b2 + c2[$0] }, clusters: config.b1 * b2)
-        let g3 = groups.map(\.count).max() ?? 1
+        let largest = groups.map(\.count).max() ?? 1
+        let g3 = Self.level3Capacity(largestGroup: largest, slack: config.level3Slack, dimension: dimension)
         let level3Anchors = try OrthonormalAnchors.make(count: g3, dimension: dimension, random: root.split(3))
-        let level3 = try ParallelWork.map(count: config.b1, workers: config.workers) { parent in
-            (0..<b2).map { code -> [Int] in
+        var level3 = try ParallelWork.map(count: config.b1, workers: config.workers) { parent in
+            (0..<b2).map { code -> Level3Match in
                 let members = groups[parent * b2 + code]
-                guard members.count > 1 else { return members.map { _ in 0 } }
-                guard let child = children[parent].childToAnchor.firstIndex(of: code) else { return [] }
+                guard members.count > 1 else { return Level3Match(codes: members.map { _ in 0 }, cosines: []) }
+                guard let child = children[parent].childToAnchor.firstIndex(of: code) else { return Level3Match(codes: [], cosines: []) }
                 return matchResiduals(
                     vectors: vectors, items: members,
                     centroid: row(children[parent].centroids, child), anchors: level3Anchors
                 )
             }
-        }
+        }.flatMap { $0 }
+        let moved = Self.coverLevel3Codes(&level3, codes: g3)
         var sids = [SemanticID](repeating: SemanticID(0, 0, 0), count: n)
         for parent in 0..<config.b1 {
             for code in 0..<b2 {
-                for (item, c3) in zip(groups[parent * b2 + code], level3[parent][code]) {
+                for (item, c3) in zip(groups[parent * b2 + code], level3[parent * b2 + code].codes) {
                     sids[item] = SemanticID(parent, code, c3)
                 }
             }
         }
         times.level3 = watch.elapsed
         times.total = total.elapsed
-        progress(String(format: "gaoq level 3: g3 = %d, %.2f s; total %.2f s", g3, times.level3, times.total))
+        progress(String(format: "gaoq level 3: %d codes for groups of at most %d (%d items moved to cover every code), %.2f s; total %.2f s", g3, largest, moved, times.level3, times.total))
 
         let codebook = try GAOQCodebook(
             level1Centroids: level1.centroids, level2Centroids: level2Centroids, childToAnchor: childToAnchor,
@@ -199,15 +210,62 @@ public struct GAOQ: Sendable {
         return Children(centroids: centroids, assignment: result.assignment, childToAnchor: childToAnchor)
     }
 
+    /// The number of level-3 codes for groups of at most `largestGroup` items: the group size
+    /// plus `slack` of it (rounded up, at least one free code when `slack > 0`), no more than
+    /// `dimension` orthonormal anchors allow and never fewer than the largest group.
+    public static func level3Capacity(largestGroup: Int, slack: Double, dimension: Int) -> Int {
+        let extra = slack > 0 ? max(1, Int((Double(largestGroup) * slack).rounded(.up))) : 0
+        return max(largestGroup, min(largestGroup + extra, dimension))
+    }
+
+    /// One `(c1, c2)` group's level-3 codes and the cosines they were chosen from.
+    struct Level3Match: Sendable {
+        /// Code of each member, in member order.
+        var codes: [Int]
+        /// Row-major `[members, g3]` residual-anchor cosines; empty for groups of one or none.
+        var cosines: [Double]
+    }
+
     /// Level 3 of one `(c1, c2)` group: distinct anchors for the items' residuals, maximising total cosine.
-    private func matchResiduals(vectors: Tensor, items: [Int], centroid: [Float], anchors: Tensor) -> [Int] {
+    private func matchResiduals(vectors: Tensor, items: [Int], centroid: [Float], anchors: Tensor) -> Level3Match {
         var residuals = RowMatrix.gather(vectors, rows: items)
         let dimension = vectors.shape[1]
         residuals.withUnsafeMutableBufferPointer { p in
             for r in 0..<items.count { for j in 0..<dimension { p[r * dimension + j] -= centroid[j] } }
         }
-        let cos = RowMatrix.cosines(residuals, anchors)
-        return Hungarian.maximize(score: cos.elements.map(Double.init), rows: items.count, columns: anchors.shape[0]).columnForRow
+        let cosines = RowMatrix.cosines(residuals, anchors).elements.map(Double.init)
+        let codes = Hungarian.maximize(score: cosines, rows: items.count, columns: anchors.shape[0]).columnForRow
+        return Level3Match(codes: codes, cosines: cosines)
+    }
+
+    /// Moves items so that every level-3 code `0 ..< codes` is held in at least one group, and
+    /// returns how many moved.
+    ///
+    /// With more codes than members, each group's matching leaves some codes free, and a code
+    /// that no group uses would be a token the generator never sees: a new item placed on it
+    /// would be as unreachable as on an overflow code. For each unused code (in increasing
+    /// order) the one item whose move from a code held in two or more groups costs the least
+    /// cosine takes it (ties: lower group, then lower member), so no code loses its last holder
+    /// and SIDs stay unique (the target code was free in every group). Deterministic.
+    static func coverLevel3Codes(_ groups: inout [Level3Match], codes: Int) -> Int {
+        var holders = [Int](repeating: 0, count: codes)
+        for group in groups { for code in group.codes { holders[code] += 1 } }
+        var moved = 0
+        for unused in 0..<codes where holders[unused] == 0 {
+            var best: (loss: Double, group: Int, member: Int)?
+            for (index, group) in groups.enumerated() where !group.cosines.isEmpty {
+                for (member, code) in group.codes.enumerated() where holders[code] >= 2 {
+                    let loss = group.cosines[member * codes + code] - group.cosines[member * codes + unused]
+                    if best == nil || loss < best!.loss { best = (loss, index, member) }
+                }
+            }
+            guard let best else { break }
+            holders[groups[best.group].codes[best.member]] -= 1
+            holders[unused] += 1
+            groups[best.group].codes[best.member] = unused
+            moved += 1
+        }
+        return moved
     }
 
     /// The items of each cluster, in increasing item order.

@@ -12,7 +12,8 @@ public struct GAOQCodebook: Sendable {
     public let b1: Int
     /// Level-2 children per parent (and shared level-2 anchors).
     public let b2: Int
-    /// Level-3 anchors: the largest `(c1, c2)` group at fit time.
+    /// Level-3 codes per `(c1, c2)` group (the level-3 anchors): the largest group at fit time
+    /// plus the fit's slack. Codebooks fitted before slack existed have exactly the largest group.
     public let g3: Int
     /// `[b1, D]` level-1 centroids.
     public let level1Centroids: Tensor
@@ -26,6 +27,19 @@ public struct GAOQCodebook: Sendable {
     public let level3Anchors: Tensor
     /// The SID of every item seen at fit time, by item index.
     public let itemSIDs: [SemanticID]
+
+    /// The largest `(c1, c2)` group of the fitted items. `g3` minus this is the room every
+    /// group has at least for items tokenized online.
+    public var largestGroup: Int {
+        var sizes: [Int: Int] = [:]
+        for sid in itemSIDs { sizes[sid.c1 * b2 + sid.c2, default: 0] += 1 }
+        return sizes.values.max() ?? 0
+    }
+
+    /// Level-3 codes some fitted item holds: the tokens a generator trained on this codebook's
+    /// SIDs has seen. A new item on one of them is reachable by beam search; a code outside
+    /// it (overflow, or an unheld slot) never occurred in training.
+    public var heldLevel3Codes: Set<Int> { Set(itemSIDs.map(\.c3)) }
 
     /// The token layout `b1 + b2 + g3` with per-level offsets.
     public var vocabulary: SIDVocabulary { SIDVocabulary(sizes: [b1, b2, g3]) }

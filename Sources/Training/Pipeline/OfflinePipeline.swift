@@ -51,7 +51,8 @@ public final class OfflinePipeline {
         stage.restart()
         let (b1, b2) = settings.branching(items: dataset.items.count)
         progress("[2/5] GAOQ b1 = \(b1), b2 = \(b2) on \(dataset.items.count) item vectors")
-        let fit = try GAOQ(.init(b1: b1, b2: b2, seed: settings.seed)).fit(famae.itemVectors(), progress: progress)
+        let quantiser = GAOQ.Configuration(b1: b1, b2: b2, seed: settings.seed)
+        let fit = try GAOQ(quantiser).fit(famae.itemVectors(), progress: progress)
         let codebook = fit.codebook
         summary.codes = [b1, b2, codebook.g3]
         summary.stageSeconds["gaoq"] = stage.elapsed
@@ -106,7 +107,11 @@ public final class OfflinePipeline {
             schema: try Self.json(["dataset": JSONValue.string(dataset.name), "fields": try Self.json(dataset.items.fields)]),
             hyperparameters: [
                 "famae": try Self.json(famaeConfiguration), "famae_training": try Self.json(famaeTraining),
-                "gaoq": try Self.json(["b1": b1, "b2": b2, "g3": codebook.g3, "level3_headroom": settings.level3Headroom]),
+                "gaoq": try Self.json([
+                    "b1": Double(b1), "b2": Double(b2), "g3": Double(codebook.g3), "largest_group": Double(codebook.largestGroup),
+                    "level3_slack": quantiser.level3Slack, "level3_held_codes": Double(codebook.heldLevel3Codes.count),
+                    "level3_headroom": Double(settings.level3Headroom),
+                ]),
                 "generator_architecture": .string(settings.architecture.rawValue),
                 "generator": settings.architecture == .t5 ? try Self.json(settings.generator) : try Self.json(settings.causalGenerator),
                 "generator_training": try Self.json(training),

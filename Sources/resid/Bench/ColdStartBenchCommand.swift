@@ -11,7 +11,8 @@ import Training
 ///
 /// New items are catalogue items' raw values under fresh keys, so `item_id` is unknown and
 /// predicted exactly as for a real new item. Latency is measured one item per call (encode +
-/// assign); throughput one micro-batch per call; the report gives both and their ratio.
+/// assign); throughput one micro-batch per call; the report gives both and their ratio, and
+/// where the new items of both passes landed: on trained level-3 codes, or on overflow codes.
 struct ColdStartBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coldstart",
@@ -29,6 +30,9 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Branching b1,b2 when fitting the codebook here.")
     var levels = "16,16"
+
+    @Option(help: "Level-3 slack when fitting the codebook here: free codes beyond the largest group, as a share of it.")
+    var level3Slack = GAOQ.Configuration(b1: 1, b2: 1).level3Slack
 
     @Option(help: "Training time when no --model is given (seconds).")
     var trainSeconds = 60.0
@@ -75,7 +79,18 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
         var batchedItemsPerSecond: Double
         var batchedOverSingle: Double
         var uniqueSIDs: Bool
+        /// Level-3 codes per (c1, c2) group, and the largest group the fit filled.
+        var level3Codes: Int
+        var largestGroup: Int
+        /// New items (both passes) on a level-3 code some catalogue item holds (trained), on a
+        /// free code no catalogue item holds, and on an overflow code past the vocabulary.
+        var newItems: Int
+        var newItemsOnTrainedCodes: Int
+        var newItemsOnUnheldCodes: Int
         var overflowLevel3Codes: Int
+        /// Distinct (c1, c2) groups the new items landed in, and the most in one group.
+        var groupsWithNewItems: Int
+        var mostNewItemsInOneGroup: Int
     }
 
     func run() async throws {
@@ -126,6 +141,9 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
             func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] * 1000 }
             let single = Double(items) / latencies.reduce(0, +)
             let batched = Double(items) / batchSeconds
+            let trained = frozen.heldLevel3Codes
+            var perGroup: [[Int]: Int] = [:]
+            for sid in sids { perGroup[[sid.c1, sid.c2], default: 0] += 1 }
             let report = Report(
                 dataset: prepared.name, synthetic: prepared.isSynthetic, catalogueItems: prepared.items.count,
                 model: modelSource, codebook: codebookSource, topK: topK, vectorWidth: famae.configuration.itemVectorWidth,
@@ -135,7 +153,11 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
                     meanMilliseconds: latencies.reduce(0, +) / Double(items) * 1000,
                     meanEncodeMilliseconds: encodeSeconds / Double(items) * 1000, meanAssignMilliseconds: assignSeconds / Double(items) * 1000),
                 singleItemsPerSecond: single, batchSize: batch, batchedItemsPerSecond: batched, batchedOverSingle: batched / single,
-                uniqueSIDs: Set(all).count == all.count, overflowLevel3Codes: sids.filter { $0.c3 >= frozen.g3 }.count)
+                uniqueSIDs: Set(all).count == all.count, level3Codes: frozen.g3, largestGroup: frozen.largestGroup,
+                newItems: sids.count, newItemsOnTrainedCodes: sids.filter { trained.contains($0.c3) }.count,
+                newItemsOnUnheldCodes: sids.filter { $0.c3 < frozen.g3 && !trained.contains($0.c3) }.count,
+                overflowLevel3Codes: sids.filter { $0.c3 >= frozen.g3 }.count,
+                groupsWithNewItems: perGroup.count, mostNewItemsInOneGroup: perGroup.values.max() ?? 0)
             if json {
                 try printJSON(report)
             } else {
@@ -143,6 +165,7 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
                 print("cold start on \(prepared.name) (\(modelSource); \(codebookSource)), 1 BLAS thread")
                 print("single item: p50 \(format(report.singleItem.p50Milliseconds, digits: 2)) ms  p90 \(format(report.singleItem.p90Milliseconds, digits: 2)) ms  p99 \(format(report.singleItem.p99Milliseconds, digits: 2)) ms  (\(format(single)) items/s)")
                 print("batches of \(batch): \(format(batched)) items/s (\(format(batched / single, digits: 2))x single)")
+                print("level 3: \(report.level3Codes) codes for groups of at most \(report.largestGroup); \(report.newItems) new items: \(report.newItemsOnTrainedCodes) on trained codes, \(report.newItemsOnUnheldCodes) on unheld codes, \(report.overflowLevel3Codes) on overflow codes; \(report.groupsWithNewItems) groups, at most \(report.mostNewItemsInOneGroup) in one")
             }
         } catch let error as DataError {
             throw ValidationError(error.description)
@@ -172,9 +195,11 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
         if let codebook {
             return (try GAOQCodebook(contentsOf: URL(fileURLWithPath: codebook)), "codebook \(codebook)")
         }
-        log("no --codebook: fitting GAOQ \(b1)x\(b2) on the model's item vectors")
-        let fit = try GAOQ(GAOQ.Configuration(b1: b1, b2: b2, seed: 42, workers: 1)).fit(famae.itemVectors()) { log($0) }
-        return (fit.codebook, "GAOQ \(b1)x\(b2) fitted here on the model's \(famae.catalog.count) item vectors")
+        log("no --codebook: fitting GAOQ \(b1)x\(b2) (level-3 slack \(level3Slack)) on the model's item vectors")
+        var configuration = GAOQ.Configuration(b1: b1, b2: b2, seed: 42, workers: 1)
+        configuration.level3Slack = level3Slack
+        let fit = try GAOQ(configuration).fit(famae.itemVectors()) { log($0) }
+        return (fit.codebook, "GAOQ \(b1)x\(b2), level-3 slack \(level3Slack), fitted here on the model's \(famae.catalog.count) item vectors")
     }
 }
 

@@ -27,6 +27,9 @@ struct DemoBundle {
         if FileManager.default.fileExists(atPath: url.path) {
             do {
                 let bundle = try ModelBundle(directory: url)
+                guard Self.hasLevel3Room(bundle.manifest) else {
+                    throw DemoError("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
+                }
                 log("using cached bundle \(url.path) (\(bundle.manifest.notes["test_metrics"] ?? "no test metrics"))")
                 return url
             } catch {
@@ -54,6 +57,14 @@ struct DemoBundle {
         let summary = try OfflinePipeline(configuration: settings, progress: { log("  " + $0) }).run(prepared, output: url)
         log("bundle built in \(Int(summary.totalSeconds)) s")
         return url
+    }
+
+    /// True when the bundle's GAOQ left level-3 codes beyond its largest group (recorded in the
+    /// manifest since it does).
+    static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
+        guard case .object(let gaoq)? = manifest.hyperparameters["gaoq"],
+              case .number(let codes)? = gaoq["g3"], case .number(let largest)? = gaoq["largest_group"] else { return false }
+        return codes > largest
     }
 }
 

@@ -5,6 +5,11 @@ import Tensor
 /// The event stream `resid demo` replays: real MovieLens interactions in time order, a burst of
 /// never-seen items (cold start), and a sprinkling of malformed events that must end in the
 /// dead-letter topic.
+///
+/// Each new item *re-lists* a real item of the replay: the same fields under a new key, and the
+/// replay's interactions with the original go to the re-listing instead. The interactions stay
+/// real (who, when, in what order); only the item's key is new, so the demo can count how often
+/// a new item was the user's actual next item and whether the daemon recommended it.
 struct DemoEvents: Sendable {
     /// One message to produce.
     struct Message: Sendable {
@@ -30,6 +35,8 @@ struct DemoEvents: Sendable {
     var replayed: [String: Replayed] = [:]
     /// Keys of the never-seen items.
     var newItems: [String] = []
+    /// Original item key → the new item that re-lists it.
+    var relisted: [String: String] = [:]
     /// Malformed events produced.
     var malformed = 0
 
@@ -40,22 +47,12 @@ struct DemoEvents: Sendable {
     ///   - dataset: the prepared dataset the bundle was trained on (same item keys).
     ///   - users: how many users to replay (spread evenly over the user list).
     ///   - eventsPerUser: each user's most recent events replayed, ending with the held-out one.
-    ///   - newItems: never-seen items, each with the fields of a random real item.
+    ///   - newItems: never-seen items, each re-listing a random item of the replay (see above).
     ///   - malformed: hostile events mixed into the stream.
     init(dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int, seed: UInt64) {
         var random = SeededRandom(seed: seed)
         let sequences = dataset.sequences
         let chosen = Self.spread(count: min(users, sequences.userCount), over: sequences.userCount)
-
-        // Cold-start items first, so they are in every instance's trie before the replay.
-        for index in 0..<newItemCount {
-            let template = random.int(below: dataset.items.count)
-            var fields = dataset.items.values(item: template)
-            fields["item_id"] = nil
-            let key = "new:\(index + 1)"
-            newItems.append(key)
-            messages.append(Message(topic: Self.itemsTopic, key: key, value: Self.itemEvent(key: key, fields: fields, index: index)))
-        }
 
         // Interactions of the chosen users, merged by their real timestamps.
         var timeline: [(time: Double, user: Int, position: Int)] = []
@@ -66,16 +63,38 @@ struct DemoEvents: Sendable {
             }
         }
         timeline.sort { ($0.time, $0.user, $0.position) < ($1.time, $1.user, $1.position) }
+        func itemIndex(user: Int, position: Int) -> Int {
+            let sequence = sequences.sequence(user)
+            return Int(sequence[sequence.startIndex + position])
+        }
+
+        // Cold-start items first, so they are in every instance's trie before the replay: each
+        // re-lists a distinct item the replay holds, drawn with the seed.
+        var candidates = Array(Set(timeline.map { itemIndex(user: $0.user, position: $0.position) })).sorted()
+        for index in 0..<min(newItemCount, candidates.count) {
+            let template = candidates.remove(at: random.int(below: candidates.count))
+            var fields = dataset.items.values(item: template)
+            fields["item_id"] = nil
+            let key = "new:\(index + 1)"
+            newItems.append(key)
+            relisted[dataset.items.keys[template]] = key
+            messages.append(Message(topic: Self.itemsTopic, key: key, value: Self.itemEvent(key: key, fields: fields, index: index)))
+        }
+        func key(_ item: Int) -> String {
+            let original = dataset.items.keys[item]
+            return relisted[original] ?? original
+        }
+
         let hostileEvery = malformed > 0 ? max(1, timeline.count / malformed) : Int.max
         for (n, event) in timeline.enumerated() {
             let sequence = sequences.sequence(event.user)
             let user = dataset.userKeys[event.user]
-            let item = dataset.items.keys[Int(sequence[sequence.startIndex + event.position])]
+            let item = key(itemIndex(user: event.user, position: event.position))
             let id = "demo-\(user)-\(event.position)"
             let last = event.position == sequence.count - 1
             replayed[id] = Replayed(
                 user: user,
-                nextItem: last ? nil : dataset.items.keys[Int(sequence[sequence.startIndex + event.position + 1])],
+                nextItem: last ? nil : key(itemIndex(user: event.user, position: event.position + 1)),
                 nextIsHeldOut: event.position + 1 == sequence.count - 1)
             messages.append(Message(
                 topic: Self.interactionsTopic, key: user,

@@ -35,6 +35,10 @@ struct DemoScoreboard {
     /// New items that appeared in some prediction made after their item event.
     private(set) var recommendedNewItems: Set<String> = []
     private(set) var predictionsWithNewItems = 0
+    /// Slots of top-K lists that held a new item (one prediction can hold several).
+    private(set) var newItemRecommendations = 0
+    /// Predictions whose actual next item was a new item, and those whose top-K held it.
+    private(set) var newItemTargets = VariantTally()
     private(set) var lastOutput: ContinuousClock.Instant?
 
     init(events: DemoEvents) { self.events = events }
@@ -74,6 +78,7 @@ struct DemoScoreboard {
         let newOnes = items.filter { $0.hasPrefix("new:") }
         if !newOnes.isEmpty {
             predictionsWithNewItems += 1
+            newItemRecommendations += newOnes.count
             recommendedNewItems.formUnion(newOnes)
         }
         var tally = variants[prediction.variant, default: VariantTally()]
@@ -82,6 +87,10 @@ struct DemoScoreboard {
             let hit = items.contains(next)
             tally.judged += 1
             tally.hits += hit ? 1 : 0
+            if next.hasPrefix("new:") {
+                newItemTargets.judged += 1
+                newItemTargets.hits += hit ? 1 : 0
+            }
             if replay.nextIsHeldOut {
                 heldOut.judged += 1
                 heldOut.hits += hit ? 1 : 0

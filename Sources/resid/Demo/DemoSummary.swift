@@ -37,6 +37,10 @@ struct DemoSummary: Encodable {
     var newItemSIDsPublished: Int
     var newItemsRecommended: Int
     var predictionsWithNewItems: Int
+    /// Top-K slots that held a new item, over all predictions.
+    var newItemRecommendations: Int
+    /// Predictions whose actual next item was a new item (a re-listing), and how many hit it.
+    var newItemHitRate: HitRate
     var health: [String: String]
 
     init(board: DemoScoreboard, elapsed: Double, instances: Int, offeredRate: Double?, health: [String: String]) {
@@ -66,6 +70,8 @@ struct DemoSummary: Encodable {
         newItemSIDsPublished = board.publishedNewSIDs.count
         newItemsRecommended = board.recommendedNewItems.count
         predictionsWithNewItems = board.predictionsWithNewItems
+        newItemRecommendations = board.newItemRecommendations
+        newItemHitRate = rate(board.newItemTargets)
         self.health = health
     }
 
@@ -78,7 +84,7 @@ struct DemoSummary: Encodable {
         }
         let lines = [
             "",
-            "ReSID Stream demo summary (real MovieLens-100K interactions; new items copy real items' fields)",
+            "ReSID Stream demo summary (real MovieLens-100K interactions; new items re-list real items: same fields, new key, the original's interactions)",
             "  daemons                 \(instances) instances, one consumer group",
             "  interactions replayed   \(interactions); predictions \(predictions) (+\(repeatedPredictions) repeats)",
             String(format: "  throughput              %.1f events/s over %.1f s (offered: %@)", eventsPerSecond, seconds, offeredRate.map { String(format: "%.0f events/s", $0) } ?? "as fast as possible"),
@@ -88,7 +94,8 @@ struct DemoSummary: Encodable {
             "  hit rate (top-K has the next item)   \(share(hitRate))",
             "    held-out next item only            \(share(heldOutHitRate))",
         ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
-            "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; \(newItemsRecommended) recommended in \(predictionsWithNewItems) predictions after their item event",
+            "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; recommended \(newItemRecommendations) times (\(newItemsRecommended) distinct items, in \(predictionsWithNewItems) predictions)",
+            "    next item was new                  \(share(newItemHitRate))",
         ]
         let text = lines.joined(separator: "\n") + "\n"
         (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))

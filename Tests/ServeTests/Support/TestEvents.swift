@@ -59,4 +59,6 @@ struct ItemSID: Decodable {
     var item: String
     var sid: [Int]
     var bundle_id: String
+    var unknown_fields: [String]?
+    var overflow: Bool?
 }
