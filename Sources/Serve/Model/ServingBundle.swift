@@ -20,8 +20,8 @@ public final class ServingBundle: Sendable {
     public let sids: [[Int]]
     /// New items' fields → FAMAE vector → level 1/2 placement and level-3 candidates.
     public let tokenizer: ColdStartTokenizer
-    /// The SID generator.
-    public let generator: SIDGenerator
+    /// The SID generator (either architecture; the file's metadata says which).
+    public let generator: SIDGeneratorModel
     /// The codebook's level sizes `[b1, b2, g3]`.
     public let codeSizes: [Int]
     /// Free level-3 codes the fullest (c1, c2) group still has for new items (`g3` minus the
@@ -57,7 +57,7 @@ public final class ServingBundle: Sendable {
             let items = try bundle.decodeJSON(BundleItems.self, from: BundleItems.fileName)
             let codebook = try GAOQCodebook(contentsOf: bundle.url("gaoq.safetensors"))
             let famae = try FAMAEModel.load(from: bundle.url("famae.safetensors"))
-            let generator = try SIDGenerator(contents: bundle.tensors("generator.safetensors"))
+            let generator = try SIDGeneratorModel(contents: bundle.tensors("generator.safetensors"))
             let table = try Self.itemTable(manifest: bundle.manifest, items: items)
             tokenizer = try ColdStartTokenizer(table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
             // The field values are needed only to rebuild the item table; not kept (at 150k items

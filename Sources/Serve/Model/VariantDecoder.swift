@@ -4,9 +4,9 @@ import Synchronization
 import Tensor
 import Tokenizer
 
-/// Decodes next-item predictions for many users at once with one bundle's generator: one encoder
-/// pass and one trie-constrained beam search over the whole micro-batch, so every GEMM has
-/// `users × beams` rows.
+/// Decodes next-item predictions for many users at once with one bundle's generator (causal or
+/// T5): one pass over the histories and one trie-constrained beam search over the whole
+/// micro-batch, so every GEMM has `users × beams` rows.
 ///
 /// The beam search and the decoder session keep reusable working buffers, so a decoder is used by
 /// one caller at a time:
@@ -28,7 +28,7 @@ public final class VariantDecoder: Sendable {
         public var invalidBeams = 0
     }
 
-    private let generator: SIDGenerator
+    private let generator: SIDGeneratorModel
     private let search: Mutex<SearchBox>
     private let queue = DispatchQueue(label: "resid.serve.decode")
     /// Beams per user.
@@ -41,7 +41,7 @@ public final class VariantDecoder: Sendable {
         let vocabulary = bundle.generator.vocabulary
         search = Mutex(SearchBox(
             ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens),
-            GeneratorDecoderSession(model: bundle.generator)))
+            bundle.generator.makeSession()))
     }
 
     /// ``decode(histories:catalog:k:)`` on the decoder's dispatch queue.
@@ -57,11 +57,8 @@ public final class VariantDecoder: Sendable {
     /// left out) against `catalog` and returns each user's best `k` items that are not deleted.
     public func decode(histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int) -> (rankings: [Ranking], statistics: PassStatistics) {
         guard !histories.isEmpty else { return ([], PassStatistics()) }
-        let batch = SIDSequenceBatch(
-            histories: histories, targets: nil, itemTokens: catalog.tokens, levels: 3,
-            historyLimit: generator.configuration.historyLimit)
         let result = search.withLock { box in
-            box.session.start(batch)
+            box.session.start(histories: histories.map { $0[...] }, itemTokens: catalog.tokens)
             var session = box.session
             return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true)
         }
@@ -87,6 +84,6 @@ public final class VariantDecoder: Sendable {
 /// The search and decoder session behind the decoder's lock; they never leave the lock.
 private final class SearchBox: @unchecked Sendable {
     let search: ConstrainedBeamSearch
-    let session: GeneratorDecoderSession
-    init(_ search: ConstrainedBeamSearch, _ session: GeneratorDecoderSession) { (self.search, self.session) = (search, session) }
+    let session: any SIDDecodingSession
+    init(_ search: ConstrainedBeamSearch, _ session: any SIDDecodingSession) { (self.search, self.session) = (search, session) }
 }

@@ -43,6 +43,7 @@ public final class OfflinePipeline {
         famaeTraining.sampling = settings.windowSampling
         famaeTraining.batchSize = settings.generatorTraining.batchSize
         famaeTraining.seed = settings.seed
+        famaeTraining.threads = settings.threads
         famaeTraining.timeBudget = settings.timeBudgetSeconds.map { $0 * settings.famaeBudgetShare }
         summary.famae = try FAMAETrainer(model: famae, split: dataset.split, configuration: famaeTraining, progress: progress).train()
         summary.stageSeconds["famae"] = stage.elapsed
@@ -63,6 +64,7 @@ public final class OfflinePipeline {
         let vocabulary = GeneratorVocabulary(levelSizes: [b1, b2, codebook.g3 + max(0, settings.level3Headroom)])
         var training = settings.generatorTraining
         training.seed = settings.seed
+        training.threads = settings.threads
         training.windowSampling = settings.windowSampling
         if let budget = settings.timeBudgetSeconds {
             training.timeBudgetSeconds = max(30, budget - clock.elapsed - settings.evaluationReserveSeconds)
@@ -79,7 +81,7 @@ public final class OfflinePipeline {
         stage.restart()
         progress("[4/5] test evaluation (beam \(settings.beamWidth))")
         let recommender = try trainable.generatorRecommender(beamWidth: settings.beamWidth)
-        let test = try RankingEvaluator(split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.testUsers)
+        let test = try RankingEvaluator(split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.testUsers, threads: 1)
             .evaluate(recommender, on: .test, progress: progress)
         summary.test = test.metrics
         summary.testUsers = test.users

@@ -42,6 +42,8 @@ public struct OfflinePipelineConfiguration: Sendable, Codable {
     public var testUsers: Int?
     /// Users decoded with the trie switched off to measure invalid beams.
     public var unconstrainedUsers = 256
+    /// Data-parallel workers for FAMAE and the generator.
+    public var threads = 1
     /// Seed for every stage.
     public var seed: UInt64 = 42
 

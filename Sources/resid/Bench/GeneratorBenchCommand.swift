@@ -1,12 +1,16 @@
 import ArgumentParser
+import Data
 import Models
 import Tensor
 import Tokenizer
 import Training
 
-/// `resid bench generator`: the SID generator's training throughput (tokens/s, and achieved
+/// `resid bench generator`: the T5 generator's training throughput (tokens/s, and achieved
 /// GFLOP/s as a share of raw sgemm peak measured in the same run) and its top-10 inference with
-/// beam 50 at batch 1 and batch 64 users, on a seeded synthetic catalogue (labelled synthetic).
+/// beam 50 at batch 1 and batch 64 users, on a seeded synthetic catalogue (labelled synthetic);
+/// then both generators' data-parallel training steps (tokens/s and targets/s, items learned
+/// per second) at each `--parallel-threads` count, with the speed-up over one thread, and the
+/// causal generator's inference at the same batch sizes.
 struct GeneratorBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generator",
@@ -42,6 +46,12 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated inference batch sizes (users decoded together).")
     var users = "1,64"
+
+    @Option(help: "Comma-separated data-parallel worker counts for the two generators' training steps.")
+    var parallelThreads = "1,2"
+
+    @Option(help: "Timed data-parallel training steps per generator and worker count (0 skips them).")
+    var parallelSteps = 4
 
     struct Training: Codable {
         var batch: Int
@@ -81,6 +91,23 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         var searchShareOfSgemmPeak: Double
     }
 
+    /// One generator's data-parallel training steps at one worker count.
+    struct ParallelTraining: Codable {
+        var architecture: String
+        var measurement: TrainingThroughput.Measurement
+        /// Targets per second over the same generator's one-worker figure in this run.
+        var speedupOverOneThread: Double?
+    }
+
+    /// The causal generator's top-10 decoding at one batch size.
+    struct CausalInference: Codable {
+        var users: Int
+        var beam: Int
+        var medianSeconds: Double
+        var usersPerSecond: Double
+        var invalidBeams: Int
+    }
+
     struct Report: Codable {
         var benchmark = "generator"
         var data = "synthetic: uniform random items over a random SID table; inference histories of minHistory...32 items"
@@ -93,6 +120,9 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         var sgemmShape = "2048x128x512"
         var training: Training?
         var inference: [Inference]
+        var parallelTraining: [ParallelTraining] = []
+        var causalInference: [CausalInference] = []
+        var parallelData = "synthetic: generated interactions over `items` items (5-core, leave-one-out), random SIDs; windows for the T5 generator, tiles for the causal one"
     }
 
     func run() async throws {
@@ -142,9 +172,21 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         let inference = batchSizes.map { users in
             measureInference(session: session, search: search, trie: trie, histories: histories(users, shortest: minHistory), itemTokens: itemTokens, peak: peak)
         }
-        let report = Report(
+        var report = Report(
             minHistory: minHistory, threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount, sgemmPeakGflops: peak,
             training: training, inference: inference)
+        let workerCounts = parallelThreads.split(separator: ",").compactMap { Int($0) }
+        guard workerCounts.count == parallelThreads.split(separator: ",").count, workerCounts.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--parallel-threads must be comma-separated positive counts, e.g. 1,2")
+        }
+        if parallelSteps > 0 {
+            report.parallelTraining = try measureParallelTraining(table: table, workerCounts: workerCounts)
+        }
+        let causal = try CausalSIDGenerator(configuration: CausalGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
+        let causalSession = CausalDecoderSession(model: causal)
+        report.causalInference = batchSizes.map { users in
+            measureCausalInference(session: causalSession, search: search, trie: trie, histories: histories(users, shortest: minHistory), itemTokens: itemTokens)
+        }
         if json { try printJSON(report) }
     }
 
@@ -198,6 +240,55 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
             searchMedianSeconds: decoding, searchShareOfSgemmPeak: (flop - encoderFlop) / decoding / 1e9 / peak)
         progress("inference batch \(users): median \(String(format: "%.1f", total * 1000)) ms (encoder \(String(format: "%.1f", encoder * 1000)) ms, search \(String(format: "%.1f", decoding * 1000)) ms), \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak (\(String(format: "%.1f", row.secondsAtSgemmPeak * 1000)) ms at peak)")
         return row
+    }
+
+    /// Both generators' trainer steps (data-parallel gradients, clipping, AdamW) at each worker
+    /// count, on a synthetic interaction log over the first catalogue items.
+    private func measureParallelTraining(table: SIDTable, workerCounts: [Int]) throws -> [ParallelTraining] {
+        var synthetic = SyntheticConfiguration(itemCount: min(items, 2_000), seed: 11)
+        synthetic.userCount = 1_000
+        let prepared = try Preprocessor().prepare(SyntheticDatasetGenerator(synthetic).generate())
+        let sids = SIDTable(codes: Array(table.codes.prefix(prepared.items.count)), levelSizes: table.levelSizes)
+        var rows: [ParallelTraining] = []
+        for architecture in GeneratorArchitecture.allCases {
+            var oneThread: Double?
+            for workers in workerCounts {
+                let trainable = try GeneratorTraining.trainable(
+                    architecture, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
+                    vocabulary: GeneratorVocabulary(levelSizes: sids.levelSizes), table: sids, name: architecture.rawValue, beamWidth: beam, seed: 1)
+                let measurement = try TrainingThroughput.measure(trainable, split: prepared.split, batch: trainBatch, steps: parallelSteps, threads: workers)
+                if workers == 1 { oneThread = measurement.targetsPerSecond }
+                let row = ParallelTraining(architecture: architecture.rawValue, measurement: measurement, speedupOverOneThread: oneThread.map { measurement.targetsPerSecond / $0 })
+                rows.append(row)
+                progress("\(architecture.rawValue) training, \(workers) worker(s): \(Int(measurement.tokensPerSecond)) tokens/s, \(Int(measurement.targetsPerSecond)) targets/s, \(String(format: "%.2f", measurement.secondsPerStep)) s/step\(row.speedupOverOneThread.map { String(format: ", %.2fx one worker", $0) } ?? "")")
+            }
+        }
+        return rows
+    }
+
+    /// One warm-up call, then `repetitions` timed top-10 calls of the causal generator.
+    private func measureCausalInference(
+        session: CausalDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]], itemTokens: [Int32]
+    ) -> CausalInference {
+        let slices = histories.map { $0[...] }
+        func call() -> BeamSearchResult {
+            session.start(histories: slices, itemTokens: itemTokens)
+            var scorer = session
+            let result = search.search(&scorer, users: histories.count, trie: trie)
+            for u in 0..<histories.count { _ = result.ranking(user: u, k: 10) }
+            return result
+        }
+        _ = call()
+        var times: [Double] = []
+        var invalid = 0
+        for _ in 0..<repetitions {
+            let clock = Stopwatch()
+            invalid += call().invalidBeams
+            times.append(clock.elapsed)
+        }
+        let median = times.sorted()[times.count / 2]
+        progress("causal inference batch \(histories.count): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", Double(histories.count) / median)) users/s")
+        return CausalInference(users: histories.count, beam: search.beamWidth, medianSeconds: median, usersPerSecond: Double(histories.count) / median, invalidBeams: invalid)
     }
 
     /// One warm-up step, then `trainSteps` timed AdamW steps on one fixed batch.

@@ -1,6 +1,7 @@
 import Bundle
 import Data
 import Foundation
+import Models
 import Training
 
 /// The bundle the demo serves: one the user names, or a MovieLens-100K bundle cached under
@@ -30,6 +31,9 @@ struct DemoBundle {
                 guard Self.hasLevel3Room(bundle.manifest) else {
                     throw DemoError("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
                 }
+                guard bundle.manifest.hyperparameters["generator_architecture"] == .string(GeneratorArchitecture.causal.rawValue) else {
+                    throw DemoError("it holds the T5 generator; the demo serves the causal one, which wins at equal training time")
+                }
                 log("using cached bundle \(url.path) (\(bundle.manifest.notes["test_metrics"] ?? "no test metrics"))")
                 return url
             } catch {
@@ -50,8 +54,8 @@ struct DemoBundle {
         settings.timeBudgetSeconds = budget
         settings.evaluationReserveSeconds = 30
         settings.windowSampling = .randomPerEpoch(16_384)
+        settings.threads = 2
         settings.generatorTraining.batchSize = 256
-        settings.generatorTraining.validationUsers = 300
         settings.testUsers = 300
         settings.unconstrainedUsers = 64
         let summary = try OfflinePipeline(configuration: settings, progress: { log("  " + $0) }).run(prepared, output: url)

@@ -1,4 +1,5 @@
 import Data
+import Evaluation
 import Foundation
 import Tensor
 
@@ -39,6 +40,9 @@ struct DemoEvents: Sendable {
     var relisted: [String: String] = [:]
     /// Malformed events produced.
     var malformed = 0
+    /// The dataset's most frequent training items, most frequent first (keys as replayed): the
+    /// MostPop baseline the summary scores on the same replay.
+    var mostPopular: [String] = []
 
     static let itemsTopic = "resid.items.v1"
     static let interactionsTopic = "resid.interactions.v1"
@@ -84,6 +88,8 @@ struct DemoEvents: Sendable {
             let original = dataset.items.keys[item]
             return relisted[original] ?? original
         }
+
+        mostPopular = MostPopular(split: dataset.split).ranking.prefix(100).map { key(Int($0)) }
 
         let hostileEvery = malformed > 0 ? max(1, timeline.count / malformed) : Int.max
         for (n, event) in timeline.enumerated() {

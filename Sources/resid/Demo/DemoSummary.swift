@@ -32,6 +32,8 @@ struct DemoSummary: Encodable {
     var hitRate: HitRate
     /// Only predictions whose next item is the user's held-out test item (never trained on).
     var heldOutHitRate: HitRate
+    /// MostPop's hit rate on the same predictions (the floor the model must clear).
+    var mostPopularHitRate: HitRate
     var variants: [String: HitRate]
     var newItems: Int
     var newItemSIDsPublished: Int
@@ -65,6 +67,7 @@ struct DemoSummary: Encodable {
         }
         hitRate = rate(total)
         heldOutHitRate = rate(board.heldOut)
+        mostPopularHitRate = rate(board.mostPopular)
         variants = board.variants.mapValues(rate)
         newItems = board.events.newItems.count
         newItemSIDsPublished = board.publishedNewSIDs.count
@@ -93,6 +96,7 @@ struct DemoSummary: Encodable {
             "  dead letters            \(deadLetters) (malformed sent: \(malformedSent))",
             "  hit rate (top-K has the next item)   \(share(hitRate))",
             "    held-out next item only            \(share(heldOutHitRate))",
+            "    MostPop on the same predictions    \(share(mostPopularHitRate))",
         ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
             "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; recommended \(newItemRecommendations) times (\(newItemsRecommended) distinct items, in \(predictionsWithNewItems) predictions)",
             "    next item was new                  \(share(newItemHitRate))",

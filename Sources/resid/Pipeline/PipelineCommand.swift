@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import Models
 import Tensor
 import Training
 
@@ -34,8 +35,8 @@ struct PipelineCommand: AsyncParsableCommand {
     @Option(help: "Training windows per epoch drawn at random each epoch (0: all windows).")
     var windowsPerEpoch = 0
 
-    @Option(help: "Batch size of FAMAE and the generator.")
-    var batch = 2048
+    @Option(help: "Batch size of FAMAE and the generator (windows, or tiles for the causal generator).")
+    var batch = 256
 
     @Option(help: "Validation users per check (0: all).")
     var validationUsers = 0
@@ -43,8 +44,11 @@ struct PipelineCommand: AsyncParsableCommand {
     @Option(help: "Test users (0: all).")
     var testUsers = 0
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Data-parallel training threads (OpenBLAS runs one thread per worker).")
     var threads = 2
+
+    @Option(help: "Generator architecture: causal (every position per pass, the default) or t5 (the paper's encoder-decoder).")
+    var generator = GeneratorArchitecture.causal.rawValue
 
     @Option(help: "Seed for every stage.")
     var seed: UInt64 = 42
@@ -53,9 +57,12 @@ struct PipelineCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        BLAS.setThreads(threads)
-        guard batch >= 1, windowsPerEpoch >= 0, (timeBudget ?? 1) > 0, (b1 ?? 2) >= 2, (b2 ?? 2) >= 2 else {
-            throw ValidationError("--batch must be >= 1, --time-budget > 0, --b1/--b2 >= 2, --windows-per-epoch >= 0")
+        BLAS.setThreads(1)
+        guard let architecture = GeneratorArchitecture(rawValue: generator) else {
+            throw ValidationError("--generator must be causal or t5, not '\(generator)'")
+        }
+        guard threads >= 1, batch >= 1, windowsPerEpoch >= 0, (timeBudget ?? 1) > 0, (b1 ?? 2) >= 2, (b2 ?? 2) >= 2 else {
+            throw ValidationError("--threads and --batch must be >= 1, --time-budget > 0, --b1/--b2 >= 2, --windows-per-epoch >= 0")
         }
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         if let published = PublishedDataset.named(dataset) {
@@ -71,6 +78,8 @@ struct PipelineCommand: AsyncParsableCommand {
         settings.b1 = b1
         settings.b2 = b2
         settings.seed = seed
+        settings.threads = threads
+        settings.architecture = architecture
         settings.windowSampling = windowsPerEpoch > 0 ? .randomPerEpoch(windowsPerEpoch) : .all
         settings.generatorTraining.batchSize = batch
         settings.generatorTraining.validationUsers = validationUsers > 0 ? validationUsers : nil
