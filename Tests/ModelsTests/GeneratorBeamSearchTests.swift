@@ -90,6 +90,46 @@ struct GeneratorBeamSearchTests {
         }
     }
 
+    /// Items that took their SID after training (cold) score their last code as the mean
+    /// probability of their group's trained items; trained items keep their own scores.
+    @Test func coldItemsScoreAsTheirGroupsAverageMember() throws {
+        let sizes = [4, 5, 6]
+        let table = Self.randomTable(count: 70, sizes: sizes, seed: 11)
+        var trie = try SIDTrie(table: table)
+        // Cold items: free last codes of existing groups, appended after the trained ones.
+        var cold: [[Int]] = []
+        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) }).prefix(5) {
+            let held = Set(table.codes.filter { Array($0.prefix(2)) == prefix }.map { $0[2] })
+            if let free = (0..<sizes[2]).first(where: { !held.contains($0) }) { cold.append(prefix + [free]) }
+        }
+        trie.firstColdItem = Int32(table.count)
+        for (offset, sid) in cold.enumerated() { try trie.insert(codes: sid, item: table.count + offset) }
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
+        let all = table.codes + cold
+        let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let result = search.search(&scorer, users: 1, trie: trie)
+        #expect(result.invalidBeams == 0 && result.beams == all.count)
+        for (item, codes) in all.enumerated() {
+            var prefix: [Int32] = []
+            var total: Float = 0
+            for (l, code) in codes.enumerated() {
+                let token = Int32(offsets[l] + code)
+                let p = scorer.distribution(user: 0, prefix: prefix)
+                if l == 2, item >= table.count {
+                    let siblings = table.codes.filter { Array($0.prefix(2)) == Array(codes.prefix(2)) }
+                    total += log(siblings.map { exp(p[offsets[2] + $0[2]]) }.reduce(0, +) / Float(siblings.count))
+                } else {
+                    total += p[Int(token)]
+                }
+                prefix.append(token)
+            }
+            let row = result.items.firstIndex(of: Int32(item))!
+            #expect(abs(result.scores[row] - total) < 1e-4, "item \(item)")
+        }
+    }
+
     @Test func trieNeverEmitsAnInvalidSID() throws {
         let sizes = [8, 8, 16]
         let table = Self.randomTable(count: 400, sizes: sizes, seed: 12)

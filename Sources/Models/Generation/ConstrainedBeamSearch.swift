@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Tokenizer
 
 /// Batched beam search over Semantic IDs, constrained by a ``SIDTrie`` so that every beam is a
@@ -140,10 +145,13 @@ public final class ConstrainedBeamSearch {
             guard base > -.infinity else { continue }
             let logp = logProbabilities + row * vocabulary
             if constrained {
+                let last = step == levels - 1
                 trie.withChildren(of: nodes[row]) { codes, children in
+                    let cold = last ? coldStartPrior(codes: codes, children: children, logp: logp, offset: offset, firstCold: trie.firstColdItem) : nil
                     for c in 0..<codes.count {
                         let token = offset + Int(codes[c])
-                        heap.push(score: base + logp[token], parent: Int32(row), token: Int32(token), node: children[c])
+                        let score = children[c] >= trie.firstColdItem ? (cold ?? logp[token]) : logp[token]
+                        heap.push(score: base + score, parent: Int32(row), token: Int32(token), node: children[c])
                     }
                 }
             } else {
@@ -155,6 +163,26 @@ public final class ConstrainedBeamSearch {
         heap.sortDescending()
         chosenCount[u] = heap.count
         return heap.count
+    }
+
+    /// The cold-start prior of a last-level node: the log of the mean probability of its trained
+    /// children, or nil when it has no cold child or no trained one.
+    ///
+    /// A cold item's last code was free in its group while the generator trained, so the model
+    /// never saw it after this prefix and its own logit is meaningless (near zero probability:
+    /// such items would never be recommended). What the model can judge is the prefix, which
+    /// the item's fields chose; the item is therefore scored as an average member of its group.
+    @inline(__always)
+    private func coldStartPrior(
+        codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>, logp: UnsafePointer<Float>, offset: Int, firstCold: Int32
+    ) -> Float? {
+        guard firstCold < .max, children.contains(where: { $0 >= firstCold }) else { return nil }
+        var (sum, trained): (Float, Int) = (0, 0)
+        for c in 0..<codes.count where children[c] < firstCold {
+            sum += expf(logp[offset + Int(codes[c])])
+            trained += 1
+        }
+        return trained > 0 ? logf(sum / Float(trained)) : nil
     }
 
     private func finish(users: Int, width: Int, trie: SIDTrie, constrained: Bool) -> BeamSearchResult {

@@ -73,6 +73,9 @@ public final class ServingCatalog: Sendable {
         levelSizes = vocabulary.levelSizes
         var trie: SIDTrie
         do { trie = try SIDTrie(levels: 3) } catch { throw ServeError(.invalidBundle, "\(error)") }
+        // Items appended after the bundle's own took their SIDs online: the search scores them
+        // with the cold-start prior.
+        trie.firstColdItem = Int32(bundle.keys.count)
         var codes: [Int32] = []
         var tokens: [Int32] = []
         var indexByKey: [String: Int32] = [:]

@@ -30,6 +30,10 @@ public struct SIDTrie: Sendable {
     public private(set) var count = 0
     /// The largest code seen at each level plus one: the token range each level needs.
     public private(set) var levelCardinalities: [Int]
+    /// Items with an index at or above this took their SID after the generator was trained
+    /// (online cold start); the beam search scores their last code with the cold-start prior
+    /// (see ``ConstrainedBeamSearch``). `Int32.max`: every item was trained on.
+    public var firstColdItem: Int32 = .max
 
     /// An empty trie for SIDs of `levels` codes.
     public init(levels: Int) throws {

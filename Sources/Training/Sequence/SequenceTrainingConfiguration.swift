@@ -9,12 +9,13 @@ import Models
 /// error is printed beside each figure, so noise is visible), at least ``minEpochs`` epochs, and
 /// patience counted in epochs, so a run is not stopped by one noisy check before it learns.
 public struct SequenceTrainingConfiguration: Sendable, Codable, Equatable {
-    /// Peak learning rate.
-    public var learningRate: Float = 1e-3
+    /// Peak learning rate (2e-3 at batch 64 trains SASRec and the causal generator on
+    /// MovieLens in the fewest epochs of the settings measured).
+    public var learningRate: Float = 2e-3
     /// AdamW weight decay.
     public var weightDecay: Float = 1e-5
-    /// Windows (or tiles, for every-position models) per optimiser step.
-    public var batchSize = 256
+    /// Windows (or tiles of up to 32 targets, for every-position models) per optimiser step.
+    public var batchSize = 64
     /// Warm-up as a share of the planned steps (the whole run: `maxEpochs`, or what the time
     /// budget affords), so a short run is not all warm-up and a long one warms up properly.
     public var warmupFraction = 0.02

@@ -48,6 +48,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Training seconds for the shared FAMAE of the SID models (default: none; it trains until validation stops improving).")
     var famaeBudget: Double?
 
+    @Option(help: "Item vectors to quantise instead of training a FAMAE (a NAME.DATASET.famae-vectors.safetensors file an earlier comparison wrote), for ablations on the same vectors.")
+    var vectors: String?
+
     @Option(help: "FAMAE samples per step.")
     var famaeBatch = 256
 
@@ -200,7 +203,17 @@ struct CompareCommand: AsyncParsableCommand {
         // SID models: one FAMAE, then each quantiser and generator.
         let sidModels = names.filter { Self.sidModels.contains($0) }
         guard !sidModels.isEmpty else { return finish(rows, log: log) }
-        let (vectors, famaeNote) = try famaeVectors(prepared, directory: checkpoints("famae"), log: log)
+        let (vectors, famaeNote): (Tensor, String)
+        if let path = self.vectors {
+            let loaded = try SafeTensors.read(URL(fileURLWithPath: path))
+            guard let table = loaded.tensors["vectors"], table.rank == 2, table.shape[0] == prepared.items.count,
+                  loaded.metadata["dataset"] == prepared.name else {
+                throw ValidationError("--vectors \(path) must hold `vectors` [\(prepared.items.count), width] written for \(prepared.name)")
+            }
+            (vectors, famaeNote) = (table, "FAMAE vectors from \((path as NSString).lastPathComponent)")
+        } else {
+            (vectors, famaeNote) = try famaeVectors(prepared, directory: checkpoints("famae"), log: log)
+        }
         let side = max(2, Int((Double(prepared.items.count) / 15).squareRoot().rounded()))
         let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
         guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
