@@ -1,51 +1,14 @@
 import Foundation
 import Tensor
 
-extension SIDGenerator {
-    /// The safetensors `format` metadata value of generator weights.
+extension SIDGenerator: StoredGenerator {
+    /// The safetensors `format` metadata value of T5 generator weights.
     public static let fileFormat = "resid-generator/1"
-
-    /// Every parameter by name, for a safetensors file or a bundle.
-    public func namedTensors() -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: namedParameters().map { ($0.name, $0.parameter.value) })
-    }
-
-    /// The metadata stored with the weights: format, sizes and vocabulary, as JSON strings.
-    public func metadata() throws -> [String: String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return [
-            "format": Self.fileFormat,
-            "configuration": String(decoding: try encoder.encode(configuration), as: UTF8.self),
-            "vocabulary": String(decoding: try encoder.encode(vocabulary), as: UTF8.self),
-        ]
-    }
-
-    /// Writes weights and metadata as safetensors.
-    public func save(to url: URL) throws {
-        try SafeTensors.write(namedTensors(), metadata: metadata(), to: url)
-    }
 
     /// Loads a generator written by ``save(to:)``.
     /// - Throws: ``SequenceModelError/Code/invalidCheckpoint`` naming the missing or misshapen
     ///   tensor or metadata key; SafeTensors errors for unreadable files.
     public convenience init(contentsOf url: URL) throws {
         try self.init(contents: SafeTensors.read(url))
-    }
-
-    /// Builds a generator from decoded safetensors contents.
-    public convenience init(contents: SafeTensors.Contents) throws {
-        guard contents.metadata["format"] == Self.fileFormat else {
-            throw SequenceModelError(.invalidCheckpoint, "metadata format is \(contents.metadata["format"] ?? "missing"), expected \(Self.fileFormat)")
-        }
-        let decoder = JSONDecoder()
-        guard let configurationJSON = contents.metadata["configuration"], let vocabularyJSON = contents.metadata["vocabulary"],
-            let configuration = try? decoder.decode(SIDGeneratorConfiguration.self, from: Data(configurationJSON.utf8)),
-            let vocabulary = try? decoder.decode(GeneratorVocabulary.self, from: Data(vocabularyJSON.utf8))
-        else {
-            throw SequenceModelError(.invalidCheckpoint, "metadata keys `configuration` and `vocabulary` must hold the JSON written by SIDGenerator.save")
-        }
-        try self.init(configuration: configuration, vocabulary: vocabulary, seed: 0)
-        try loadParameters(namedParameters(), from: contents)
     }
 }
