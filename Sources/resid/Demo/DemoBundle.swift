@@ -55,7 +55,6 @@ struct DemoBundle {
         settings.evaluationReserveSeconds = 30
         settings.windowSampling = .randomPerEpoch(16_384)
         settings.threads = 2
-        settings.generatorTraining.batchSize = 256
         settings.testUsers = 300
         settings.unconstrainedUsers = 64
         let summary = try OfflinePipeline(configuration: settings, progress: { log("  " + $0) }).run(prepared, output: url)

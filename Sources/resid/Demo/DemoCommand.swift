@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
     var bundle: String?
 
     @Option(help: "Training budget in seconds when the demo builds its bundle.")
-    var bundleBudget = 150.0
+    var bundleBudget = 600.0
 
     @Option(help: "Users whose recent interactions are replayed.")
     var users = 300
