@@ -1,8 +1,8 @@
 import Foundation
 import Tensor
 
-/// Encodes items FAMAE was not trained on into the same vector space as ``FAMAEModel/itemVectors()``
-/// (SPEC §6), deterministically.
+/// Encodes items FAMAE was not trained on into the same vector space as
+/// ``FAMAEModel/itemVectors()``, deterministically.
 ///
 /// The rule, for an item given by its field codes (code 0 / empty = unknown):
 /// 1. Run FAMAE with the item as the target and the given history (empty by default: a new item

@@ -19,7 +19,7 @@ public struct FAMAEField: Sendable, Codable, Equatable {
     public var maskRow: Int { vocabularySize }
 }
 
-/// The hyperparameters of a FAMAE encoder (SPEC §2); the defaults are the paper's.
+/// The hyperparameters of a FAMAE encoder; the defaults are the paper's.
 public struct FAMAEConfiguration: Sendable, Codable, Equatable {
     /// The item fields, `item_id` first.
     public var fields: [FAMAEField]

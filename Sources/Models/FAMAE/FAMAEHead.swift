@@ -1,6 +1,6 @@
 import Tensor
 
-/// FAMAE's tied output head and loss (SPEC §2): a masked field `k` scores each of its values `v`
+/// FAMAE's tied output head and loss: a masked field `k` scores each of its values `v`
 /// by `sqrt(d) · cos(h_T, Emb_k[v])`, where `Emb_k` is the field's own input table, and is
 /// trained by softmax cross-entropy on the true value; the losses of the masked fields are summed
 /// (weight 1 each) and averaged over samples.

@@ -1,6 +1,6 @@
 import Tensor
 
-/// FAMAE's masking rule for the target position (SPEC §2): draw K uniformly from `1...J`, then
+/// FAMAE's masking rule for the target position: draw K uniformly from `1...J`, then
 /// mask a uniformly random subset of K of the J fields. History positions are never masked, so
 /// the rule only ever produces flags for the target.
 public enum FAMAEMasking {

@@ -1,6 +1,6 @@
 import Tensor
 
-/// FAMAE, the field-aware masked auto-encoder that turns items into vectors (SPEC §2).
+/// FAMAE, the field-aware masked auto-encoder that turns items into vectors.
 ///
 /// A sample is a user's last ≤ `historyLength` items followed by the target item. Each
 /// position's token is the sum of its fields' embeddings (a multi-valued field contributes the

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// The T5 v1.0-style encoder-decoder that reads the SIDs of a user's history and writes the SID
-/// of the next item, one token per level (SPEC §4).
+/// of the next item, one token per level.
 ///
 /// T5 details kept: RMSNorm before every sub-layer and after each stack, no biases, unscaled
 /// attention scores (T5's initialisation carries the `1/sqrt(d_k)` in the query weights), one

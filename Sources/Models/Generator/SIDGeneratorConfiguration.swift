@@ -1,4 +1,4 @@
-/// Sizes of the T5-style SID generator (SPEC §4 defaults: 4 + 4 layers, d_model 128, d_ff 512,
+/// Sizes of the T5-style SID generator (defaults: 4 + 4 layers, d_model 128, d_ff 512,
 /// 4 heads of 32, dropout 0.1, 32 relative-position buckets up to distance 128).
 public struct SIDGeneratorConfiguration: Sendable, Codable, Equatable {
     public var modelWidth = 128

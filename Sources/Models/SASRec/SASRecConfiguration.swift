@@ -1,4 +1,4 @@
-/// Sizes of SASRec / SASRec* (SPEC §4 baselines: d 128, 2 layers, 4 heads, causal).
+/// Sizes of SASRec / SASRec* (the paper's baselines: d 128, 2 layers, 4 heads, causal).
 public struct SASRecConfiguration: Sendable, Codable, Equatable {
     public var width = 128
     public var layers = 2

@@ -1,6 +1,6 @@
 import Tensor
 
-/// k-means whose clusters all hold `floor(n/k)` or `ceil(n/k)` items (SPEC §3).
+/// k-means whose clusters all hold `floor(n/k)` or `ceil(n/k)` items.
 ///
 /// Each restart seeds centroids by k-means++, then alternates a balanced assignment
 /// (``CapacitatedAssignment``) with centroid means until the objective improves by less than

@@ -4,7 +4,7 @@ import Tensor
 ///
 /// A seeded Gaussian matrix is orthonormalised by modified Gram–Schmidt, run twice per vector
 /// ("twice is enough": the second pass removes the rounding the first leaves behind), in `Double`.
-/// The exact values do not matter (SPEC §5), only that they are orthonormal, shared by every
+/// The exact values do not matter, only that they are orthonormal, shared by every
 /// branch of the level, and reproducible from the seed.
 public enum OrthonormalAnchors {
     /// `[count, dimension]` anchors, one per row.

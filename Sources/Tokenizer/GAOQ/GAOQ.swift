@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// Globally aligned orthogonal quantisation (SPEC §3): fits a ``GAOQCodebook`` to item vectors.
+/// Globally aligned orthogonal quantisation: fits a ``GAOQCodebook`` to item vectors.
 ///
 /// - Level 1: balanced k-means of all items into `b1` clusters.
 /// - Level 2: per parent, balanced k-means into `b2` children; each child centroid minus the parent

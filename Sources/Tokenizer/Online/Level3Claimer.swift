@@ -1,4 +1,4 @@
-/// Atomic, append-only allocation of level-3 codes for items tokenized online (SPEC §6).
+/// Atomic, append-only allocation of level-3 codes for items tokenized online.
 ///
 /// Semantics every implementation must keep (the in-process one and the Redis/Lua one alike):
 /// 1. an item that already has an SID gets it back unchanged;

@@ -1,6 +1,6 @@
 import Tensor
 
-/// Tokenizes unseen items against a frozen ``GAOQCodebook`` (SPEC §6).
+/// Tokenizes unseen items against a frozen ``GAOQCodebook``.
 ///
 /// Level 1 is the nearest level-1 centroid; level 2 the nearest child of that parent, mapped
 /// through the parent's frozen child-to-anchor permutation; level 3 is claimed through a

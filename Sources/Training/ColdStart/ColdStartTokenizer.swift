@@ -3,7 +3,7 @@ import Models
 import Tensor
 import Tokenizer
 
-/// The online item path of SPEC §6 as one library call: raw field values of new items →
+/// The online item path as one library call: raw field values of new items →
 /// FAMAE cold-start vectors → SIDs claimed against a frozen GAOQ codebook.
 ///
 /// Raw values are keyed by catalogue column (as in item events); they are mapped to codes with

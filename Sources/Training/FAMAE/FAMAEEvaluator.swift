@@ -3,11 +3,11 @@ import Evaluation
 import Models
 import Tensor
 
-/// FAMAE's two task-aware metrics (SPEC §2), Recall@10 over leave-one-out held-out targets.
+/// FAMAE's two task-aware metrics, Recall@10 over leave-one-out held-out targets.
 ///
 /// - **Metric 1** (collaborative): every field of the target masked; catalogue items ranked by
 ///   `sqrt(d) · cos(h_T, fused item vector)`, the fused vector being the sum of the item's field
-///   embeddings (SPEC §5).
+///   embeddings.
 /// - **Metric 2** (discriminative): only `item_id` masked; items ranked by the `item_id` head's
 ///   logits.
 ///

@@ -3,7 +3,7 @@ import Foundation
 import Models
 import Tensor
 
-/// Trains FAMAE (SPEC §2): AdamW with decoupled weight decay, linear warm-up then cosine decay,
+/// Trains FAMAE: AdamW with decoupled weight decay, linear warm-up then cosine decay,
 /// model selection and early stopping on the validation metrics, keeping the best parameters.
 ///
 /// Each epoch draws its windows with the Data module's ``TrainingWindowSampler`` under

@@ -1,6 +1,6 @@
 import Data
 
-/// How FAMAE is trained (SPEC §2 defaults), and how long.
+/// How FAMAE is trained, and how long.
 public struct FAMAETrainingConfiguration: Sendable, Codable, Equatable {
     /// Samples per step (paper: 2048).
     public var batchSize = 2048

@@ -18,12 +18,12 @@ public struct OfflinePipelineConfiguration: Sendable, Codable {
     public var b2: Int?
     /// Window sampling for both trained models.
     public var windowSampling: WindowSampling = .all
-    /// FAMAE sizes (SPEC §2 defaults) and epochs at most.
+    /// FAMAE sizes and epochs at most.
     public var famaeWidth = 128
     public var famaeFeedForward = 512
     public var famaeMaxEpochs = 20
     /// Extra level-3 tokens in the generator's vocabulary beyond GAOQ's g3. Online assignment
-    /// (SPEC §6) gives a new item the overflow code g3, g3 + 1, ... when its (c1, c2) group is
+    /// gives a new item the overflow code g3, g3 + 1, ... when its (c1, c2) group is
     /// full; these tokens never occur in training, so their logits are learned as "unlikely",
     /// but they keep such items decodable instead of unservable. A group that outgrows the
     /// headroom needs a new bundle.

@@ -6,7 +6,7 @@ import Tensor
 import Tokenizer
 import Training
 
-/// `resid bench coldstart`: the online item path of SPEC §6 on one core (OpenBLAS threads 1):
+/// `resid bench coldstart`: the online item path on one core (OpenBLAS threads 1):
 /// raw field values → FAMAE cold-start vector → SID claimed against a frozen GAOQ codebook.
 ///
 /// New items are catalogue items' raw values under fresh keys, so `item_id` is unknown and

@@ -5,7 +5,7 @@ import Models
 import Tensor
 import Training
 
-/// `resid train famae`: trains the FAMAE item encoder (SPEC §2) and writes its weights and the
+/// `resid train famae`: trains the FAMAE item encoder and writes its weights and the
 /// item vectors GAOQ quantises.
 struct TrainFAMAECommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
