@@ -10,7 +10,7 @@ import Tensor
 /// continues bit for bit (a test checks this). Written atomically as one safetensors file
 /// (`<name>-resume.safetensors` in the checkpoint directory).
 struct TrainingResumeState {
-    static let format = "resid-training-state/1"
+    static let format = "resid-training-state/2"
 
     /// The trainer's counters.
     struct Loop: Codable {
@@ -27,6 +27,8 @@ struct TrainingResumeState {
         var scheduleTotalSteps: Int
         var scheduleWarmupSteps: Int
         var planned: Bool
+        /// Decays of the learning rate on validation plateaus so far.
+        var plateau: LearningRatePlateau
         /// Training seconds before this state was written (budgets span interruptions).
         var elapsedSeconds: Double
         /// The run ended (the state holds its final report; resuming only restores the best).

@@ -69,6 +69,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Epochs without a better validation NDCG@10 before a model stops.")
     var patience = SequenceTrainingConfiguration().patienceEpochs
 
+    @Option(help: "Epochs without a better validation NDCG@10 after which the learning rate halves (0: never).")
+    var plateau = SequenceTrainingConfiguration().plateauEpochs
+
     @Option(help: "Validations per epoch (more for models with long epochs).")
     var validationsPerEpoch = SequenceTrainingConfiguration().validationsPerEpoch
 
@@ -96,6 +99,12 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Peak AdamW learning rate of the sequence models (warm-up, then cosine decay).")
     var learningRate: Float = SequenceTrainingConfiguration().learningRate
 
+    @Option(help: "Dropout of every sequence model (SASRec, SASRec*, both generators; default: each model's own, 0.1).")
+    var dropout: Float?
+
+    @Option(help: "AdamW decoupled weight decay of the sequence models.")
+    var weightDecay: Float = SequenceTrainingConfiguration().weightDecay
+
     @Option(help: "Directory for best weights, resume states and the shared FAMAE.")
     var checkpointDir: String?
 
@@ -119,8 +128,11 @@ struct CompareCommand: AsyncParsableCommand {
         guard budget.map({ $0 > 0 }) ?? true, famaeBudget.map({ $0 > 0 }) ?? true, famaeBatch >= 1, famaeWindowsPerEpoch >= 1, famaeMaxEpochs >= 1, batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--budget, --famae-budget, --famae-batch, --famae-windows-per-epoch, --famae-max-epochs, --batch, --beam, --threads and --learning-rate must be positive")
         }
-        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, validationsPerEpoch >= 1 else {
-            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs at least 0")
+        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1 else {
+            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs and --plateau at least 0")
+        }
+        guard dropout.map({ $0 >= 0 && $0 < 1 }) ?? true, weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--dropout must be in [0, 1) and --weight-decay at least 0")
         }
         guard !resume || checkpointDir != nil else { throw ValidationError("--resume needs --checkpoint-dir") }
     }
@@ -139,18 +151,21 @@ struct CompareCommand: AsyncParsableCommand {
         var training = SequenceTrainingConfiguration()
         training.batchSize = batch
         training.learningRate = learningRate
+        training.weightDecay = weightDecay
         training.timeBudgetSeconds = budget
         training.maxEpochs = maxEpochs
         training.minEpochs = minEpochs
         training.patienceEpochs = patience
+        training.plateauEpochs = plateau
         training.validationsPerEpoch = validationsPerEpoch
         training.seed = seed
         training.threads = threads
         training.resume = resume
         training.validationUsers = validationUsers > 0 ? validationUsers : nil
         let command = "resid " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        let protocolLine = "batch \(batch), lr \(learningRate), \(threads) threads, "
-            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, max \(maxEpochs))")
+        let protocolLine = "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
+            + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
+            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
             + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
         let file = ReportFile(path: report)
         let reportBase = URL(fileURLWithPath: report).deletingPathExtension()
@@ -195,7 +210,9 @@ struct CompareCommand: AsyncParsableCommand {
             try add(model: "mostpop", tokenizer: "-", configuration: "training-interaction counts", trained: nil, outcome: outcome)
         }
         for name in names where name.hasPrefix("sasrec") {
-            let trainable = try TrainableSASRec(configuration: SASRecConfiguration(), items: prepared.items, withFields: name == "sasrec*", seed: seed)
+            var sasrec = SASRecConfiguration()
+            if let dropout { sasrec.dropout = dropout }
+            let trainable = try TrainableSASRec(configuration: sasrec, items: prepared.items, withFields: name == "sasrec*", seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: name == "sasrec*" ? "sasrec-fields" : name)
             try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax", trained: trained, outcome: outcome)
         }
@@ -224,8 +241,10 @@ struct CompareCommand: AsyncParsableCommand {
             let diagnostics = QuantizerDiagnostics(table)
             log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
             let architecture: GeneratorArchitecture = name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
+            var (t5, causal) = (SIDGeneratorConfiguration(), CausalGeneratorConfiguration())
+            if let dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
             let trainable = try GeneratorTraining.trainable(
-                architecture, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
+                architecture, t5: t5, causal: causal,
                 vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), table: table,
                 name: "\(name)-\(architecture.rawValue)", beamWidth: beam, seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: "\(name)-\(architecture.rawValue)")
