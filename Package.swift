@@ -39,6 +39,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // glibc's malloc.h (mallopt): the tensor allocator's freed-memory policy.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CHiredis",
             pkgConfig: "hiredis",
@@ -46,7 +48,7 @@ let package = Package(
         ),
 
         // MARK: Numeric core and models
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
