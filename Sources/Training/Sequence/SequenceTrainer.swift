@@ -53,7 +53,7 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         guard perEpoch > 0 else { throw SequenceModelError(.invalidInput, "the split has no training windows (users need at least 4 events)") }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
         let fullSchedule = stepsPerEpoch * settings.maxEpochs
-        var loop = TrainingResumeState.Loop(
+        var loop = SequenceTrainingLoop(
             fingerprint: "\(model.name) \(settings.trajectoryFingerprint)", parameterShapes: model.parameters.map(\.shape),
             epoch: 0, position: 0, report: SequenceTrainingReport(), bestScore: -1, bestEpoch: 0,
             lossSum: 0, lossSteps: 0, scheduleTotalSteps: fullSchedule,
@@ -63,9 +63,9 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
             parameters: model.parameters, configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
         var best = model.snapshot()
-        let stateURL = settings.checkpointDirectory.map { TrainingResumeState.url(directory: $0, model: model.name) }
+        let stateURL = settings.checkpointDirectory.map { TrainingResumeState<SequenceTrainingLoop>.url(directory: $0, model: model.name) }
         if settings.resume, let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
-            let state = try TrainingResumeState(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
+            let state = try TrainingResumeState<SequenceTrainingLoop>(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
             loop = state.loop
             model.restore(state.parameters)
             best = state.best

@@ -263,8 +263,8 @@ struct CompareCommand: AsyncParsableCommand {
         log("report: \(report)")
     }
 
-    /// The shared FAMAE's item vectors: trained here (and saved with `--checkpoint-dir`), or
-    /// loaded when resuming.
+    /// The shared FAMAE's item vectors: trained here (saved with `--checkpoint-dir`, its training
+    /// resumable at each epoch), or loaded when resuming after it finished.
     private func famaeVectors(_ prepared: PreparedDataset, directory: String?, log: @escaping (String) -> Void) throws -> (Tensor, String) {
         let saved = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("famae.safetensors") }
         if resume, let saved, FileManager.default.fileExists(atPath: saved.path) {
@@ -272,7 +272,6 @@ struct CompareCommand: AsyncParsableCommand {
             log("FAMAE: loaded \(saved.path)")
             return (famae.itemVectors(), "shared FAMAE loaded from \(saved.lastPathComponent)")
         }
-        let clock = Stopwatch()
         let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
         var famaeTraining = FAMAETrainingConfiguration()
         famaeTraining.timeBudget = famaeBudget
@@ -281,8 +280,10 @@ struct CompareCommand: AsyncParsableCommand {
         famaeTraining.maxEpochs = famaeMaxEpochs
         famaeTraining.threads = threads
         famaeTraining.seed = seed
+        famaeTraining.checkpointDirectory = directory
+        famaeTraining.resume = resume
         let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
-        let famaeSeconds = clock.elapsed
+        let famaeSeconds = famaeReport.trainingSeconds
         let vectors = famae.itemVectors()
         let famaeMetrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
             .evaluate(famae, samples: prepared.split.validationSamples)
