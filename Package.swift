@@ -57,12 +57,15 @@ let package = Package(
 
         // MARK: Evaluation
         .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
-        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle"]),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "JSON"]),
+
+        // MARK: JSON values and the topic schemas' validator (events and bundle manifests)
+        .target(name: "JSON"),
 
         // MARK: Model bundle
         .target(
             name: "Bundle",
-            dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Tensor", "JSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // MARK: Infrastructure wrappers (C types never leave these modules)
@@ -90,7 +93,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "JSON", "Kafka", "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,7 +117,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
-        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
@@ -122,7 +125,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

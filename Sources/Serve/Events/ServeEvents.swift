@@ -1,3 +1,4 @@
+import JSON
 import Kafka
 
 /// An item event (`resid.items.v1`) after validation.
