@@ -19,14 +19,17 @@ public final class ServeDaemon: Service, Sendable {
     private let configuration: ServeConfiguration
     private let consumerConfiguration: KafkaConsumerConfiguration
     private let producer: KafkaProducer
+    private let admission: EventAdmission
     private let decoder: EventDecoder
     private let variants: VariantSet
     private let itemPath: ItemPath
     private let interactionPath: InteractionPath
     private let metrics: ServeMetrics
     private let health: ServeHealth
+    private let claimCheck: ClaimStoreCheck
+    private let restoreClaims: Bool
     private let logger: Logger
-    private let stopRequested = Atomic<Bool>(false)
+    private let stopRequested = StopFlag()
 
     /// Creates the daemon; nothing connects until ``run()``.
     ///
@@ -35,41 +38,72 @@ public final class ServeDaemon: Service, Sendable {
     ///     interaction topics.
     ///   - producer: the producer for every output.
     ///   - pool: Redis connections (prefixes and SID claims).
+    ///   - restoreClaims: rewrite SID claims that Redis lost from the replayed item-SID topic
+    ///     instead of refusing to start (see ``ClaimStoreCheck``).
     public init(
         configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer,
         pool: RedisConnectionPool, validator: KafkaMessageValidator, variants: VariantSet, metrics: ServeMetrics,
-        health: ServeHealth, logger: Logger
+        health: ServeHealth, restoreClaims: Bool = false, logger: Logger
     ) {
         self.configuration = configuration
         var consumer = consumer
         consumer.topics = [configuration.topics.items, configuration.topics.interactions]
         consumerConfiguration = consumer
         self.producer = producer
+        admission = EventAdmission(maxEventBytes: configuration.maxEventBytes)
         decoder = EventDecoder(validator: validator, topics: configuration.topics)
         self.variants = variants
         let keys = RedisKeys(namespace: pool.configuration.namespace)
-        itemPath = ItemPath(pool: pool, keys: keys, topics: configuration.topics, logger: logger)
-        interactionPath = InteractionPath(pool: pool, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
+        let stop = stopRequested
+        let redis = RedisOutageGate(pool: pool, health: health, metrics: metrics, logger: logger, stopRequested: { stop.isSet })
+        claimCheck = ClaimStoreCheck(pool: pool, keys: keys, logger: logger)
+        self.restoreClaims = restoreClaims
+        itemPath = ItemPath(redis: redis, claimCheck: claimCheck, keys: keys, topics: configuration.topics, logger: logger)
+        interactionPath = InteractionPath(redis: redis, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
         self.metrics = metrics
         self.health = health
         self.logger = logger
     }
 
     public func run() async throws {
+        // New items are placed against the catalogue that the item-SID topic builds, and the
+        // claim store is checked against it: consume only once the topic has been replayed.
+        do {
+            try await withGracefulShutdownHandler {
+                try await self.waitForItemSIDs()
+            } onGracefulShutdown: {
+                self.stopRequested.set()
+            }
+        } catch is CancellationError where stopRequested.isSet {
+            return
+        }
+        if stopRequested.isSet { return }
+        do {
+            try await claimCheck.verify(variants.allCatalogs, restore: restoreClaims)
+        } catch {
+            health.markFailed("\(error)")
+            logger.error("refusing to start", metadata: ["error": "\(error)"])
+            throw error
+        }
+
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         health.setConsuming(true)
         defer { health.setConsuming(false) }
         var iterator = consumer.events.makeAsyncIterator()
         do {
             try await withGracefulShutdownHandler {
-                while !stopRequested.load(ordering: .acquiring) {
+                while !stopRequested.isSet {
                     guard let events = try await iterator.nextBatch() else { break }
                     try await process(events, consumer: consumer)
                     updateLag(consumer)
                 }
             } onGracefulShutdown: {
-                self.stopRequested.store(true, ordering: .releasing)
+                self.stopRequested.set()
             }
+        } catch is CancellationError where stopRequested.isSet {
+            // Stopped while waiting out an outage: the batch is not committed; its partitions'
+            // next owner replays it.
+            logger.info("stopped during an outage; the batch in progress will be replayed")
         } catch {
             health.markFailed("\(error)")
             logger.error("event loop failed", metadata: ["error": "\(error)"])
@@ -81,9 +115,15 @@ public final class ServeDaemon: Service, Sendable {
         try? await producer.flush(timeout: .seconds(10))
     }
 
+    private func waitForItemSIDs() async throws {
+        while !health.itemSIDsCaughtUp, !stopRequested.isSet {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Asks the loop to stop after the batch in progress (what SIGTERM does through the group).
     public func requestStop() {
-        stopRequested.store(true, ordering: .releasing)
+        stopRequested.set()
     }
 
     private func process(_ events: [KafkaConsumerEvent], consumer: KafkaConsumer) async throws {
@@ -113,10 +153,11 @@ public final class ServeDaemon: Service, Sendable {
         var interactions: [(message: KafkaConsumerMessage, event: InteractionEvent)] = []
         for message in messages {
             do throws(EventRejection) {
+                let key = try admission.admit(message)
                 if message.topic == topics.items {
-                    items.append((message, try decoder.item(value: message.value, key: message.keyString)))
+                    items.append((message, try decoder.item(value: message.value, key: key)))
                 } else if message.topic == topics.interactions {
-                    interactions.append((message, try decoder.interaction(value: message.value, key: message.keyString)))
+                    interactions.append((message, try decoder.interaction(value: message.value, key: key)))
                 }
             } catch {
                 rejected.append((message, error))
@@ -131,13 +172,15 @@ public final class ServeDaemon: Service, Sendable {
         var outputs = itemOutcome.messages
         var deadLetterOffsets: Set<KafkaConsumerMessageID> = []
         var deadByTopic: [String: UInt64] = [:]
+        var oversized: UInt64 = 0
         let failedAt = nowMilliseconds()
         for (message, rejection) in rejected where deadLetterOffsets.insert(KafkaConsumerMessageID(message)).inserted {
             deadByTopic[message.topic, default: 0] += 1
             let record = DeadLetterRecord(
                 topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
                 rejection: rejection, original: message.value ?? [], failedAtMilliseconds: failedAt)
-            outputs.append(KafkaProducerMessage(topic: topics.deadLetter, key: message.key, value: record.encoded()))
+            if rejection.isOversized { oversized += 1 }
+            outputs.append(KafkaProducerMessage(topic: topics.deadLetter, key: record.key, value: record.encoded()))
         }
         outputs += interactionOutcome.predictions.map(\.message)
         try await deliver(outputs)
@@ -169,6 +212,8 @@ public final class ServeDaemon: Service, Sendable {
                     .observe(InteractionPath.seconds(delivered - prediction.polledAt))
             }
             values.prefixReplays += UInt64(interactionOutcome.replays)
+            values.duplicateEvents += UInt64(interactionOutcome.duplicates)
+            values.oversizedEvents += oversized
             for (bundle, count) in itemOutcome.newSIDs { values.newSIDs[bundle, default: 0] += UInt64(count) }
             for (bundle, count) in itemOutcome.overflowSIDs { values.overflowSIDs[bundle, default: 0] += UInt64(count) }
             for (column, count) in itemOutcome.unknownFieldItems { values.unknownFieldItems[column, default: 0] += UInt64(count) }

@@ -25,7 +25,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// Acknowledgements required per write.
     public var acks: Acks = .all
     /// How long messages wait to form a batch.
-    public var linger: Duration = .milliseconds(5)
+    public var linger: Duration = .milliseconds(1)
     /// Batch compression.
     public var compression: Compression = .none
     /// How long a message may take to be acknowledged, retries included, before it fails.

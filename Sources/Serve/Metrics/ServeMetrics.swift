@@ -34,6 +34,13 @@ public final class ServeMetrics: Sendable {
         public var consumerLag: [String: Int64] = [:]
         /// Prefix updates that were replays (already applied: nothing changed).
         public var prefixReplays: UInt64 = 0
+        /// Interaction events whose event id the user's window already held at another
+        /// position: neither applied nor predicted.
+        public var duplicateEvents: UInt64 = 0
+        /// Input events over `serve.maxEventBytes`, dead-lettered unparsed.
+        public var oversizedEvents: UInt64 = 0
+        /// Times a Redis call failed for lack of a server and the batch waited for it.
+        public var redisOutageWaits: UInt64 = 0
         /// Offset commits that failed (retried with the next batch).
         public var commitFailures: UInt64 = 0
         /// Output messages re-sent after a failed delivery.
@@ -115,6 +122,12 @@ public final class ServeMetrics: Sendable {
         labelled("resid_serve_consumer_lag", "topic", v.consumerLag) { "\($0)" }
         header("resid_serve_prefix_replays_total", "counter", "Interaction events whose prefix update was already applied.")
         text += "resid_serve_prefix_replays_total \(v.prefixReplays)\n"
+        header("resid_serve_duplicate_events_total", "counter", "Interaction events repeating a recent event id of their user: not applied, not predicted.")
+        text += "resid_serve_duplicate_events_total \(v.duplicateEvents)\n"
+        header("resid_serve_oversized_events_total", "counter", "Input events over serve.maxEventBytes, dead-lettered as a reference.")
+        text += "resid_serve_oversized_events_total \(v.oversizedEvents)\n"
+        header("resid_serve_redis_outage_waits_total", "counter", "Redis calls that found no server and waited for it with back-off.")
+        text += "resid_serve_redis_outage_waits_total \(v.redisOutageWaits)\n"
         header("resid_serve_commit_failures_total", "counter", "Offset commits that failed.")
         text += "resid_serve_commit_failures_total \(v.commitFailures)\n"
         header("resid_serve_delivery_retries_total", "counter", "Output messages re-sent after a failed delivery.")
