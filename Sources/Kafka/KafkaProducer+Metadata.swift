@@ -30,3 +30,13 @@ extension KafkaProducer {
         }
     }
 }
+
+extension KafkaProducer {
+    /// Raises a fatal error inside librdkafka (`rd_kafka_test_fatal_error`), as the idempotent
+    /// producer does when the cluster lost its producer state; for tests of recovery.
+    ///
+    /// - Parameter code: the broker error code, e.g. 59 (`UNKNOWN_PRODUCER_ID`).
+    public func raiseFatalErrorForTesting(code: Int32, reason: String) {
+        _ = rd_kafka_test_fatal_error(client.handle, rd_kafka_resp_err_t(rawValue: code), reason)
+    }
+}

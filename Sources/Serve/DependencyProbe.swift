@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// produced topic that is missing (deleted, or never created: the daemon does not create
 /// topics) makes the instance not ready, naming the topic.
 public final class DependencyProbe: Service, Sendable {
-    private let producer: KafkaProducer
+    private let producer: RenewableProducer
     private let pool: RedisConnectionPool
     private let topics: [String]
     private let health: ServeHealth
@@ -23,7 +23,7 @@ public final class DependencyProbe: Service, Sendable {
     ///   - topics: the topics that must exist.
     ///   - interval: time between probes; a probe waits at most this long for an answer.
     public init(
-        producer: KafkaProducer, pool: RedisConnectionPool, topics: ServeTopics, health: ServeHealth,
+        producer: RenewableProducer, pool: RedisConnectionPool, topics: ServeTopics, health: ServeHealth,
         interval: Duration = .seconds(1), logger: Logger
     ) {
         self.producer = producer
@@ -57,7 +57,7 @@ public final class DependencyProbe: Service, Sendable {
     }
 
     private func probeBroker() async -> [String: Int]? {
-        try? await producer.topicPartitionCounts(timeout: interval)
+        try? await producer.current.topicPartitionCounts(timeout: interval)
     }
 
     private func probeRedis() async -> Bool {

@@ -18,7 +18,7 @@ import Synchronization
 public final class ServeDaemon: Service, Sendable {
     private let configuration: ServeConfiguration
     private let consumerConfiguration: KafkaConsumerConfiguration
-    private let producer: KafkaProducer
+    private let producer: RenewableProducer
     private let admission: EventAdmission
     private let decoder: EventDecoder
     private let variants: VariantSet
@@ -41,7 +41,7 @@ public final class ServeDaemon: Service, Sendable {
     ///   - restoreClaims: rewrite SID claims that Redis lost from the replayed item-SID topic
     ///     instead of refusing to start (see ``ClaimStoreCheck``).
     public init(
-        configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer,
+        configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: RenewableProducer,
         pool: RedisConnectionPool, validator: KafkaMessageValidator, variants: VariantSet, metrics: ServeMetrics,
         health: ServeHealth, restoreClaims: Bool = false, logger: Logger
     ) {
@@ -112,7 +112,7 @@ public final class ServeDaemon: Service, Sendable {
         }
         logger.info("draining: leaving the consumer group and flushing the producer")
         try? await consumer.close()
-        try? await producer.flush(timeout: .seconds(10))
+        try? await producer.current.flush(timeout: .seconds(10))
     }
 
     private func waitForItemSIDs() async throws {
@@ -142,8 +142,11 @@ public final class ServeDaemon: Service, Sendable {
             case .partitionsAssigned(let partitions):
                 health.assign(partitions)
                 logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
+                await holdRestartedPartitions(partitions, consumer: consumer)
             }
         }
+        let held = health.heldPartitions
+        if !held.isEmpty { messages.removeAll { held.contains($0.topicPartition) } }
         guard !messages.isEmpty else { return }
         let current = variants.snapshot()
         let topics = configuration.topics
@@ -229,23 +232,68 @@ public final class ServeDaemon: Service, Sendable {
     }
 
     /// Produces `outputs` and waits for every acknowledgement, re-sending failed ones with
-    /// back-off. Returns only when all are delivered; throws when the task is cancelled first
-    /// (the batch is then not committed and will be replayed).
+    /// back-off, and replacing the producer when its idempotence state is lost (see
+    /// ``RenewableProducer``). Returns only when all are delivered; throws when the task is
+    /// cancelled first (the batch is then not committed and will be replayed).
     private func deliver(_ outputs: [KafkaProducerMessage]) async throws {
         var pending = outputs
         var delay = Duration.milliseconds(50)
         while !pending.isEmpty {
-            let reports = try await producer.send(batch: pending)
+            let reports: [KafkaDeliveryReport]
+            do {
+                reports = try await producer.current.send(batch: pending)
+            } catch let error as KafkaError where RenewableProducer.needsNewProducer(error) {
+                try await renewProducer(because: error)
+                continue
+            }
             let failed = zip(pending, reports).filter { !$0.1.isDelivered }
             guard !failed.isEmpty else { return }
             metrics.update { $0.deliveryRetries += UInt64(failed.count) }
             logger.warning(
                 "re-sending undelivered outputs",
                 metadata: ["serve.failed": "\(failed.count)", "error": "\(failed[0].1.error.map { "\($0)" } ?? "")"])
+            if let error = failed.lazy.compactMap(\.1.error).first(where: RenewableProducer.needsNewProducer) {
+                try await renewProducer(because: error)
+            }
+            guard !stopRequested.isSet else { throw CancellationError() }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
             pending = failed.map(\.0)
         }
+    }
+
+    /// Holds partitions whose log ends below the group's committed offset: the topic was
+    /// re-created (or truncated), so its offsets restarted below the watermarks that users'
+    /// prefixes keep, and every event would be skipped as already applied. Held partitions are
+    /// neither processed nor committed; the instance says why it is not ready.
+    private func holdRestartedPartitions(_ partitions: [KafkaTopicPartition], consumer: KafkaConsumer) async {
+        guard let committed = try? await consumer.committedOffsets(for: partitions, timeout: .seconds(5)), !committed.isEmpty,
+            let progress = try? await consumer.readProgress(timeout: .seconds(5))
+        else { return }
+        let restarted = partitions.filter { partition in
+            guard let offset = committed[partition], let high = progress[partition]?.high else { return false }
+            return offset > high
+        }
+        guard !restarted.isEmpty else { return }
+        health.hold(restarted)
+        metrics.update { $0.topicResets += UInt64(restarted.count) }
+        for partition in restarted {
+            logger.error(
+                """
+                partition re-created or truncated: the group's committed offset is past the log's end; holding it (nothing \
+                processed or committed). Reset the group's offsets for it and clear the namespace's prefixes (or use a new \
+                namespace), then restart
+                """,
+                metadata: [
+                    "kafka.partition": "\(partition.topic)/\(partition.partition)", "kafka.committed": "\(committed[partition] ?? -1)",
+                    "kafka.high_watermark": "\(progress[partition]?.high ?? -1)",
+                ])
+        }
+    }
+
+    private func renewProducer(because error: KafkaError) async throws {
+        try await producer.renew(because: error)
+        metrics.update { $0.producerRenewals += 1 }
     }
 
     private func updateLag(_ consumer: KafkaConsumer) {

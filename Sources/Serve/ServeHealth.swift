@@ -14,6 +14,7 @@ public final class ServeHealth: Sendable {
         var brokerReachable = true
         var redisReachable = true
         var missingTopics: [String] = []
+        var held: Set<KafkaTopicPartition> = []
         var failed: String?
         var partitions: Set<KafkaTopicPartition> = []
     }
@@ -38,6 +39,10 @@ public final class ServeHealth: Sendable {
             if !state.consuming { reasons.append("event consumer not running") }
             if !state.brokerReachable { reasons.append("no Kafka broker reachable") }
             if !state.redisReachable { reasons.append("Redis unreachable") }
+            if !state.held.isEmpty {
+                let names = state.held.sorted().map { "\($0.topic)/\($0.partition)" }.joined(separator: ", ")
+                reasons.append("partitions re-created or truncated, held: \(names)")
+            }
             if !state.missingTopics.isEmpty { reasons.append("topics missing on the cluster: \(state.missingTopics.joined(separator: ", "))") }
             return reasons
         }
@@ -48,8 +53,17 @@ public final class ServeHealth: Sendable {
     /// The event partitions this instance owns now.
     public var assignedPartitions: Set<KafkaTopicPartition> { state.withLock { $0.partitions } }
 
+    /// Input partitions held because their log restarted below the group's committed offset.
+    public var heldPartitions: Set<KafkaTopicPartition> { state.withLock { $0.held } }
+
     func assign(_ partitions: [KafkaTopicPartition]) { state.withLock { $0.partitions.formUnion(partitions) } }
-    func revoke(_ partitions: [KafkaTopicPartition]) { state.withLock { $0.partitions.subtract(partitions) } }
+    func revoke(_ partitions: [KafkaTopicPartition]) {
+        state.withLock {
+            $0.partitions.subtract(partitions)
+            $0.held.subtract(partitions)
+        }
+    }
+    func hold(_ partitions: [KafkaTopicPartition]) { state.withLock { $0.held.formUnion(partitions) } }
     func markItemSIDsCaughtUp() { state.withLock { $0.itemSIDsCaughtUp = true } }
     func setConsuming(_ value: Bool) { state.withLock { $0.consuming = value } }
     func setBrokerReachable(_ value: Bool) { state.withLock { $0.brokerReachable = value } }

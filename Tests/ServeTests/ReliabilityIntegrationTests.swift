@@ -217,6 +217,60 @@ struct ReliabilityIntegrationTests {
         await servers.stop()
     }
 
+    @Test("a producer whose idempotence state the cluster lost is replaced without a restart", .timeLimit(.minutes(2)))
+    func producerStateLossIsRecovered() async throws {
+        try await withReadyInstance("fenced") { servers, topics, instance in
+            // What librdkafka raises when the brokers no longer know the producer id.
+            instance.producer.current.raiseFatalErrorForTesting(code: 59, reason: "the cluster lost this producer id")
+            let keys = TestBundle.dataset.items.keys
+            try await produce(
+                (0..<5).map { TestEvents.message(topics.interactions, TestEvents.interaction(id: "f-\($0)", user: "f\($0)", item: keys[$0])) },
+                broker: servers.broker)
+            let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
+            #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 5 })
+            #expect(instance.metrics.current.producerRenewals == 1)
+            #expect(instance.health.isLive, "\(instance.health.failure ?? "")")
+            await reader.close()
+        }
+    }
+
+    @Test("an input partition whose log restarted below the committed offset is held and reported, not skipped", .timeLimit(.minutes(2)))
+    func recreatedTopicIsHeld() async throws {
+        let topics = TestTopics("recreated", partitions: 1)
+        try await withIntegrationServers(topics: topics.brokerTopics) { servers in
+            var logger = Logger(label: "resid.test.group")
+            logger.logLevel = .warning
+            let groupID = uniqueTestName("serve")
+            let partition = KafkaTopicPartition(topic: topics.topics.interactions, partition: 0)
+            // The group's position from the topic's previous life.
+            let previous = try KafkaConsumer(
+                configuration: servers.broker.consumerConfiguration(groupID: groupID, topics: [topics.topics.interactions]), logger: logger)
+            var iterator = previous.events.makeAsyncIterator()
+            let assignedBy = ContinuousClock.now + .seconds(30)
+            var assigned = false
+            while !assigned, ContinuousClock.now < assignedBy, let events = try await iterator.nextBatch() {
+                assigned = events.contains { if case .partitionsAssigned = $0 { true } else { false } }
+            }
+            try await previous.commit(offsets: [partition: 500])
+            try await previous.close()
+
+            try await produce(
+                [TestEvents.message(topics.topics.interactions, TestEvents.interaction(id: "r-1", user: "r", item: TestBundle.dataset.items.keys[0]))],
+                broker: servers.broker)
+            let instance = try await ServeInstance(servers: servers, topics: topics.topics, groupID: groupID, namespace: "recreated")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while instance.health.heldPartitions.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(instance.health.heldPartitions == [partition])
+            #expect(instance.health.notReadyReasons.contains { $0.contains("re-created or truncated") })
+            #expect(instance.metrics.current.topicResets == 1)
+            let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.predictions])
+            try await reader.read(timeout: .seconds(3)) { _ in false }
+            #expect(reader.count(topics.topics.predictions) == 0)
+            await reader.close()
+            try await instance.stop()
+        }
+    }
+
     @Test("probes are answered at once while idle connections and a slow client hold sockets", .timeLimit(.minutes(1)))
     func probesAreServedConcurrently() async throws {
         let health = ServeHealth()

@@ -73,6 +73,9 @@ public struct KafkaConsumerConfiguration: Sendable {
         settings.set("max.poll.interval.ms", "\(maxPollInterval.milliseconds)", source: "kafka.consumer.maxPollIntervalMs")
         settings.set("auto.offset.reset", autoOffsetReset.rawValue, source: "kafka.consumer.autoOffsetReset")
         settings.set("fetch.wait.max.ms", "\(fetchWaitMax.milliseconds)", source: "kafka.consumer.fetchWaitMaxMs")
+        // Subscribing must never create a topic: a missing input topic is an operator's error
+        // to report, not one to paper over with the broker's default partition count.
+        settings.set("allow.auto.create.topics", "false")
         // The caller decides what is done: no automatic store or commit.
         settings.set("enable.auto.offset.store", "false")
         settings.set("enable.auto.commit", "false")

@@ -41,6 +41,10 @@ public final class ServeMetrics: Sendable {
         public var oversizedEvents: UInt64 = 0
         /// Times a Redis call failed for lack of a server and the batch waited for it.
         public var redisOutageWaits: UInt64 = 0
+        /// Producers replaced after the cluster lost their idempotence state.
+        public var producerRenewals: UInt64 = 0
+        /// Input partitions found re-created (committed offset past the log's end), held.
+        public var topicResets: UInt64 = 0
         /// Offset commits that failed (retried with the next batch).
         public var commitFailures: UInt64 = 0
         /// Output messages re-sent after a failed delivery.
@@ -128,6 +132,10 @@ public final class ServeMetrics: Sendable {
         text += "resid_serve_oversized_events_total \(v.oversizedEvents)\n"
         header("resid_serve_redis_outage_waits_total", "counter", "Redis calls that found no server and waited for it with back-off.")
         text += "resid_serve_redis_outage_waits_total \(v.redisOutageWaits)\n"
+        header("resid_serve_producer_renewals_total", "counter", "Kafka producers replaced after the cluster lost their idempotence state.")
+        text += "resid_serve_producer_renewals_total \(v.producerRenewals)\n"
+        header("resid_serve_topic_resets_total", "counter", "Input partitions found re-created or truncated (the group's committed offset is past the log's end); held, not processed.")
+        text += "resid_serve_topic_resets_total \(v.topicResets)\n"
         header("resid_serve_commit_failures_total", "counter", "Offset commits that failed.")
         text += "resid_serve_commit_failures_total \(v.commitFailures)\n"
         header("resid_serve_delivery_retries_total", "counter", "Output messages re-sent after a failed delivery.")

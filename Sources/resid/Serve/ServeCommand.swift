@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
             verifyBundles: !skipBundleVerification, logger: logger)
         let pool = RedisConnectionPool(configuration: redis, logger: logger)
         try await pool.connectAll()
-        let producer = try KafkaProducer(configuration: kafka.producer, logger: logger)
+        let producer = try RenewableProducer(configuration: kafka.producer, logger: logger)
         let statusFile = statusFile
         let http = ServeHTTPService(
             host: settings.httpHost, port: settings.httpPort, metrics: metrics, health: health, variants: variants,

@@ -36,7 +36,7 @@ final class ServeInstance: Sendable {
     let http: ServeHTTPService
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
-    private let producer: KafkaProducer
+    let producer: RenewableProducer
     private let pool: RedisConnectionPool
 
     init(
@@ -57,7 +57,7 @@ final class ServeInstance: Sendable {
         variants = try VariantSet(variants: configuration.variants, salt: configuration.salt, beamWidth: beamWidth, logger: logger)
         let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
         pool = RedisConnectionPool(configuration: redis ?? servers.redis.configuration(namespace: namespace), logger: logger)
-        producer = try KafkaProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
+        producer = try RenewableProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
         let consumer = servers.broker.consumerConfiguration(groupID: groupID, topics: [])
         http = ServeHTTPService(host: "127.0.0.1", port: 0, metrics: metrics, health: health, variants: variants)
         let follower = ItemSIDFollower(
