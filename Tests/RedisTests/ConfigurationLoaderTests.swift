@@ -38,8 +38,8 @@ struct ConfigurationLoaderTests {
         #expect(loaded.kafka.bootstrap == .embedded)
         #expect(loaded.sources.contains("file \(path)"))
         // Low-latency Kafka defaults, written in the file and built in alike.
-        #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(5))
-        #expect(loaded.kafka.producer.linger == .milliseconds(1))
+        #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(1))
+        #expect(loaded.kafka.producer.linger == .zero)
         let builtIn = try await loader.load(explicitPath: try writeYAML(""), environment: [:])
         #expect(builtIn.kafka.consumer.fetchWaitMax == loaded.kafka.consumer.fetchWaitMax)
         #expect(builtIn.kafka.producer.linger == loaded.kafka.producer.linger)

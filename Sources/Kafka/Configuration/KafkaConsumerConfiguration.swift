@@ -33,9 +33,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// How long one poll waits for a message before the iterator checks for cancellation.
     public var pollTimeout: Duration = .milliseconds(100)
     /// Longest a broker holds a fetch that found no data (`fetch.wait.max.ms`). librdkafka's
-    /// 500 ms default becomes the latency of the next event on a quiet partition; 5 ms keeps it
+    /// 500 ms default becomes the latency of the next event on a quiet partition; 1 ms keeps it
     /// near the daemon's own at the cost of more (empty) fetches.
-    public var fetchWaitMax: Duration = .milliseconds(5)
+    public var fetchWaitMax: Duration = .milliseconds(1)
     /// Any librdkafka property, applied last (overrides the typed settings above).
     public var librdkafka: [String: String] = [:]
 
@@ -73,9 +73,8 @@ public struct KafkaConsumerConfiguration: Sendable {
         settings.set("max.poll.interval.ms", "\(maxPollInterval.milliseconds)", source: "kafka.consumer.maxPollIntervalMs")
         settings.set("auto.offset.reset", autoOffsetReset.rawValue, source: "kafka.consumer.autoOffsetReset")
         settings.set("fetch.wait.max.ms", "\(fetchWaitMax.milliseconds)", source: "kafka.consumer.fetchWaitMaxMs")
-        // Subscribing must never create a topic: a missing input topic is an operator's error
-        // to report, not one to paper over with the broker's default partition count.
-        settings.set("allow.auto.create.topics", "false")
+        // Small requests (one fetch, one commit) go out at once rather than waiting on Nagle.
+        settings.set("socket.nagle.disable", "true")
         // The caller decides what is done: no automatic store or commit.
         settings.set("enable.auto.offset.store", "false")
         settings.set("enable.auto.commit", "false")

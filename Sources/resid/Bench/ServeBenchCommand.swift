@@ -158,6 +158,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
             let first = try ServeChild(configuration: configuration("bench-1", bundle: bundleURL.path), name: "1")
             try await first.waitReady()
             try await waitAssigned([first], partitions: inputPartitions)
+            // A warm-up at the same rate first: the first fetches after a group settles are not
+            // the steady state.
+            _ = try await paced(rate: lightRate, seconds: 3, stream: &stream, producer: producer, collector: collector)
             let light = LightLoad(try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
             progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms")
             if lightLoadOnly {
@@ -276,10 +279,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
         return Throughput(instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
     }
 
-    /// Produces at `rate` events/s for `latencySeconds` and reports latency percentiles.
-    private func paced(rate: Double, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector) async throws -> Latency {
+    /// Produces at `rate` events/s for `seconds` (default `latencySeconds`) and reports latency
+    /// percentiles.
+    private func paced(
+        rate: Double, seconds: Int? = nil, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector
+    ) async throws -> Latency {
         let tick = Duration.milliseconds(10)
-        let total = max(Int(rate * Double(latencySeconds)), 1)
+        let total = max(Int(rate * Double(seconds ?? latencySeconds)), 1)
         let events = stream.next(total)
         let start = ContinuousClock.now
         var sent = 0
