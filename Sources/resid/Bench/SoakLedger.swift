@@ -77,7 +77,7 @@ final class SoakLedger: Sendable {
         if field == "key" { return "invalid_key" }
         if reason.contains("not valid JSON") { return "malformed_json" }
         if reason.contains("unknown item") { return "unknown_item" }
-        if reason.contains("additional") || reason.contains("not allowed") { return "unknown_field" }
+        if reason.contains("not an allowed field") { return "unknown_field" }
         return "other_schema"
     }
 
