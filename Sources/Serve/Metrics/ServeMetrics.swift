@@ -154,7 +154,7 @@ public final class ServeMetrics: Sendable {
         }
         header("resid_serve_batch_seconds", "histogram", "One poll batch from poll to offset commit.")
         v.batchLatency.render(name: "resid_serve_batch_seconds", labels: "", into: &text)
-        header("resid_serve_ready", "gauge", "1 when the instance serves (bundles loaded, item SIDs caught up).")
+        header("resid_serve_ready", "gauge", "1 when the instance can process now (item-SID topic replayed, consumer running, broker and Redis answering).")
         text += "resid_serve_ready \(v.ready ? 1 : 0)\n"
         header("resid_serve_assigned_partitions", "gauge", "Input partitions this instance owns in its consumer group.")
         text += "resid_serve_assigned_partitions \(v.assignedPartitions)\n"
