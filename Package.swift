@@ -26,6 +26,10 @@ let package = Package(
         // Already in the graph through swift-configuration's Reloading trait; the daemon's
         // service group (graceful shutdown on SIGTERM/SIGINT, SIGHUP reload).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The daemon's HTTP endpoints (concurrent connections, idle timeouts, a connection bound).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird; ByteBuffer and TimeAmount for its API.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -98,6 +102,9 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
