@@ -18,6 +18,7 @@ struct ResidCommand: AsyncParsableCommand {
             PipelineCommand.self,
             EvaluateCommand.self,
             CompareCommand.self,
+            EvaluateColdStartCommand.self,
             ServeCommand.self,
         ]
     )
