@@ -109,6 +109,7 @@ struct GeneratorBeamSearchTests {
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
         let all = table.codes + cold
         let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        search.coldItemScoring = .groupMean
         let result = search.search(&scorer, users: 1, trie: trie)
         #expect(result.invalidBeams == 0 && result.beams == all.count)
         for (item, codes) in all.enumerated() {

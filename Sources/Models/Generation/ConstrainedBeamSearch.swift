@@ -25,8 +25,10 @@ public final class ConstrainedBeamSearch {
     /// The tokens an unconstrained search may emit at any step (normally every SID token of
     /// every level, never the special tokens).
     public let unconstrainedTokens: Range<Int>
-    /// How the last code of a cold item is scored (see ``SIDTrie/firstColdItem``).
-    public var coldItemScoring: ColdItemScoring = .groupMean
+    /// How the last code of a cold item is scored (see ``SIDTrie/firstColdItem``). The default,
+    /// the group mean split among the group's cold items by their token probabilities, ranked
+    /// new items best of the scorings `resid evaluate-coldstart` compares on its selection users.
+    public var coldItemScoring: ColdItemScoring = .groupMeanSplitByGenerator(exponent: 1)
 
     private var capacityUsers = 0
     private var capacityVocabulary = 0
