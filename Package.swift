@@ -26,6 +26,10 @@ let package = Package(
         // Already in the graph through swift-configuration's Reloading trait; the daemon's
         // service group (graceful shutdown on SIGTERM/SIGINT, SIGHUP reload).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // The daemon's HTTP endpoints (concurrent connections, idle timeouts, a connection bound).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through Hummingbird; ByteBuffer and TimeAmount for its API.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -39,6 +43,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // glibc's malloc.h (mallopt): the tensor allocator's freed-memory policy.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CHiredis",
             pkgConfig: "hiredis",
@@ -46,7 +52,7 @@ let package = Package(
         ),
 
         // MARK: Numeric core and models
-        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
@@ -55,12 +61,15 @@ let package = Package(
 
         // MARK: Evaluation
         .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
-        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle"]),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "JSON"]),
+
+        // MARK: JSON values and the topic schemas' validator (events and bundle manifests)
+        .target(name: "JSON"),
 
         // MARK: Model bundle
         .target(
             name: "Bundle",
-            dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Tensor", "JSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // MARK: Infrastructure wrappers (C types never leave these modules)
@@ -88,11 +97,14 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "JSON", "Kafka", "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -112,7 +124,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
-        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Tensor"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
@@ -120,7 +132,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

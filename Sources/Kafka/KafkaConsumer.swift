@@ -19,10 +19,10 @@ public final class KafkaConsumer: Sendable {
         case closed
     }
 
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let configuration: KafkaConsumerConfiguration
     private let poller: BlockingExecutor
-    private let committer: BlockingExecutor
+    let committer: BlockingExecutor
     private let state = Mutex(State.running)
     private let logger: Logger
 

@@ -31,6 +31,12 @@ public struct KafkaConsumerMessage: Sendable {
         KafkaTopicPartition(topic: topic, partition: partition)
     }
 
-    /// The key decoded as UTF-8, if it had one.
-    public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
+    /// The key as text: `nil` when there is no key or when its bytes are not valid UTF-8.
+    ///
+    /// Strict on purpose: a lossy decoding turns `u\xff` into `u\u{FFFD}`, so two different
+    /// byte keys would name the same user. ``hasInvalidUTF8Key`` tells the two `nil`s apart.
+    public var keyString: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }
+
+    /// True when the message has a key whose bytes are not valid UTF-8.
+    public var hasInvalidUTF8Key: Bool { key != nil && keyString == nil }
 }

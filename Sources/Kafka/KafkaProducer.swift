@@ -11,7 +11,8 @@ import Synchronization
 /// - Important: call ``shutdown(timeout:)`` when done: it flushes queued messages and stops the
 ///   poll thread. Dropping the producer without it fails every undelivered message.
 public final class KafkaProducer: Sendable {
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
+    let metadataQueue = BlockingExecutor(label: "resid.kafka.producer.metadata")
     private let deliveries: DeliveryTracker
     private let pollThread: PollThread
     private let blocking: BlockingExecutor

@@ -18,15 +18,18 @@ import Synchronization
 public final class ServeDaemon: Service, Sendable {
     private let configuration: ServeConfiguration
     private let consumerConfiguration: KafkaConsumerConfiguration
-    private let producer: KafkaProducer
+    private let producer: RenewableProducer
+    private let admission: EventAdmission
     private let decoder: EventDecoder
     private let variants: VariantSet
     private let itemPath: ItemPath
     private let interactionPath: InteractionPath
     private let metrics: ServeMetrics
     private let health: ServeHealth
+    private let claimCheck: ClaimStoreCheck
+    private let restoreClaims: Bool
     private let logger: Logger
-    private let stopRequested = Atomic<Bool>(false)
+    private let stopRequested = StopFlag()
 
     /// Creates the daemon; nothing connects until ``run()``.
     ///
@@ -35,41 +38,72 @@ public final class ServeDaemon: Service, Sendable {
     ///     interaction topics.
     ///   - producer: the producer for every output.
     ///   - pool: Redis connections (prefixes and SID claims).
+    ///   - restoreClaims: rewrite SID claims that Redis lost from the replayed item-SID topic
+    ///     instead of refusing to start (see ``ClaimStoreCheck``).
     public init(
-        configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer,
+        configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: RenewableProducer,
         pool: RedisConnectionPool, validator: KafkaMessageValidator, variants: VariantSet, metrics: ServeMetrics,
-        health: ServeHealth, logger: Logger
+        health: ServeHealth, restoreClaims: Bool = false, logger: Logger
     ) {
         self.configuration = configuration
         var consumer = consumer
         consumer.topics = [configuration.topics.items, configuration.topics.interactions]
         consumerConfiguration = consumer
         self.producer = producer
+        admission = EventAdmission(maxEventBytes: configuration.maxEventBytes)
         decoder = EventDecoder(validator: validator, topics: configuration.topics)
         self.variants = variants
         let keys = RedisKeys(namespace: pool.configuration.namespace)
-        itemPath = ItemPath(pool: pool, keys: keys, topics: configuration.topics, logger: logger)
-        interactionPath = InteractionPath(pool: pool, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
+        let stop = stopRequested
+        let redis = RedisOutageGate(pool: pool, health: health, metrics: metrics, logger: logger, stopRequested: { stop.isSet })
+        claimCheck = ClaimStoreCheck(pool: pool, keys: keys, logger: logger)
+        self.restoreClaims = restoreClaims
+        itemPath = ItemPath(redis: redis, claimCheck: claimCheck, keys: keys, topics: configuration.topics, logger: logger)
+        interactionPath = InteractionPath(redis: redis, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
         self.metrics = metrics
         self.health = health
         self.logger = logger
     }
 
     public func run() async throws {
+        // New items are placed against the catalogue that the item-SID topic builds, and the
+        // claim store is checked against it: consume only once the topic has been replayed.
+        do {
+            try await withGracefulShutdownHandler {
+                try await self.waitForItemSIDs()
+            } onGracefulShutdown: {
+                self.stopRequested.set()
+            }
+        } catch is CancellationError where stopRequested.isSet {
+            return
+        }
+        if stopRequested.isSet { return }
+        do {
+            try await claimCheck.verify(variants.allCatalogs, restore: restoreClaims)
+        } catch {
+            health.markFailed("\(error)")
+            logger.error("refusing to start", metadata: ["error": "\(error)"])
+            throw error
+        }
+
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         health.setConsuming(true)
         defer { health.setConsuming(false) }
         var iterator = consumer.events.makeAsyncIterator()
         do {
             try await withGracefulShutdownHandler {
-                while !stopRequested.load(ordering: .acquiring) {
+                while !stopRequested.isSet {
                     guard let events = try await iterator.nextBatch() else { break }
                     try await process(events, consumer: consumer)
                     updateLag(consumer)
                 }
             } onGracefulShutdown: {
-                self.stopRequested.store(true, ordering: .releasing)
+                self.stopRequested.set()
             }
+        } catch is CancellationError where stopRequested.isSet {
+            // Stopped while waiting out an outage: the batch is not committed; its partitions'
+            // next owner replays it.
+            logger.info("stopped during an outage; the batch in progress will be replayed")
         } catch {
             health.markFailed("\(error)")
             logger.error("event loop failed", metadata: ["error": "\(error)"])
@@ -78,12 +112,18 @@ public final class ServeDaemon: Service, Sendable {
         }
         logger.info("draining: leaving the consumer group and flushing the producer")
         try? await consumer.close()
-        try? await producer.flush(timeout: .seconds(10))
+        try? await producer.current.flush(timeout: .seconds(10))
+    }
+
+    private func waitForItemSIDs() async throws {
+        while !health.itemSIDsCaughtUp, !stopRequested.isSet {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Asks the loop to stop after the batch in progress (what SIGTERM does through the group).
     public func requestStop() {
-        stopRequested.store(true, ordering: .releasing)
+        stopRequested.set()
     }
 
     private func process(_ events: [KafkaConsumerEvent], consumer: KafkaConsumer) async throws {
@@ -102,8 +142,11 @@ public final class ServeDaemon: Service, Sendable {
             case .partitionsAssigned(let partitions):
                 health.assign(partitions)
                 logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
+                await holdRestartedPartitions(partitions, consumer: consumer)
             }
         }
+        let held = health.heldPartitions
+        if !held.isEmpty { messages.removeAll { held.contains($0.topicPartition) } }
         guard !messages.isEmpty else { return }
         let current = variants.snapshot()
         let topics = configuration.topics
@@ -113,10 +156,11 @@ public final class ServeDaemon: Service, Sendable {
         var interactions: [(message: KafkaConsumerMessage, event: InteractionEvent)] = []
         for message in messages {
             do throws(EventRejection) {
+                let key = try admission.admit(message)
                 if message.topic == topics.items {
-                    items.append((message, try decoder.item(value: message.value, key: message.keyString)))
+                    items.append((message, try decoder.item(value: message.value, key: key)))
                 } else if message.topic == topics.interactions {
-                    interactions.append((message, try decoder.interaction(value: message.value, key: message.keyString)))
+                    interactions.append((message, try decoder.interaction(value: message.value, key: key)))
                 }
             } catch {
                 rejected.append((message, error))
@@ -131,13 +175,15 @@ public final class ServeDaemon: Service, Sendable {
         var outputs = itemOutcome.messages
         var deadLetterOffsets: Set<KafkaConsumerMessageID> = []
         var deadByTopic: [String: UInt64] = [:]
+        var oversized: UInt64 = 0
         let failedAt = nowMilliseconds()
         for (message, rejection) in rejected where deadLetterOffsets.insert(KafkaConsumerMessageID(message)).inserted {
             deadByTopic[message.topic, default: 0] += 1
             let record = DeadLetterRecord(
                 topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
                 rejection: rejection, original: message.value ?? [], failedAtMilliseconds: failedAt)
-            outputs.append(KafkaProducerMessage(topic: topics.deadLetter, key: message.key, value: record.encoded()))
+            if rejection.isOversized { oversized += 1 }
+            outputs.append(KafkaProducerMessage(topic: topics.deadLetter, key: record.key, value: record.encoded()))
         }
         outputs += interactionOutcome.predictions.map(\.message)
         try await deliver(outputs)
@@ -169,6 +215,8 @@ public final class ServeDaemon: Service, Sendable {
                     .observe(InteractionPath.seconds(delivered - prediction.polledAt))
             }
             values.prefixReplays += UInt64(interactionOutcome.replays)
+            values.duplicateEvents += UInt64(interactionOutcome.duplicates)
+            values.oversizedEvents += oversized
             for (bundle, count) in itemOutcome.newSIDs { values.newSIDs[bundle, default: 0] += UInt64(count) }
             for (bundle, count) in itemOutcome.overflowSIDs { values.overflowSIDs[bundle, default: 0] += UInt64(count) }
             for (bundle, count) in itemOutcome.spilledSIDs { values.spilledSIDs[bundle, default: 0] += UInt64(count) }
@@ -185,23 +233,68 @@ public final class ServeDaemon: Service, Sendable {
     }
 
     /// Produces `outputs` and waits for every acknowledgement, re-sending failed ones with
-    /// back-off. Returns only when all are delivered; throws when the task is cancelled first
-    /// (the batch is then not committed and will be replayed).
+    /// back-off, and replacing the producer when its idempotence state is lost (see
+    /// ``RenewableProducer``). Returns only when all are delivered; throws when the task is
+    /// cancelled first (the batch is then not committed and will be replayed).
     private func deliver(_ outputs: [KafkaProducerMessage]) async throws {
         var pending = outputs
         var delay = Duration.milliseconds(50)
         while !pending.isEmpty {
-            let reports = try await producer.send(batch: pending)
+            let reports: [KafkaDeliveryReport]
+            do {
+                reports = try await producer.current.send(batch: pending)
+            } catch let error as KafkaError where RenewableProducer.needsNewProducer(error) {
+                try await renewProducer(because: error)
+                continue
+            }
             let failed = zip(pending, reports).filter { !$0.1.isDelivered }
             guard !failed.isEmpty else { return }
             metrics.update { $0.deliveryRetries += UInt64(failed.count) }
             logger.warning(
                 "re-sending undelivered outputs",
                 metadata: ["serve.failed": "\(failed.count)", "error": "\(failed[0].1.error.map { "\($0)" } ?? "")"])
+            if let error = failed.lazy.compactMap(\.1.error).first(where: RenewableProducer.needsNewProducer) {
+                try await renewProducer(because: error)
+            }
+            guard !stopRequested.isSet else { throw CancellationError() }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
             pending = failed.map(\.0)
         }
+    }
+
+    /// Holds partitions whose log ends below the group's committed offset: the topic was
+    /// re-created (or truncated), so its offsets restarted below the watermarks that users'
+    /// prefixes keep, and every event would be skipped as already applied. Held partitions are
+    /// neither processed nor committed; the instance says why it is not ready.
+    private func holdRestartedPartitions(_ partitions: [KafkaTopicPartition], consumer: KafkaConsumer) async {
+        guard let committed = try? await consumer.committedOffsets(for: partitions, timeout: .seconds(5)), !committed.isEmpty,
+            let progress = try? await consumer.readProgress(timeout: .seconds(5))
+        else { return }
+        let restarted = partitions.filter { partition in
+            guard let offset = committed[partition], let high = progress[partition]?.high else { return false }
+            return offset > high
+        }
+        guard !restarted.isEmpty else { return }
+        health.hold(restarted)
+        metrics.update { $0.topicResets += UInt64(restarted.count) }
+        for partition in restarted {
+            logger.error(
+                """
+                partition re-created or truncated: the group's committed offset is past the log's end; holding it (nothing \
+                processed or committed). Reset the group's offsets for it and clear the namespace's prefixes (or use a new \
+                namespace), then restart
+                """,
+                metadata: [
+                    "kafka.partition": "\(partition.topic)/\(partition.partition)", "kafka.committed": "\(committed[partition] ?? -1)",
+                    "kafka.high_watermark": "\(progress[partition]?.high ?? -1)",
+                ])
+        }
+    }
+
+    private func renewProducer(because error: KafkaError) async throws {
+        try await producer.renew(because: error)
+        metrics.update { $0.producerRenewals += 1 }
     }
 
     private func updateLag(_ consumer: KafkaConsumer) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// The `resid` command: one binary for the whole life of a ReSID recommender.
 @main
@@ -22,4 +23,20 @@ struct ResidCommand: AsyncParsableCommand {
             ServeCommand.self,
         ]
     )
+
+    /// Parses and runs the command, with the allocator keeping freed tensor memory for reuse
+    /// (``FreedMemoryPolicy``) for every command: training, benchmarks and the daemon.
+    static func main() async {
+        FreedMemoryPolicy.retainFreedMemory()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -16,7 +16,7 @@ struct BundleTests {
         let manifest = BundleManifest(
             bundleID: "test-1",
             schema: .object(["fields": .array([.string("item_id"), .string("genre")])]),
-            hyperparameters: ["famae": .object(["d": .number(128)])],
+            hyperparameters: ["famae": .object(["d": .integer(128)])],
             codes: .init(method: "gaoq", levelSizes: [32, 40, 7])
         )
         return try writer.finish(manifest)

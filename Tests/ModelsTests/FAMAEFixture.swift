@@ -34,6 +34,11 @@ enum FAMAEFixture {
     /// Trains `model` for `epochs` epochs of `windows` random windows in batches of 64.
     @discardableResult
     static func train(_ model: FAMAEModel, on data: PreparedDataset, epochs: Int = 3, windows: Int = 3_000) throws -> FAMAETrainingReport {
+        try FAMAETrainer(model: model, split: data.split, configuration: settings(epochs: epochs, windows: windows)).train()
+    }
+
+    /// Short-run settings: batches of 64, `windows` random windows per epoch, 300 validation users.
+    static func settings(epochs: Int = 3, windows: Int = 3_000) -> FAMAETrainingConfiguration {
         var settings = FAMAETrainingConfiguration()
         settings.batchSize = 64
         settings.maxEpochs = epochs
@@ -41,7 +46,7 @@ enum FAMAEFixture {
         settings.learningRate = 3e-3
         settings.logEvery = 1_000_000
         settings.validationLimit = 300
-        return try FAMAETrainer(model: model, split: data.split, configuration: settings).train()
+        return settings
     }
 
     static func temporaryFile(_ name: String) -> URL {

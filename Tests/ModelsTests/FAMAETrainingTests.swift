@@ -3,7 +3,7 @@ import Foundation
 import Models
 import Tensor
 import Testing
-import Training
+@testable import Training
 
 /// Short training runs on synthetic data (generated, not real users).
 @Suite struct FAMAETrainingTests {
@@ -39,6 +39,37 @@ import Training
         let result = try evaluator.evaluate(model, samples: Array(data.split.validationSamples.prefix(1_000)))
         let chance = 10 / Double(data.items.count)
         #expect(result.metric2 > 10 * chance, "Metric 2 \(result.metric2) vs chance \(chance)")
+    }
+
+    /// A run interrupted after its first epoch and resumed from its state ends with the same
+    /// parameters and validation history as the run that was never interrupted (one thread).
+    @Test func resumeContinuesBitIdenticallyAtAnEpochBoundary() throws {
+        let data = try FAMAEFixture.prepared()
+        let directory = FAMAEFixture.temporaryFile("resume")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var settings = FAMAEFixture.settings(epochs: 3, windows: 1_000)
+        settings.checkpointDirectory = directory.path
+        let whole = try FAMAEFixture.model(for: data)
+        let wholeReport = try FAMAETrainer(model: whole, split: data.split, configuration: settings).train()
+        try FileManager.default.removeItem(at: directory)
+
+        let interrupted = FAMAETrainer(model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings)
+        interrupted.interruptAfterEpochs = 1
+        #expect(try interrupted.train().epochs.count == 1)
+        settings.resume = true
+        let resumed = try FAMAEFixture.model(for: data)
+        var lines: [String] = []
+        let resumedReport = try FAMAETrainer(model: resumed, split: data.split, configuration: settings) { lines.append($0) }.train()
+        #expect(lines.contains { $0.contains("resumed from") })
+        #expect(resumedReport.totalSteps == wholeReport.totalSteps)
+        #expect(resumedReport.epochs.map(\.validationMetric1) == wholeReport.epochs.map(\.validationMetric1))
+        for (a, b) in zip(whole.parameters, resumed.parameters) { #expect(a.value == b.value) }
+
+        // Other settings are refused by name rather than silently mixed into the run.
+        settings.learningRate *= 2
+        #expect(throws: SequenceModelError.self) {
+            try FAMAETrainer(model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings).train()
+        }
     }
 
     @Test func checkpointRoundTripsWeightsConfigAndCatalogue() throws {

@@ -37,6 +37,45 @@ struct ConfigurationLoaderTests {
         #expect(loaded.redis == RedisConfiguration())
         #expect(loaded.kafka.bootstrap == .embedded)
         #expect(loaded.sources.contains("file \(path)"))
+        // Low-latency Kafka defaults, written in the file and built in alike.
+        #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(1))
+        #expect(loaded.kafka.producer.linger == .zero)
+        let builtIn = try await loader.load(explicitPath: try writeYAML(""), environment: [:])
+        #expect(builtIn.kafka.consumer.fetchWaitMax == loaded.kafka.consumer.fetchWaitMax)
+        #expect(builtIn.kafka.producer.linger == loaded.kafka.producer.linger)
+    }
+
+    @Test("an empty file, or one of comments only, means the defaults")
+    func emptyFileMeansDefaults() async throws {
+        for text in ["", "\n", "# nothing set yet\n"] {
+            let path = try writeYAML(text)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let loaded = try await loader.load(explicitPath: path, environment: [:])
+            #expect(loaded.redis == RedisConfiguration())
+            #expect(loaded.sources.contains { $0.contains("empty: defaults") })
+        }
+    }
+
+    @Test("librdkafka properties librdkafka does not know, or values it refuses, fail naming the key in every source")
+    func unknownLibrdkafkaPropertiesAreRefused() async throws {
+        let file = try await failure(yaml: "kafka:\n  librdkafka:\n    fetch.wait.max.msec: \"5\"\n")
+        #expect(file?.key == "kafka.librdkafka.fetch.wait.max.msec")
+        #expect(file?.message.contains("unknown property") == true)
+        let value = try await failure(yaml: "kafka:\n  librdkafka:\n    fetch.wait.max.ms: \"soon\"\n")
+        #expect(value?.key == "kafka.librdkafka.fetch.wait.max.ms")
+        let variable = try await failure(environment: ["RESID_KAFKA_LIBRDKAFKA_NO_SUCH_THING": "1"])
+        #expect(variable?.message.contains("RESID_KAFKA_LIBRDKAFKA_NO_SUCH_THING names no librdkafka property") == true)
+        let flag = try await failure(arguments: ["--kafka-librdkafka-no-such-thing", "1"])
+        #expect(flag?.message.contains("names no librdkafka property") == true)
+        // Known properties pass from each source.
+        let path = try writeYAML("kafka:\n  librdkafka:\n    fetch.min.bytes: \"1\"\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = try await loader.load(
+            explicitPath: path, arguments: ["--kafka-librdkafka-socket-timeout-ms", "30000"],
+            environment: ["RESID_KAFKA_LIBRDKAFKA_RECONNECT_BACKOFF_MS": "50"])
+        #expect(loaded.kafka.consumer.librdkafka["fetch.min.bytes"] == "1")
+        #expect(loaded.kafka.consumer.librdkafka["socket.timeout.ms"] == "30000")
+        #expect(loaded.kafka.consumer.librdkafka["reconnect.backoff.ms"] == "50")
     }
 
     @Test("kafka keys: lists, librdkafka pass-through, and pass-through secrets refused outside the environment")

@@ -157,37 +157,3 @@ struct ServeMetricsTests {
         }
     }
 }
-
-@Suite("HTTP request parsing")
-struct HTTPRequestParserTests {
-    @Test func parsesAGetWithQuery() throws {
-        let head = try HTTPRequestParser.parse(Array("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
-        #expect(head == HTTPRequestHead(method: "GET", path: "/metrics", query: "x=1", version: "HTTP/1.1"))
-        #expect(try HTTPRequestParser.parse(Array("GET / HTTP/1.0\n\n".utf8)).path == "/")
-    }
-
-    @Test(arguments: [
-        ("GET /metrics HTTP/1.1\r\nHost: a\r\n", HTTPParseError.incomplete),
-        ("\r\n\r\n", .malformed("empty request line")),
-        ("GET metrics HTTP/1.1\r\n\r\n", .malformed("request target must be an absolute path")),
-        ("GET /a HTTP/2.0\r\n\r\n", .unsupportedVersion),
-        ("GET /a\r\n\r\n", .malformed("request line must be `METHOD /path HTTP/1.1`")),
-        ("get /a HTTP/1.1\r\n\r\n", .malformed("method must be upper-case letters")),
-        ("GET /a HTTP/1.1\r\nno colon here\r\n\r\n", .malformed("header line without a name and `:`")),
-        ("GET /\u{1}a HTTP/1.1\r\n\r\n", .malformed("request line has non-printable bytes")),
-    ])
-    func refusesBadRequests(text: String, expected: HTTPParseError) {
-        #expect(throws: expected) { try HTTPRequestParser.parse(Array(text.utf8)) }
-    }
-
-    @Test func refusesAnOversizedHead() {
-        let bytes = Array("GET /".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 9000)
-        #expect(throws: HTTPParseError.tooLarge) { try HTTPRequestParser.parse(bytes) }
-        #expect(HTTPParseError.tooLarge.status == 431)
-    }
-
-    @Test func serializesAResponse() {
-        let bytes = HTTPResponse(status: 404, body: "no\n").serialized()
-        #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno\n")
-    }
-}

@@ -26,9 +26,9 @@ public struct KafkaConfiguration: Sendable {
     ///   `kafka.consumer.sessionTimeoutMs` (10000), `kafka.consumer.heartbeatIntervalMs` (1000),
     ///   `kafka.consumer.maxPollIntervalMs` (300000), `kafka.consumer.autoOffsetReset`
     ///   (`earliest` | `latest`), `kafka.consumer.pollBatchSize` (256),
-    ///   `kafka.consumer.pollTimeoutMs` (100)
+    ///   `kafka.consumer.pollTimeoutMs` (100), `kafka.consumer.fetchWaitMaxMs` (1)
     /// - `kafka.producer.enableIdempotence` (true), `kafka.producer.acks` (`all` | `1` | `0`),
-    ///   `kafka.producer.lingerMs` (5), `kafka.producer.compression`
+    ///   `kafka.producer.lingerMs` (0), `kafka.producer.compression`
     ///   (`none` | `gzip` | `snappy` | `lz4` | `zstd`), `kafka.producer.messageTimeoutMs` (30000),
     ///   `kafka.producer.queueMaxMessages` (100000)
     /// - `kafka.librdkafka.<property>`: any librdkafka property (for example
@@ -83,6 +83,9 @@ public struct KafkaConfiguration: Sendable {
         }
         if let ms = try reader.int("consumer.pollTimeoutMs", in: 1...60_000) {
             consumer.pollTimeout = .milliseconds(ms)
+        }
+        if let ms = try reader.int("consumer.fetchWaitMaxMs", in: 0...300_000) {
+            consumer.fetchWaitMax = .milliseconds(ms)
         }
         consumer.librdkafka = librdkafka
 

@@ -25,7 +25,7 @@ public struct KafkaProducerConfiguration: Sendable {
     /// Acknowledgements required per write.
     public var acks: Acks = .all
     /// How long messages wait to form a batch.
-    public var linger: Duration = .milliseconds(5)
+    public var linger: Duration = .zero
     /// Batch compression.
     public var compression: Compression = .none
     /// How long a message may take to be acknowledged, retries included, before it fails.
@@ -59,6 +59,8 @@ public struct KafkaProducerConfiguration: Sendable {
         settings.set("enable.idempotence", "\(enableIdempotence)", source: "kafka.producer.enableIdempotence")
         settings.set("acks", acks.rawValue, source: "kafka.producer.acks")
         settings.set("linger.ms", "\(linger.milliseconds)", source: "kafka.producer.lingerMs")
+        // A batch that linger released goes out at once rather than waiting on Nagle.
+        settings.set("socket.nagle.disable", "true")
         settings.set("compression.codec", compression.rawValue, source: "kafka.producer.compression")
         settings.set("message.timeout.ms", "\(messageTimeout.milliseconds)", source: "kafka.producer.messageTimeoutMs")
         settings.set("queue.buffering.max.messages", "\(queueMaxMessages)", source: "kafka.producer.queueMaxMessages")

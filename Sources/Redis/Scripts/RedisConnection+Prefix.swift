@@ -2,7 +2,9 @@ extension RedisConnection {
     /// Applies interaction events to user prefixes, `pipelineDepth` events per round trip.
     ///
     /// Idempotent per (partition, offset): re-applying an event (after a crash, a rebalance or
-    /// a retried round trip) changes nothing, so this may be retried freely.
+    /// a retried round trip) changes nothing, so this may be retried freely. An event whose id
+    /// the user's window holds at another position is a duplicate: not appended (see
+    /// ``PrefixScript``).
     /// - Parameters:
     ///   - events: Events in the order they were consumed.
     ///   - keys: The key layout.
@@ -21,7 +23,7 @@ extension RedisConnection {
             calls.append(
                 RedisScript.Call(
                     keys: [keys.prefix(user: event.user)],
-                    arguments: [event.item, String(event.partition), String(event.offset), limit]))
+                    arguments: [event.item, String(event.partition), String(event.offset), limit, event.eventID]))
         }
         return try runInChunks(PrefixScript.script, calls: calls, decode: Self.decodePrefixReply)
     }
@@ -47,6 +49,6 @@ extension RedisConnection {
         // Split the bytes, not Characters: grapheme segmentation of every reply would cost
         // more than the rest of the round trip.
         let items = joined.split(separator: 0x1F).map { String(decoding: $0, as: UTF8.self) }
-        return PrefixUpdate(applied: applied == 1, items: items)
+        return PrefixUpdate(applied: applied == 1, duplicate: applied == 2, items: items)
     }
 }

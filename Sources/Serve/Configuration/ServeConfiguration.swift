@@ -16,6 +16,10 @@ import Foundation
 /// - `serve.topicList` (`Topics/topics.json`): topic list whose schemas validate events.
 /// - `serve.topics.items`, `.interactions`, `.predictions`, `.itemSids`, `.deadLetter`: topic
 ///   names (the repository's `resid.*.v1` names).
+/// - `serve.maxEventBytes` (262144, 1024...524288): the largest input event (key plus value)
+///   processed; a larger one is dead-lettered as a reference before it is parsed. The bound
+///   keeps a dead letter carrying a whole accepted event (base64: 4/3 of its size) under
+///   librdkafka's default `message.max.bytes` of 1,000,000.
 /// - `serve.instanceId` (host name and process id): names this instance in logs, metrics and its
 ///   private item-SID follower group.
 public struct ServeConfiguration: Sendable {
@@ -39,12 +43,15 @@ public struct ServeConfiguration: Sendable {
     public var topics = ServeTopics()
     /// This instance's name.
     public var instanceID = ServeConfiguration.defaultInstanceID()
+    /// The largest input event processed (key plus value bytes).
+    public var maxEventBytes = 262_144
 
     /// Every key this type reads (for the configuration schema).
     public static let keys = [
         "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.microBatchSize",
         "serve.httpHost", "serve.httpPort", "serve.topicList", "serve.topics.items", "serve.topics.interactions",
         "serve.topics.predictions", "serve.topics.itemSids", "serve.topics.deadLetter", "serve.instanceId",
+        "serve.maxEventBytes",
     ]
     /// Keys that take a list.
     public static let listKeys: Set<String> = ["serve.variants"]
@@ -56,14 +63,16 @@ public struct ServeConfiguration: Sendable {
 
     /// Reads the `serve.*` keys.
     ///
+    /// - Parameter requireVariants: false accepts an empty `serve.variants` (for checking a
+    ///   configuration that other commands use; `resid serve` needs variants).
     /// - Throws: ``ServeError`` `.invalidConfiguration` naming the key whose value is missing,
     ///   of the wrong type or out of range.
-    public init(config: ConfigReader) throws(ServeError) {
+    public init(config: ConfigReader, requireVariants: Bool = true) throws(ServeError) {
         let read = ServeConfigReader(config: config)
         let entries = read.stringList("serve.variants") ?? []
         var variants: [VariantSpec] = []
         for entry in entries { variants.append(try VariantSpec.parse(entry)) }
-        try VariantSpec.validate(variants)
+        if requireVariants || !variants.isEmpty { try VariantSpec.validate(variants) }
         self.variants = variants
         salt = read.string("serve.salt") ?? salt
         topK = try read.int("serve.topK", in: 1...1000) ?? topK
@@ -78,14 +87,15 @@ public struct ServeConfiguration: Sendable {
         topics.itemSIDs = read.string("serve.topics.itemSids") ?? topics.itemSIDs
         topics.deadLetter = read.string("serve.topics.deadLetter") ?? topics.deadLetter
         instanceID = read.string("serve.instanceId") ?? instanceID
-        try validate()
+        maxEventBytes = try read.int("serve.maxEventBytes", in: 1024...524_288) ?? maxEventBytes
+        try validate(requireVariants: requireVariants)
     }
 
     /// Checks relations between settings.
     ///
     /// - Throws: ``ServeError`` `.invalidConfiguration`.
-    public func validate() throws(ServeError) {
-        try VariantSpec.validate(variants)
+    public func validate(requireVariants: Bool = true) throws(ServeError) {
+        if requireVariants || !variants.isEmpty { try VariantSpec.validate(variants) }
         guard beamWidth >= topK else {
             throw ServeError(.invalidConfiguration, "serve.beamWidth (\(beamWidth)) is below serve.topK (\(topK)); raise beamWidth or lower topK")
         }

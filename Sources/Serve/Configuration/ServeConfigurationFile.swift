@@ -20,7 +20,7 @@ public struct ServeConfigurationFile: Sendable {
     /// Consumer session timeout (the embedded broker needs >= 4000).
     public var sessionTimeoutMilliseconds = 4000
     /// Producer linger.
-    public var lingerMilliseconds = 1
+    public var lingerMilliseconds = 0
     /// librdkafka properties for consumer and producer (`kafka.librdkafka.*`).
     public var librdkafka: [(String, String)] = []
     /// Extra `serve.*` settings (key below `serve.`, value as YAML scalar), e.g. `topK: "10"`.

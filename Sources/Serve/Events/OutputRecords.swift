@@ -170,25 +170,42 @@ public struct ItemSIDRecord: Sendable, Equatable {
 }
 
 /// A dead letter (`resid.deadletter.v1`).
+///
+/// It always fits in one Kafka message: the source key is cut to ``maxKeyBytes`` and an
+/// oversized event is carried as a reference (its position, size and the first
+/// ``excerptBytes``), never whole, so a poison pill cannot make a dead letter that the broker
+/// refuses and the partition would wait on.
 public struct DeadLetterRecord: Sendable, Equatable {
+    /// Bytes of an oversized event's value kept in its dead letter.
+    public static let excerptBytes = 1024
+    /// Bytes of the source key kept in the record and in the dead letter's own key.
+    public static let maxKeyBytes = 1024
+
     public var topic: String
     public var partition: Int32
     public var offset: Int64
     public var key: [UInt8]?
     public var rejection: EventRejection
+    /// The bytes written to `original_base64`: the whole value, or an excerpt for an oversized event.
     public var original: [UInt8]
+    /// The size of the source value.
+    public var originalBytes: Int
     public var failedAtMilliseconds: Int64
 
-    /// Creates a record.
+    /// Creates a record; `original` is cut to ``excerptBytes`` when the rejection is for size.
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, rejection: EventRejection, original: [UInt8], failedAtMilliseconds: Int64) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
-        self.key = key
+        self.key = key.map { $0.count > Self.maxKeyBytes ? Array($0.prefix(Self.maxKeyBytes)) : $0 }
         self.rejection = rejection
-        self.original = original
+        originalBytes = original.count
+        self.original = rejection.isOversized && original.count > Self.excerptBytes ? Array(original.prefix(Self.excerptBytes)) : original
         self.failedAtMilliseconds = failedAtMilliseconds
     }
+
+    /// True when `original` is an excerpt.
+    public var isTruncated: Bool { original.count < originalBytes }
 
     /// The JSON value; the reason is cut to the schema's 4096 characters.
     public func encoded() -> [UInt8] {
@@ -208,6 +225,9 @@ public struct DeadLetterRecord: Sendable, Equatable {
         json.key("field")
         if let field = rejection.field { json.string(field.count > 256 ? String(field.prefix(256)) : field) } else { json.null() }
         json.field("original_base64", Data(original).base64EncodedString())
+        json.field("original_bytes", originalBytes)
+        json.key("original_truncated")
+        json.bool(isTruncated)
         json.field("failed_at_ms", failedAtMilliseconds)
         json.endObject()
         return json.bytes

@@ -1,3 +1,4 @@
+import JSON
 import Kafka
 
 /// An item event (`resid.items.v1`) after validation.
@@ -39,11 +40,15 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
     public var field: String?
     /// The reason, naming the rule broken.
     public var reason: String
+    /// True when the event was refused for its size: its dead letter then carries a reference
+    /// and an excerpt instead of the event.
+    public var isOversized: Bool
 
     /// Creates a rejection.
-    public init(field: String?, reason: String) {
+    public init(field: String?, reason: String, isOversized: Bool = false) {
         self.field = field
         self.reason = reason
+        self.isOversized = isOversized
     }
 
     public var description: String { field.map { "\($0): \(reason)" } ?? reason }

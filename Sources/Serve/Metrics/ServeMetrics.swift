@@ -37,6 +37,17 @@ public final class ServeMetrics: Sendable {
         public var consumerLag: [String: Int64] = [:]
         /// Prefix updates that were replays (already applied: nothing changed).
         public var prefixReplays: UInt64 = 0
+        /// Interaction events whose event id the user's window already held at another
+        /// position: neither applied nor predicted.
+        public var duplicateEvents: UInt64 = 0
+        /// Input events over `serve.maxEventBytes`, dead-lettered unparsed.
+        public var oversizedEvents: UInt64 = 0
+        /// Times a Redis call failed for lack of a server and the batch waited for it.
+        public var redisOutageWaits: UInt64 = 0
+        /// Producers replaced after the cluster lost their idempotence state.
+        public var producerRenewals: UInt64 = 0
+        /// Input partitions found re-created (committed offset past the log's end), held.
+        public var topicResets: UInt64 = 0
         /// Offset commits that failed (retried with the next batch).
         public var commitFailures: UInt64 = 0
         /// Output messages re-sent after a failed delivery.
@@ -120,6 +131,16 @@ public final class ServeMetrics: Sendable {
         labelled("resid_serve_consumer_lag", "topic", v.consumerLag) { "\($0)" }
         header("resid_serve_prefix_replays_total", "counter", "Interaction events whose prefix update was already applied.")
         text += "resid_serve_prefix_replays_total \(v.prefixReplays)\n"
+        header("resid_serve_duplicate_events_total", "counter", "Interaction events repeating a recent event id of their user: not applied, not predicted.")
+        text += "resid_serve_duplicate_events_total \(v.duplicateEvents)\n"
+        header("resid_serve_oversized_events_total", "counter", "Input events over serve.maxEventBytes, dead-lettered as a reference.")
+        text += "resid_serve_oversized_events_total \(v.oversizedEvents)\n"
+        header("resid_serve_redis_outage_waits_total", "counter", "Redis calls that found no server and waited for it with back-off.")
+        text += "resid_serve_redis_outage_waits_total \(v.redisOutageWaits)\n"
+        header("resid_serve_producer_renewals_total", "counter", "Kafka producers replaced after the cluster lost their idempotence state.")
+        text += "resid_serve_producer_renewals_total \(v.producerRenewals)\n"
+        header("resid_serve_topic_resets_total", "counter", "Input partitions found re-created or truncated (the group's committed offset is past the log's end); held, not processed.")
+        text += "resid_serve_topic_resets_total \(v.topicResets)\n"
         header("resid_serve_commit_failures_total", "counter", "Offset commits that failed.")
         text += "resid_serve_commit_failures_total \(v.commitFailures)\n"
         header("resid_serve_delivery_retries_total", "counter", "Output messages re-sent after a failed delivery.")
@@ -138,7 +159,7 @@ public final class ServeMetrics: Sendable {
         }
         header("resid_serve_batch_seconds", "histogram", "One poll batch from poll to offset commit.")
         v.batchLatency.render(name: "resid_serve_batch_seconds", labels: "", into: &text)
-        header("resid_serve_ready", "gauge", "1 when the instance serves (bundles loaded, item SIDs caught up).")
+        header("resid_serve_ready", "gauge", "1 when the instance can process now (item-SID topic replayed, consumer running, broker and Redis answering).")
         text += "resid_serve_ready \(v.ready ? 1 : 0)\n"
         header("resid_serve_assigned_partitions", "gauge", "Input partitions this instance owns in its consumer group.")
         text += "resid_serve_assigned_partitions \(v.assignedPartitions)\n"

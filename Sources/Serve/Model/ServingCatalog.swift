@@ -126,6 +126,31 @@ public final class ServingCatalog: Sendable {
         }
     }
 
+    /// The item that holds `sid`, if any: frozen or online, deleted ones included (a deleted
+    /// item's SID is never reused).
+    public func holder(of sid: [Int]) -> String? {
+        guard sid.count == 3 else { return nil }
+        return state.withLock { state in
+            if let index = state.trie.item(codes: sid) { return state.keys[index] }
+            // Decodable SIDs are all in the trie; only undecodable online ones need the scan.
+            guard !Self.decodable(sid, sizes: levelSizes) else { return nil }
+            for index in bundle.keys.count..<state.keys.count {
+                let base = index * 3
+                if (0..<3).allSatisfy({ Int(state.codes[base + $0]) == sid[$0] }) { return state.keys[index] }
+            }
+            return nil
+        }
+    }
+
+    /// The items added online, with their SIDs, in the order they were added.
+    public func onlineEntries() -> [(item: String, sid: [Int])] {
+        state.withLock { state in
+            (bundle.keys.count..<state.keys.count).map { index in
+                (state.keys[index], (0..<3).map { Int(state.codes[index * 3 + $0]) })
+            }
+        }
+    }
+
     /// Items in the catalogue, frozen and online.
     public var count: Int { state.withLock { $0.keys.count } }
     /// Items added online.

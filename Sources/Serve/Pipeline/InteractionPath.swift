@@ -5,7 +5,7 @@ import Redis
 /// The interaction path: prefix update in Redis (once per event), A/B routing, micro-batched
 /// decoding, prediction records.
 struct InteractionPath: Sendable {
-    let pool: RedisConnectionPool
+    let redis: RedisOutageGate
     let keys: RedisKeys
     let configuration: ServeConfiguration
     let metrics: ServeMetrics
@@ -22,6 +22,8 @@ struct InteractionPath: Sendable {
         var predictions: [Pending] = []
         var deadLetters: [(KafkaConsumerMessage, EventRejection)] = []
         var replays = 0
+        /// Events repeating a recent event id of their user: neither applied nor predicted.
+        var duplicates = 0
     }
 
     /// Processes the valid interaction events of one poll.
@@ -55,17 +57,21 @@ struct InteractionPath: Sendable {
 
         let redisStart = ContinuousClock.now
         let prefixEvents = accepted.map {
-            PrefixEvent(user: $0.event.user, item: $0.event.item, partition: $0.message.partition, offset: $0.message.offset)
+            PrefixEvent(
+                user: $0.event.user, item: $0.event.item, partition: $0.message.partition, offset: $0.message.offset,
+                eventID: $0.event.eventID)
         }
-        let updates = try await pool.withRetries { connection in
+        let updates = try await redis.run("prefix update") { connection in
             try await connection.applyPrefixEvents(prefixEvents, keys: keys)
         }
         let redisMilliseconds = Self.milliseconds(ContinuousClock.now - redisStart)
-        outcome.replays = updates.filter { !$0.applied }.count
+        outcome.duplicates = updates.filter(\.duplicate).count
+        outcome.replays = updates.filter { !$0.applied && !$0.duplicate }.count
 
-        // Route, then decode each variant's users in micro-batches.
+        // Route, then decode each variant's users in micro-batches. A duplicate event was
+        // predicted when its first copy was.
         var byVariant = [[Int]](repeating: [], count: variants.variants.count)
-        for (position, entry) in accepted.enumerated() {
+        for (position, entry) in accepted.enumerated() where !updates[position].duplicate {
             byVariant[variants.router.variantIndex(user: entry.event.user)].append(position)
         }
         for (variantIndex, positions) in byVariant.enumerated() where !positions.isEmpty {
@@ -122,7 +128,7 @@ struct InteractionPath: Sendable {
         for catalog in catalogs {
             for item in items { commands.append(RedisCommand("GET", keys.item(bundle: catalog.bundle.id, item: item))) }
         }
-        let replies = try await pool.withRetries { connection in try await connection.pipeline(commands) }
+        let replies = try await redis.run("item lookup") { connection in try await connection.pipeline(commands) }
         for (catalogIndex, catalog) in catalogs.enumerated() {
             var entries: [(item: String, sid: [Int])] = []
             for (itemIndex, item) in items.enumerated() {

@@ -12,7 +12,8 @@ import Training
 /// produces nothing; the claim script is idempotent as well, so a replayed item event (after a
 /// crash) re-publishes the same SID.
 struct ItemPath: Sendable {
-    let pool: RedisConnectionPool
+    let redis: RedisOutageGate
+    let claimCheck: ClaimStoreCheck
     let keys: RedisKeys
     let topics: ServeTopics
     let logger: Logger
@@ -78,9 +79,10 @@ struct ItemPath: Sendable {
                         return SIDClaimRequest.Group(c1: group.c1, c2: group.c2, candidates: group.candidates.filter { !taken.contains($0) })
                     })
             }
-            let claims = try await pool.withRetries { connection in
+            let claims = try await redis.run("SID claim") { connection in
                 try await connection.claimSIDs(requests, bundle: bundle.id, keys: keys)
             }
+            try await claimCheck.refuseHeld(zip(requests, claims).map { ($0.item, [$1.c1, $1.c2, $1.c3], $1.newlyAssigned) }, catalog: catalog)
             var entries: [(item: String, sid: [Int])] = []
             for (request, claim) in zip(requests, claims) {
                 let sid = [claim.c1, claim.c2, claim.c3]

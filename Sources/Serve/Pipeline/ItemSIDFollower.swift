@@ -52,6 +52,10 @@ public final class ItemSIDFollower: Service, Sendable {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         var iterator = consumer.events.makeAsyncIterator()
         var assigned = false
+        // The high watermarks when the partitions were assigned: the replay is done once the
+        // consumer's position reaches them (later records are news, not replay).
+        var targets: [KafkaTopicPartition: Int64] = [:]
+        var lastCheck = ContinuousClock.now - .seconds(1)
         let stop = Atomic<Bool>(false)
         try await withGracefulShutdownHandler {
             while !stop.load(ordering: .acquiring), let events = try await iterator.nextBatch() {
@@ -65,16 +69,26 @@ public final class ItemSIDFollower: Service, Sendable {
                     }
                 }
                 self.apply(records)
-                // Caught up: assigned and a poll came back without messages.
-                if assigned, events.allSatisfy({ if case .message = $0 { false } else { true } }), !self.health.itemSIDsCaughtUp {
-                    self.health.markItemSIDsCaughtUp()
-                    self.logger.info("item SIDs caught up", metadata: ["serve.catalog.items": "\(self.variants.allCatalogs.map(\.count))"])
+                if assigned, !self.health.itemSIDsCaughtUp, ContinuousClock.now - lastCheck >= .milliseconds(100) {
+                    lastCheck = ContinuousClock.now
+                    if try await self.replayed(consumer, targets: &targets) {
+                        self.health.markItemSIDsCaughtUp()
+                        self.logger.info("item SIDs caught up", metadata: ["serve.catalog.items": "\(self.variants.allCatalogs.map(\.count))"])
+                    }
                 }
             }
         } onGracefulShutdown: {
             stop.store(true, ordering: .releasing)
         }
         try? await consumer.close()
+    }
+
+    /// True once every assigned partition has been read up to its high watermark at the first
+    /// check. A broker that does not answer yet means not yet.
+    private func replayed(_ consumer: KafkaConsumer, targets: inout [KafkaTopicPartition: Int64]) async throws -> Bool {
+        guard let progress = try? await consumer.readProgress(timeout: .seconds(2)), !progress.isEmpty else { return false }
+        for (partition, state) in progress where targets[partition] == nil { targets[partition] = state.high }
+        return progress.allSatisfy { partition, state in state.reached(targets[partition] ?? state.high) }
     }
 
     private func decode(_ message: KafkaConsumerMessage) -> (bundle: String, item: String, sid: [Int]?)? {

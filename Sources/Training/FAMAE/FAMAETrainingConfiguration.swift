@@ -27,7 +27,24 @@ public struct FAMAETrainingConfiguration: Sendable, Codable, Equatable {
     public var threads = 1
     /// Print a progress line every this many steps.
     public var logEvery = 10
+    /// Directory for the resume state written after every epoch (`nil`: none).
+    public var checkpointDirectory: String?
+    /// Continue from the resume state in ``checkpointDirectory`` when there is one.
+    public var resume = false
 
     /// The defaults.
     public init() {}
+
+    /// The settings that decide the run's trajectory: a resume state written under others is
+    /// refused. The budget, the thread count (float rounding only), logging and checkpointing
+    /// may change between interruptions.
+    var trajectoryFingerprint: String {
+        var copy = self
+        copy.timeBudget = nil
+        copy.threads = 1
+        copy.logEvery = 0
+        copy.checkpointDirectory = nil
+        copy.resume = false
+        return String(describing: copy)
+    }
 }

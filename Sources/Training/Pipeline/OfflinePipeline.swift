@@ -2,6 +2,7 @@ import Bundle
 import Data
 import Evaluation
 import Foundation
+import JSON
 import Models
 import Tensor
 import Tokenizer

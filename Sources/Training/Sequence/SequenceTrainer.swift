@@ -6,9 +6,10 @@ import Tensor
 
 /// Trains a next-item model (the T5 and causal SID generators, SASRec, SASRec*) under one set of
 /// rules, so compared models differ only in the model: AdamW, linear warm-up sized to the planned
-/// run then cosine decay, gradient clipping, the same training targets per epoch, data-parallel
-/// steps over ``SequenceTrainingConfiguration/threads`` workers, model selection and early
-/// stopping on validation NDCG@10 of the model's own full ranking, and an optional time budget.
+/// run then cosine decay, the rate decayed on validation plateaus (``LearningRatePlateau``),
+/// gradient clipping, the same training targets per epoch, data-parallel steps over
+/// ``SequenceTrainingConfiguration/threads`` workers, model selection and early stopping on
+/// validation NDCG@10 of the model's own full ranking, and an optional time budget.
 ///
 /// An epoch teaches every training target once: one window per target for models that learn
 /// the last position only, non-overlapping tiles for models that learn every position
@@ -52,19 +53,19 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         guard perEpoch > 0 else { throw SequenceModelError(.invalidInput, "the split has no training windows (users need at least 4 events)") }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
         let fullSchedule = stepsPerEpoch * settings.maxEpochs
-        var loop = TrainingResumeState.Loop(
+        var loop = SequenceTrainingLoop(
             fingerprint: "\(model.name) \(settings.trajectoryFingerprint)", parameterShapes: model.parameters.map(\.shape),
             epoch: 0, position: 0, report: SequenceTrainingReport(), bestScore: -1, bestEpoch: 0,
             lossSum: 0, lossSteps: 0, scheduleTotalSteps: fullSchedule,
             scheduleWarmupSteps: Self.warmup(settings, plannedSteps: fullSchedule), planned: settings.timeBudgetSeconds == nil,
-            elapsedSeconds: 0, finished: false)
+            plateau: LearningRatePlateau(epochs: settings.plateauEpochs, factor: settings.plateauFactor), elapsedSeconds: 0, finished: false)
         let optimizer = AdamW(
             parameters: model.parameters, configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
         var best = model.snapshot()
-        let stateURL = settings.checkpointDirectory.map { TrainingResumeState.url(directory: $0, model: model.name) }
+        let stateURL = settings.checkpointDirectory.map { TrainingResumeState<SequenceTrainingLoop>.url(directory: $0, model: model.name) }
         if settings.resume, let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
-            let state = try TrainingResumeState(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
+            let state = try TrainingResumeState<SequenceTrainingLoop>(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
             loop = state.loop
             model.restore(state.parameters)
             best = state.best
@@ -143,6 +144,9 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                     try model.saveCheckpoint(to: URL(fileURLWithPath: directory).appendingPathComponent("\(model.name)-best.safetensors"))
                 }
             }
+            if !improved, loop.plateau.observe(epoch: record.epoch, bestEpoch: loop.bestEpoch) {
+                progress("no better validation since epoch \(String(format: "%.2f", loop.bestEpoch)): learning rate now \(loop.plateau.scale) of the schedule")
+            }
             try saveState()
             return record.epoch >= Double(settings.minEpochs) - 1e-9 && record.epoch - loop.bestEpoch >= Double(settings.patienceEpochs) - 1e-9
         }
@@ -156,7 +160,7 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 let chunk = windows[loop.position..<min(windows.count, loop.position + settings.batchSize)]
                 let stepClock = Stopwatch()
                 let step = loop.report.totalSteps
-                let rate = schedule.learningRate(at: step)
+                let rate = schedule.learningRate(at: step) * loop.plateau.scale
                 let seed = settings.seed &+ 2
                 let (lossValue, tokens, _) = try gradients.compute(windows: chunk, split: split) { worker in
                     ForwardMode.training(rng: SeededRandom(seed: seed).split(UInt64(step)).split(UInt64(worker)))

@@ -2,8 +2,9 @@ import Data
 import Models
 
 /// How a next-item model is trained: AdamW with decoupled weight decay, linear warm-up sized to
-/// the planned run then cosine decay, model selection and early stopping on validation NDCG@10
-/// over every validation user, data-parallel steps, and checkpoints a run resumes from.
+/// the planned run then cosine decay, the rate halved whenever validation stalls, model selection
+/// and early stopping on validation NDCG@10 over every validation user, data-parallel steps, and
+/// checkpoints a run resumes from.
 ///
 /// The defaults are a protocol that finishes learning: validation on all users (its standard
 /// error is printed beside each figure, so noise is visible), at least ``minEpochs`` epochs, and
@@ -27,6 +28,12 @@ public struct SequenceTrainingConfiguration: Sendable, Codable, Equatable {
     public var minEpochs = 5
     /// Epochs without a better validation NDCG@10 before the run stops.
     public var patienceEpochs = 5
+    /// Epochs without a better validation NDCG@10 after which the learning rate is multiplied by
+    /// ``plateauFactor`` (0: never); see ``LearningRatePlateau``. Below ``patienceEpochs``, so a
+    /// run tries a lower rate before it stops.
+    public var plateauEpochs = 2
+    /// Multiplier of the learning rate at each plateau.
+    public var plateauFactor: Float = 0.5
     /// Validations per epoch (1: at each epoch's end). Long epochs (the T5 generator on
     /// ML-1M) validate more often; patience still counts epochs.
     public var validationsPerEpoch = 1
@@ -62,6 +69,7 @@ public struct SequenceTrainingConfiguration: Sendable, Codable, Equatable {
         }
         try require(batchSize >= 1, "batch size \(batchSize) must be at least 1")
         try require(maxEpochs >= 1 && minEpochs >= 0 && patienceEpochs >= 1, "need max epochs >= 1, min epochs >= 0 and patience >= 1 epoch")
+        try require(plateauEpochs >= 0 && plateauFactor > 0 && plateauFactor <= 1, "plateau epochs \(plateauEpochs) must be at least 0 and the plateau factor \(plateauFactor) in (0, 1]")
         try require(validationsPerEpoch >= 1, "validations per epoch \(validationsPerEpoch) must be at least 1")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be positive")
         try require(warmupFraction >= 0 && warmupFraction < 1, "warm-up fraction \(warmupFraction) must be in [0, 1)")

@@ -2,37 +2,24 @@ import Foundation
 import Models
 import Tensor
 
-/// Everything a ``SequenceTrainer`` run needs to continue after an interruption exactly where it
-/// stood: the parameters, AdamW's moments, the best parameters so far and the loop's counters.
+/// A trainer's counters, saved beside the tensors of a ``TrainingResumeState``.
+protocol ResumableLoop: Codable {
+    /// The state file's format tag; a file with another tag is refused.
+    static var format: String { get }
+    /// The settings that decide the run's trajectory; resuming under others is refused.
+    var fingerprint: String { get }
+    var parameterShapes: [[Int]] { get }
+}
+
+/// Everything a training run needs to continue after an interruption exactly where it stood:
+/// the parameters, AdamW's moments, the best parameters so far and the trainer's counters
+/// (``SequenceTrainingLoop`` for the next-item models, ``FAMAETrainingLoop`` for FAMAE).
 ///
-/// Dropout masks are drawn from a stream per step and worker and each epoch's window order from
-/// `(seed, epoch)`, so no random state needs saving: a run resumed on the same thread count
-/// continues bit for bit (a test checks this). Written atomically as one safetensors file
-/// (`<name>-resume.safetensors` in the checkpoint directory).
-struct TrainingResumeState {
-    static let format = "resid-training-state/1"
-
-    /// The trainer's counters.
-    struct Loop: Codable {
-        var fingerprint: String
-        var parameterShapes: [[Int]]
-        var epoch: Int
-        /// Windows of `epoch` already trained.
-        var position: Int
-        var report: SequenceTrainingReport
-        var bestScore: Double
-        var bestEpoch: Double
-        var lossSum: Double
-        var lossSteps: Int
-        var scheduleTotalSteps: Int
-        var scheduleWarmupSteps: Int
-        var planned: Bool
-        /// Training seconds before this state was written (budgets span interruptions).
-        var elapsedSeconds: Double
-        /// The run ended (the state holds its final report; resuming only restores the best).
-        var finished: Bool
-    }
-
+/// Dropout masks and negatives are drawn from streams per step and worker and each epoch's
+/// window order from `(seed, epoch)`, so no random state needs saving: a run resumed on the same
+/// thread count continues bit for bit (a test checks this). Written atomically as one
+/// safetensors file (`<name>-resume.safetensors` in the checkpoint directory).
+struct TrainingResumeState<Loop: ResumableLoop> {
     var loop: Loop
     var parameters: [Tensor]
     var best: [Tensor]
@@ -54,7 +41,7 @@ struct TrainingResumeState {
         encoder.outputFormatting = .sortedKeys
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try SafeTensors.write(tensors, metadata: [
-            "format": Self.format,
+            "format": Loop.format,
             "loop": String(decoding: try encoder.encode(loop), as: UTF8.self),
             "adam_steps": String(adamSteps),
         ], to: url)
@@ -65,7 +52,7 @@ struct TrainingResumeState {
     ///   start afresh.
     init(contentsOf url: URL, fingerprint: String, shapes: [[Int]]) throws {
         let contents = try SafeTensors.read(url)
-        guard contents.metadata["format"] == Self.format, let loopJSON = contents.metadata["loop"],
+        guard contents.metadata["format"] == Loop.format, let loopJSON = contents.metadata["loop"],
             let adamSteps = contents.metadata["adam_steps"].flatMap(Int.init),
             let loop = try? JSONDecoder().decode(Loop.self, from: Data(loopJSON.utf8))
         else {

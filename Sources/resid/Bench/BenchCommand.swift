@@ -12,6 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
             ColdStartBenchCommand.self,
             RedisBenchCommand.self,
             KafkaBenchCommand.self,
+            SoakBenchCommand.self,
             ServeBenchCommand.self,
         ]
     )

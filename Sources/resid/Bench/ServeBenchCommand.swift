@@ -48,6 +48,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of paced traffic for the latency phase.")
     var latencySeconds = 15
 
+    @Option(help: "Events per second of the light-load latency phase (end to end against the daemon's own latency).")
+    var lightRate = 20.0
+
+    @Flag(help: "Measure the light-load latency with one instance only, then stop (skips throughput, memory and the second instance).")
+    var lightLoadOnly = false
+
     @Option(help: "Seed of the synthetic event stream.")
     var seed: UInt64 = 7
 
@@ -83,11 +89,31 @@ struct ServeBenchCommand: AsyncParsableCommand {
         var twoInstances: Throughput
         var twoOverOne: Double
         var latencyAtHalfLoad: Latency
+        var latencyAtLightLoad: LightLoad
         var daemonMemory: [Memory]
         var redisBytesPerPrefix: Double
         var redisPrefixItems: Int
         var redisPrefixesMeasured: Int
         var meanItemKeyBytes: Double
+    }
+
+    /// End-to-end latency (event produced to prediction consumed, both through the broker with
+    /// the default consumer and producer settings) against the daemon's own (poll to produce).
+    struct LightLoad: Codable {
+        var latency: Latency
+        /// End to end over daemon, at p50 and p99.
+        var endToEndOverDaemon: [String: Double]
+
+        init(_ latency: Latency) {
+            self.latency = latency
+            var ratios: [String: Double] = [:]
+            for key in ["p50", "p99"] {
+                if let total = latency.endToEndMilliseconds[key], let daemon = latency.daemonTotalMilliseconds[key], daemon > 0 {
+                    ratios[key] = total / daemon
+                }
+            }
+            endToEndOverDaemon = ratios
+        }
     }
 
     func validate() throws {
@@ -116,11 +142,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
             .filter { [topics.items, topics.interactions].contains($0.name) }.map(\.partitions).reduce(0, +)
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         func configuration(_ name: String, bundle path: String) -> ServeConfigurationFile {
-            var file = ServeConfigurationFile(
+            // Kafka latency settings are the built-in defaults, which Config/resid.yaml states.
+            ServeConfigurationFile(
                 bootstrap: bootstrap, redisURL: redis.url, namespace: "bench", groupID: "bench-serve",
                 variants: ["control:1:\(path)"], topicList: topicList.path, instanceID: name)
-            file.librdkafka = [("fetch.wait.max.ms", "\(Self.fetchWaitMilliseconds)")]
-            return file
         }
 
         let collector = PredictionCollector()
@@ -133,6 +158,20 @@ struct ServeBenchCommand: AsyncParsableCommand {
             let first = try ServeChild(configuration: configuration("bench-1", bundle: bundleURL.path), name: "1")
             try await first.waitReady()
             try await waitAssigned([first], partitions: inputPartitions)
+            // A warm-up at the same rate first: the first fetches after a group settles are not
+            // the steady state.
+            _ = try await paced(rate: lightRate, seconds: 3, stream: &stream, producer: producer, collector: collector)
+            let light = LightLoad(try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
+            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms")
+            if lightLoadOnly {
+                await first.stop()
+                reader.cancel()
+                _ = try? await reader.value
+                try? await producer.shutdown(timeout: .seconds(5))
+                await broker.stop()
+                if json { try printJSON(light) } else { print(String(decoding: try JSONEncoder().encode(light), as: UTF8.self)) }
+                return
+            }
             let one = try await throughput(instances: 1, stream: &stream, producer: producer, collector: collector)
             progress("one instance: \(Int(one.eventsPerSecond)) events/s")
 
@@ -175,7 +214,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
             let report = Report(
                 bundle: bundleURL.lastPathComponent, oneInstance: one, twoInstances: two,
-                twoOverOne: two.eventsPerSecond / max(one.eventsPerSecond, 1e-9), latencyAtHalfLoad: latency,
+                twoOverOne: two.eventsPerSecond / max(one.eventsPerSecond, 1e-9), latencyAtHalfLoad: latency, latencyAtLightLoad: light,
                 daemonMemory: memory, redisBytesPerPrefix: prefixBytes, redisPrefixItems: 32, redisPrefixesMeasured: measured,
                 meanItemKeyBytes: keyBytes)
             reader.cancel()
@@ -204,12 +243,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
     /// `fetch.wait.max.ms` (librdkafka's default: 500 ms), even when data arrives meanwhile; a
     /// real broker answers as soon as data is there. Daemons and the reader here use 10 ms so the
     /// latency measured is the daemon's, not the mock's long-poll.
-    static let fetchWaitMilliseconds = 10
-
     static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
-        configuration.linger = .milliseconds(2)
-        return configuration
+        KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
     }
 
     /// Waits until the children together own all `partitions` input partitions (the group settled).
@@ -244,10 +279,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
         return Throughput(instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
     }
 
-    /// Produces at `rate` events/s for `latencySeconds` and reports latency percentiles.
-    private func paced(rate: Double, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector) async throws -> Latency {
+    /// Produces at `rate` events/s for `seconds` (default `latencySeconds`) and reports latency
+    /// percentiles.
+    private func paced(
+        rate: Double, seconds: Int? = nil, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector
+    ) async throws -> Latency {
         let tick = Duration.milliseconds(10)
-        let total = max(Int(rate * Double(latencySeconds)), 1)
+        let total = max(Int(rate * Double(seconds ?? latencySeconds)), 1)
         let events = stream.next(total)
         let start = ContinuousClock.now
         var sent = 0
@@ -379,7 +417,6 @@ final class PredictionCollector: Sendable {
         configuration.sessionTimeout = .seconds(4)
         configuration.heartbeatInterval = .milliseconds(500)
         configuration.pollBatchSize = 2048
-        configuration.librdkafka = ["fetch.wait.max.ms": "\(ServeBenchCommand.fetchWaitMilliseconds)"]
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         var iterator = consumer.events.makeAsyncIterator()
         let decoder = JSONDecoder()

@@ -66,7 +66,7 @@ struct DemoBundle {
     /// manifest since it does).
     static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
         guard case .object(let gaoq)? = manifest.hyperparameters["gaoq"],
-              case .number(let codes)? = gaoq["g3"], case .number(let largest)? = gaoq["largest_group"] else { return false }
+              let codes = gaoq["g3"]?.numericValue, let largest = gaoq["largest_group"]?.numericValue else { return false }
         return codes > largest
     }
 }

@@ -49,11 +49,10 @@ struct DemoRun: Sendable {
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         var daemons: [ServeChild] = []
         for index in 1...instances {
-            var file = ServeConfigurationFile(
+            let file = ServeConfigurationFile(
                 bootstrap: bootstrap, redisURL: redis.url, namespace: "demo", groupID: "resid-demo",
                 variants: ["control:0.5:\(bundle.path)", "treatment:0.5:\(bundle.path)"], topicList: topicList.path,
                 instanceID: "demo-\(index)")
-            file.librdkafka = [("fetch.wait.max.ms", "\(ServeBenchCommand.fetchWaitMilliseconds)")]
             daemons.append(try ServeChild(configuration: file, name: "demo-\(index)"))
         }
         for daemon in daemons {
@@ -74,7 +73,6 @@ struct DemoRun: Sendable {
             bootstrapServers: broker.bootstrapServers, groupID: "resid-demo-scoreboard-\(UUID().uuidString.prefix(8))",
             topics: ["resid.predictions.v1", "resid.deadletter.v1", "resid.item-sids.v1"])
         consumerSettings.sessionTimeout = .seconds(6)
-        consumerSettings.librdkafka = ["fetch.wait.max.ms": "\(ServeBenchCommand.fetchWaitMilliseconds)"]
         let consumer = try KafkaConsumer(configuration: consumerSettings, logger: logger)
         let board = SharedScoreboard(DemoScoreboard(events: events))
         let reader = Task {

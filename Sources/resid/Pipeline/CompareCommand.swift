@@ -141,7 +141,9 @@ struct CompareCommand: AsyncParsableCommand {
             try add(model: "mostpop", tokenizer: "-", configuration: "training-interaction counts", trained: nil, outcome: outcome)
         }
         for name in names where name.hasPrefix("sasrec") {
-            let trainable = try TrainableSASRec(configuration: SASRecConfiguration(), items: prepared.items, withFields: name == "sasrec*", seed: seed)
+            var sasrec = SASRecConfiguration()
+            if let dropout = sequence.dropout { sasrec.dropout = dropout }
+            let trainable = try TrainableSASRec(configuration: sasrec, items: prepared.items, withFields: name == "sasrec*", seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: name == "sasrec*" ? "sasrec-fields" : name)
             try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax", trained: trained, outcome: outcome)
         }
@@ -170,8 +172,10 @@ struct CompareCommand: AsyncParsableCommand {
             let diagnostics = QuantizerDiagnostics(table)
             log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
             let architecture: GeneratorArchitecture = name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
+            var (t5, causal) = (SIDGeneratorConfiguration(), CausalGeneratorConfiguration())
+            if let dropout = sequence.dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
             let trainable = try GeneratorTraining.trainable(
-                architecture, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
+                architecture, t5: t5, causal: causal,
                 vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), table: table,
                 name: "\(name)-\(architecture.rawValue)", beamWidth: beam, seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: "\(name)-\(architecture.rawValue)")
@@ -190,8 +194,8 @@ struct CompareCommand: AsyncParsableCommand {
         log("report: \(report)")
     }
 
-    /// The shared FAMAE's item vectors: trained here (and saved with `--checkpoint-dir`), or
-    /// loaded when resuming.
+    /// The shared FAMAE's item vectors: trained here (saved with `--checkpoint-dir`, its training
+    /// resumable at each epoch), or loaded when resuming after it finished.
     private func famaeVectors(_ prepared: PreparedDataset, directory: String?, log: @escaping (String) -> Void) throws -> (Tensor, String) {
         let saved = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("famae.safetensors") }
         if resume, let saved, FileManager.default.fileExists(atPath: saved.path) {
@@ -199,7 +203,7 @@ struct CompareCommand: AsyncParsableCommand {
             log("FAMAE: loaded \(saved.path)")
             return (famae.itemVectors(), "shared FAMAE loaded from \(saved.lastPathComponent)")
         }
-        let (famae, famaeReport, famaeMetrics, famaeSeconds) = try self.famae.train(items: prepared.items, split: prepared.split, threads: sequence.threads, seed: sequence.seed, log: log)
+        let (famae, famaeReport, famaeMetrics, famaeSeconds) = try self.famae.train(items: prepared.items, split: prepared.split, threads: sequence.threads, seed: sequence.seed, checkpointDirectory: directory, resume: resume, log: log)
         let vectors = famae.itemVectors()
         if let saved {
             try FileManager.default.createDirectory(at: saved.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -27,7 +27,13 @@ struct FAMAETrainingOptions: ParsableArguments {
 
     /// A FAMAE over `items`, trained on `split` (best validation epoch kept), with its
     /// validation Metric 1 and Metric 2 and the wall time.
-    func train(items: ItemTable, split: LeaveOneOutSplit, threads: Int, seed: UInt64, log: @escaping (String) -> Void) throws
+    /// - Parameters:
+    ///   - checkpointDirectory: where the trainer keeps its resume state (nil: none).
+    ///   - resume: continue from the state there.
+    func train(
+        items: ItemTable, split: LeaveOneOutSplit, threads: Int, seed: UInt64, checkpointDirectory: String? = nil, resume: Bool = false,
+        log: @escaping (String) -> Void
+    ) throws
         -> (model: FAMAEModel, report: FAMAETrainingReport, metrics: FAMAEEvaluator.Result, seconds: Double)
     {
         let clock = Stopwatch()
@@ -39,6 +45,8 @@ struct FAMAETrainingOptions: ParsableArguments {
         settings.maxEpochs = famaeMaxEpochs
         settings.threads = threads
         settings.seed = seed
+        settings.checkpointDirectory = checkpointDirectory
+        settings.resume = resume
         let report = try FAMAETrainer(model: famae, split: split, configuration: settings, progress: log).train()
         let seconds = clock.elapsed
         let metrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))

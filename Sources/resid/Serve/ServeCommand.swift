@@ -36,17 +36,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Skip the SHA-256 check of bundle files at start-up (faster for big bundles you trust).")
     var skipBundleVerification = false
 
+    @Flag(help: "Rewrite SID claims that Redis lost (restart without AOF, wiped namespace) from the item-SID topic instead of refusing to start.")
+    var restoreClaims = false
+
     func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level `\(logLevel)` is not a level; use trace, debug, info, notice, warning, error or critical")
+        }
         try blas.apply()
         Self.limitMallocRetention()
-        let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let loaded = try await config.load()
-        let settings = try ServeConfiguration(config: loaded.reader)
+        let (settings, validator) = try ServePreflight.check(config: loaded.reader)
         var logger = Logger(label: "resid.serve")
         logger[metadataKey: "serve.instance"] = "\(settings.instanceID)"
 
@@ -70,7 +75,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { redisServer?.stop() }
 
-        let validator = try KafkaMessageValidator(topicList: URL(fileURLWithPath: settings.topicList))
         let metrics = ServeMetrics()
         let health = ServeHealth()
         let variants = try VariantSet(
@@ -78,24 +82,32 @@ struct ServeCommand: AsyncParsableCommand {
             verifyBundles: !skipBundleVerification, logger: logger)
         let pool = RedisConnectionPool(configuration: redis, logger: logger)
         try await pool.connectAll()
-        let producer = try KafkaProducer(configuration: kafka.producer, logger: logger)
-        let http = try ServeHTTPService(
-            host: settings.httpHost, port: settings.httpPort, metrics: metrics, health: health, variants: variants)
-        logger.info("http listening", metadata: ["serve.http.port": "\(http.port)"])
-        if let statusFile {
-            let status = "{\"pid\":\(getpid()),\"http_port\":\(http.port)}\n"
-            try Data(status.utf8).write(to: URL(fileURLWithPath: statusFile), options: .atomic)
+        let producer = try RenewableProducer(configuration: kafka.producer, logger: logger)
+        let statusFile = statusFile
+        let http = ServeHTTPService(
+            host: settings.httpHost, port: settings.httpPort, metrics: metrics, health: health, variants: variants,
+            logger: logger
+        ) { [logger] port in
+            logger.info("http listening", metadata: ["serve.http.port": "\(port)"])
+            guard let statusFile else { return }
+            let status = "{\"pid\":\(getpid()),\"http_port\":\(port)}\n"
+            do {
+                try Data(status.utf8).write(to: URL(fileURLWithPath: statusFile), options: .atomic)
+            } catch {
+                logger.error("cannot write the status file", metadata: ["error": "\(error)"])
+            }
         }
         let follower = ItemSIDFollower(
             consumer: kafka.consumer, topic: settings.topics.itemSIDs, variants: variants, validator: validator,
             metrics: metrics, health: health, instanceID: settings.instanceID, logger: logger)
         let daemon = ServeDaemon(
             configuration: settings, consumer: kafka.consumer, producer: producer, pool: pool, validator: validator,
-            variants: variants, metrics: metrics, health: health, logger: logger)
+            variants: variants, metrics: metrics, health: health, restoreClaims: restoreClaims, logger: logger)
+        let probe = DependencyProbe(producer: producer, pool: pool, topics: settings.topics, health: health, logger: logger)
         let options = config
         let reload = VariantReloadService(variants: variants, metrics: metrics, logger: logger) {
             let again = try await options.load()
-            let fresh = try ServeConfiguration(config: again.reader)
+            let fresh = try ServePreflight.check(config: again.reader).settings
             return (fresh.variants, fresh.salt)
         }
 
@@ -106,7 +118,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Shut down in reverse: stop reloading, drain the event loop, stop following, HTTP last.
         var group = ServiceGroupConfiguration(
-            services: [entry(http, "http"), entry(follower, "item-sids"), entry(daemon, "events"), entry(reload, "reload")],
+            services: [
+                entry(http, "http"), entry(probe, "probe"), entry(follower, "item-sids"), entry(daemon, "events"), entry(reload, "reload"),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(60)
         var failure: (any Error)?

@@ -69,7 +69,12 @@ struct ConfigurationLoader {
         sources.append("environment (RESID_*)")
 
         if case .file(let path) = try chooseFile(explicitPath: explicitPath, environment: environment) {
-            try validateFile(at: path)
+            // An empty file (or one of comments only) means the defaults; the YAML provider
+            // would refuse it as not a mapping.
+            guard try validateFile(at: path) else {
+                sources.append("file \(path) (empty: defaults)")
+                return try components(reader: ConfigReader(providers: providers), sources: sources + ["built-in defaults"])
+            }
             do {
                 let location = ConfigReader(
                     provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)]))
@@ -80,8 +85,11 @@ struct ConfigurationLoader {
             sources.append("file \(path)")
         }
         sources.append("built-in defaults")
+        return try components(reader: ConfigReader(providers: providers), sources: sources)
+    }
 
-        let reader = ConfigReader(providers: providers)
+    /// Reads and validates each component's settings from the merged sources.
+    private func components(reader: ConfigReader, sources: [String]) throws(ConfigurationError) -> ResidConfiguration {
         let origin = " (sources, highest precedence first: \(sources.joined(separator: ", ")))"
         let redis: RedisConfiguration
         do {
@@ -124,6 +132,10 @@ struct ConfigurationLoader {
                         "\(flag) may not be given on the command line (other users can read it in `ps`); "
                             + "set the matching \(ConfigurationSchema.environmentName(open))* variable instead")
                 }
+                guard Self.librdkafkaKey(spelled: flag, as: ConfigurationSchema.flagName) != nil else {
+                    throw ConfigurationError(
+                        key: nil, "unknown option \(flag): it names no librdkafka property (e.g. --kafka-librdkafka-fetch-wait-max-ms 5)")
+                }
                 continue
             }
             guard let key = flags[flag] else {
@@ -144,7 +156,15 @@ struct ConfigurationLoader {
         var names: [String: String] = [:]
         for key in schema.keys { names[ConfigurationSchema.environmentName(key)] = key }
         for name in variables.keys.sorted() where names[name] == nil {
-            if schema.openPrefixes.contains(where: { name.hasPrefix(ConfigurationSchema.environmentName($0)) }) { continue }
+            if schema.openPrefixes.contains(where: { name.hasPrefix(ConfigurationSchema.environmentName($0)) }) {
+                guard Self.librdkafkaKey(spelled: name, as: ConfigurationSchema.environmentName) != nil else {
+                    throw ConfigurationError(
+                        key: nil,
+                        "environment variable \(name) names no librdkafka property; "
+                            + "spell a property's dots as underscores (RESID_KAFKA_LIBRDKAFKA_FETCH_WAIT_MAX_MS)")
+                }
+                continue
+            }
             let hint = schema.suggestion(for: name, spelledAs: ConfigurationSchema.environmentName)
                 .map { "; did you mean \(ConfigurationSchema.environmentName($0)) (\($0))?" } ?? ""
             throw ConfigurationError(
@@ -153,26 +173,31 @@ struct ConfigurationLoader {
         }
     }
 
-    func validateFile(at path: String) throws(ConfigurationError) {
+    /// Checks the file's keys; returns false for a file with no settings (empty or comments).
+    @discardableResult
+    func validateFile(at path: String) throws(ConfigurationError) -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(key: nil, "cannot read \(path); check the path and its permissions")
         }
-        try validateYAML(String(decoding: data, as: UTF8.self), path: path)
+        return try validateYAML(String(decoding: data, as: UTF8.self), path: path)
     }
 
-    /// Checks the YAML text's keys against the schema.
-    func validateYAML(_ text: String, path: String) throws(ConfigurationError) {
+    /// Checks the YAML text's keys against the schema; returns false for a document with no
+    /// settings.
+    @discardableResult
+    func validateYAML(_ text: String, path: String) throws(ConfigurationError) -> Bool {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(key: nil, "\(path) is not valid YAML: \(error)")
         }
-        guard let root else { return }  // an empty file: defaults
+        guard let root, root.null == nil else { return false }  // an empty file: defaults
         guard let mapping = root.mapping else {
             throw ConfigurationError(key: nil, "\(path): the top level must be a mapping of sections (`redis:` ...)")
         }
         try validate(mapping, prefix: "", path: path)
+        return true
     }
 
     private func validate(_ mapping: Node.Mapping, prefix: String, path: String) throws(ConfigurationError) {
@@ -203,6 +228,15 @@ struct ConfigurationLoader {
                         + "set \(ConfigurationSchema.environmentName(key)) or name a file holding it"
                         + (schema.keys.contains(key + "File") ? " with \(key)File" : ""))
             }
+            if key.hasPrefix(Self.librdkafkaPrefix) {
+                let property = String(key.dropFirst(Self.librdkafkaPrefix.count))
+                if let problem = LibrdkafkaPropertyCheck.problem(name: property, value: value.string ?? "") {
+                    throw ConfigurationError(
+                        key: key,
+                        "\(path)\(line): \(key): librdkafka refuses `\(property)`: \(problem); "
+                            + "librdkafka's CONFIGURATION.md lists its properties")
+                }
+            }
             if value.sequence != nil, !schema.listKeys.contains(key) {
                 throw ConfigurationError(key: key, "\(path)\(line): \(key) takes a single value, not a list")
             }
@@ -211,6 +245,15 @@ struct ConfigurationLoader {
                     key: key, "\(path)\(line): \(key) has no value; give one or delete the line to keep the default")
             }
         }
+    }
+
+    static let librdkafkaPrefix = "kafka.librdkafka."
+
+    /// The `kafka.librdkafka.<property>` key that `written` spells (as a variable or flag name),
+    /// or `nil` when it names no property librdkafka knows. Names are compared in their spelled
+    /// form because dots and underscores both become `_` (or `-`) there.
+    static func librdkafkaKey(spelled written: String, as spell: (String) -> String) -> String? {
+        LibrdkafkaPropertyCheck.propertyNames.lazy.map { librdkafkaPrefix + $0 }.first { spell($0) == written }
     }
 
     private func unknownKey(_ key: String, path: String, line: String) -> ConfigurationError {

@@ -31,7 +31,7 @@ struct ConfigurationSchema: Sendable {
         "kafka.bootstrap", "kafka.clientId",
         "kafka.consumer.groupId", "kafka.consumer.topics", "kafka.consumer.sessionTimeoutMs",
         "kafka.consumer.heartbeatIntervalMs", "kafka.consumer.maxPollIntervalMs", "kafka.consumer.autoOffsetReset",
-        "kafka.consumer.pollBatchSize", "kafka.consumer.pollTimeoutMs",
+        "kafka.consumer.pollBatchSize", "kafka.consumer.pollTimeoutMs", "kafka.consumer.fetchWaitMaxMs",
         "kafka.producer.enableIdempotence", "kafka.producer.acks", "kafka.producer.lingerMs",
         "kafka.producer.compression", "kafka.producer.messageTimeoutMs", "kafka.producer.queueMaxMessages",
     ]

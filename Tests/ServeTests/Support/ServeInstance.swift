@@ -36,12 +36,13 @@ final class ServeInstance: Sendable {
     let http: ServeHTTPService
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
-    private let producer: KafkaProducer
+    let producer: RenewableProducer
     private let pool: RedisConnectionPool
 
     init(
         servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String,
-        variants specs: [VariantSpec]? = nil, topK: Int = 10, beamWidth: Int = 20, instanceID: String = "test"
+        variants specs: [VariantSpec]? = nil, topK: Int = 10, beamWidth: Int = 20, instanceID: String = "test",
+        restoreClaims: Bool = false, redis: RedisConfiguration? = nil
     ) async throws {
         var logger = Logger(label: "resid.test.serve")
         logger.logLevel = .warning
@@ -55,17 +56,18 @@ final class ServeInstance: Sendable {
         health = ServeHealth()
         variants = try VariantSet(variants: configuration.variants, salt: configuration.salt, beamWidth: beamWidth, logger: logger)
         let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
-        pool = RedisConnectionPool(configuration: servers.redis.configuration(namespace: namespace), logger: logger)
-        producer = try KafkaProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
+        pool = RedisConnectionPool(configuration: redis ?? servers.redis.configuration(namespace: namespace), logger: logger)
+        producer = try RenewableProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
         let consumer = servers.broker.consumerConfiguration(groupID: groupID, topics: [])
-        http = try ServeHTTPService(host: "127.0.0.1", port: 0, metrics: metrics, health: health, variants: variants)
+        http = ServeHTTPService(host: "127.0.0.1", port: 0, metrics: metrics, health: health, variants: variants)
         let follower = ItemSIDFollower(
             consumer: consumer, topic: topics.itemSIDs, variants: variants, validator: validator, metrics: metrics,
             health: health, instanceID: instanceID, logger: logger)
         let daemon = ServeDaemon(
             configuration: configuration, consumer: consumer, producer: producer, pool: pool, validator: validator,
-            variants: variants, metrics: metrics, health: health, logger: logger)
-        group = ServiceGroup(services: [http, follower, daemon], logger: logger)
+            variants: variants, metrics: metrics, health: health, restoreClaims: restoreClaims, logger: logger)
+        let probe = DependencyProbe(producer: producer, pool: pool, topics: topics, health: health, logger: logger)
+        group = ServiceGroup(services: [http, probe, follower, daemon], logger: logger)
         let group = group
         task = Task { try await group.run() }
     }
@@ -82,9 +84,10 @@ final class ServeInstance: Sendable {
     /// Graceful shutdown: drains the batch in progress, commits, leaves the group.
     func stop() async throws {
         await group.triggerGracefulShutdown()
-        try await task.value
-        try await producer.shutdown(timeout: .seconds(5))
+        let result = await task.result
+        try? await producer.shutdown(timeout: .seconds(5))
         await pool.close()
+        try result.get()
     }
 }
 

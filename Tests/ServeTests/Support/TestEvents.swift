@@ -52,6 +52,8 @@ struct DeadLetter: Decodable {
     var reason: String
     var field: String?
     var original_base64: String
+    var original_bytes: Int?
+    var original_truncated: Bool?
 }
 
 /// An item-SID record as published.

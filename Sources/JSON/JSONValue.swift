@@ -1,8 +1,11 @@
 import Foundation
 
-/// A parsed JSON document that keeps integers apart from other numbers, as JSON Schema's
-/// `integer` type needs.
-public enum JSONValue: Sendable, Equatable, Decodable {
+/// Any JSON value: event payloads checked against the topic schemas, and the parts of a bundle
+/// manifest each component defines for itself (dataset schema, hyperparameters).
+///
+/// Integers stay apart from other numbers, as JSON Schema's `integer` type needs: a number
+/// written without a fraction or exponent that fits in 64 bits decodes as ``integer(_:)``.
+public enum JSONValue: Codable, Hashable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -30,6 +33,19 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
     /// Parses a JSON document.
     ///
     /// - Throws: `DecodingError` if `data` is not JSON.
@@ -37,8 +53,14 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
     /// The JSON Schema type name of this value.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -50,8 +72,8 @@ public enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
-    /// The value as a double, for numeric comparisons.
-    var numericValue: Double? {
+    /// The value as a double, for numeric comparisons (nil unless a number).
+    public var numericValue: Double? {
         switch self {
         case .integer(let value): Double(value)
         case .number(let value): value

@@ -1,4 +1,6 @@
 import Foundation
+import JSON
+import Kafka
 
 /// Validates message values against their topic's JSON Schema, as listed in the topic list
 /// file. The daemon uses it on every consumed event; a bad event is dead-lettered with the

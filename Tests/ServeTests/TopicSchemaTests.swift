@@ -1,5 +1,7 @@
 import Foundation
+import JSON
 import Kafka
+import Serve
 import Testing
 
 /// Every example message in Topics/examples validates, or is rejected naming the field its file

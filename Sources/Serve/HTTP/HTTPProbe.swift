@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// A minimal loopback HTTP/1.1 client for probing a daemon's endpoints (readiness checks in
-/// benchmarks, supervisors and tests): sends one request, reads until the server closes.
+/// benchmarks, supervisors and tests): sends one request, reads the answer's head and then
+/// `Content-Length` bytes of body (or until the server closes, when there is no length).
 public enum HTTPProbe {
     /// Sends `request` (raw bytes, e.g. `GET /health/ready HTTP/1.1\r\n\r\n`) to 127.0.0.1:`port`.
     ///
@@ -33,7 +34,7 @@ public enum HTTPProbe {
         }
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while !isComplete(answer) {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count <= 0 { break }
             answer += buffer[0..<count]
@@ -42,6 +43,19 @@ public enum HTTPProbe {
         let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
         return (status, body)
+    }
+
+    /// True once `answer` holds a head and as many body bytes as its `Content-Length` says.
+    static func isComplete(_ answer: [UInt8]) -> Bool {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard answer.count >= 4, let end = (0...(answer.count - 4)).first(where: { answer[$0..<$0 + 4].elementsEqual(separator) }) else {
+            return false
+        }
+        let head = String(decoding: answer[..<end], as: UTF8.self).lowercased()
+        guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+            let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return false }
+        return answer.count - (end + 4) >= length
     }
 
     /// `GET path`.
