@@ -219,6 +219,7 @@ public final class ServeDaemon: Service, Sendable {
             values.oversizedEvents += oversized
             for (bundle, count) in itemOutcome.newSIDs { values.newSIDs[bundle, default: 0] += UInt64(count) }
             for (bundle, count) in itemOutcome.overflowSIDs { values.overflowSIDs[bundle, default: 0] += UInt64(count) }
+            for (bundle, count) in itemOutcome.spilledSIDs { values.spilledSIDs[bundle, default: 0] += UInt64(count) }
             for (column, count) in itemOutcome.unknownFieldItems { values.unknownFieldItems[column, default: 0] += UInt64(count) }
             for catalog in current.catalogs {
                 let bundle = catalog.bundle

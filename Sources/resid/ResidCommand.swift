@@ -19,6 +19,7 @@ struct ResidCommand: AsyncParsableCommand {
             PipelineCommand.self,
             EvaluateCommand.self,
             CompareCommand.self,
+            EvaluateColdStartCommand.self,
             ServeCommand.self,
         ]
     )

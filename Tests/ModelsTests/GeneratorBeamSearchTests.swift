@@ -109,6 +109,7 @@ struct GeneratorBeamSearchTests {
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
         let all = table.codes + cold
         let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        search.coldItemScoring = .groupMean
         let result = search.search(&scorer, users: 1, trie: trie)
         #expect(result.invalidBeams == 0 && result.beams == all.count)
         for (item, codes) in all.enumerated() {
@@ -127,6 +128,76 @@ struct GeneratorBeamSearchTests {
             }
             let row = result.items.firstIndex(of: Int32(item))!
             #expect(abs(result.scores[row] - total) < 1e-4, "item \(item)")
+        }
+    }
+
+    /// With the group mean split by the generator, a group's cold items together get `cold count
+    /// × group mean`, in proportion to `p^exponent` of their own tokens; the generator scoring
+    /// leaves their tokens' probabilities as they are. A trie of only the cold items, with the
+    /// trained SIDs as reference codes, scores them exactly as the full trie does.
+    @Test(arguments: [ColdItemScoring.groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5), .generator, .groupMean])
+    func coldItemScoringsMatchExhaustiveScoring(_ scoring: ColdItemScoring) throws {
+        let sizes = [4, 5, 8]
+        let table = Self.randomTable(count: 60, sizes: sizes, seed: 13)
+        // Cold items: every free last code of the first six groups.
+        var cold: [[Int]] = []
+        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) }).prefix(6) {
+            let held = Set(table.codes.filter { Array($0.prefix(2)) == prefix }.map { $0[2] })
+            cold += (0..<sizes[2]).filter { !held.contains($0) }.prefix(3).map { prefix + [$0] }
+        }
+        var full = try SIDTrie(table: table)
+        full.firstColdItem = Int32(table.count)
+        var coldOnly = try SIDTrie(levels: 3)
+        coldOnly.firstColdItem = Int32(table.count)
+        for (offset, sid) in cold.enumerated() {
+            try full.insert(codes: sid, item: table.count + offset)
+            try coldOnly.insert(codes: sid, item: table.count + offset)
+        }
+        for codes in table.codes { try coldOnly.addReference(codes: codes) }
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        let all = table.codes + cold
+        let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        search.coldItemScoring = scoring
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 7)
+        func expected(_ item: Int) -> Float {
+            let codes = all[item]
+            var prefix: [Int32] = []
+            var total: Float = 0
+            for (l, code) in codes.enumerated() {
+                let p = scorer.distribution(user: 0, prefix: prefix)
+                if l == 2, item >= table.count, scoring != .generator {
+                    let group = Array(codes.prefix(2))
+                    let trained: [Float] = table.codes.filter { Array($0.prefix(2)) == group }.map { (c: [Int]) -> Float in exp(p[offsets[2] + c[2]]) }
+                    let mean: Float = trained.reduce(0, +) / Float(trained.count)
+                    let coldCodes = cold.filter { Array($0.prefix(2)) == group }.map { $0[2] }
+                    if case .groupMeanSplitByGenerator(let e) = scoring {
+                        let weights: [Float] = coldCodes.map { (c: Int) -> Float in pow(exp(p[offsets[2] + c]), e) }
+                        let own: Float = pow(exp(p[offsets[2] + code]), e)
+                        let share: Float = Float(coldCodes.count) * mean * own / weights.reduce(0, +)
+                        total += log(share)
+                    } else {
+                        total += log(mean)
+                    }
+                } else {
+                    total += p[offsets[l] + code]
+                }
+                prefix.append(Int32(offsets[l] + code))
+            }
+            return total
+        }
+        let result = search.search(&scorer, users: 1, trie: full)
+        #expect(result.invalidBeams == 0 && result.beams == all.count)
+        for item in all.indices {
+            let row = result.items.firstIndex(of: Int32(item))!
+            #expect(abs(result.scores[row] - expected(item)) < 1e-4, "item \(item) under \(scoring.name)")
+        }
+        // Only the cold items: the same scores, in the same order.
+        let restricted = search.search(&scorer, users: 1, trie: coldOnly)
+        #expect(restricted.beams == cold.count)
+        for j in 0..<restricted.beams {
+            let item = Int(restricted.items[j])
+            #expect(item >= table.count && abs(restricted.scores[j] - expected(item)) < 1e-4)
         }
     }
 

@@ -159,6 +159,57 @@ struct RedisIntegrationTests {
         }
     }
 
+    @Test("two instances racing for one full group spill to its siblings in order, never share a code, and overflow last")
+    func racingInstancesSpill() async throws {
+        try await withRedisServer { server in
+            // Two pools = two daemon instances against one server.
+            let instances = (0..<2).map { _ in
+                var configuration = server.configuration()
+                configuration.poolSize = 2
+                configuration.pipelineDepth = 2
+                return RedisConnectionPool(configuration: configuration)
+            }
+            let keys = RedisKeys(namespace: "spill")
+            let g3 = 6
+            // The own group (1, 2) has 3 codes free online, the nearest sibling (1, 0) 2, the
+            // next parent's group (4, 2) 1: 6 trained slots for 20 items.
+            let groups = [
+                SIDClaimRequest.Group(c1: 1, c2: 2, candidates: [4, 0, 5]),
+                SIDClaimRequest.Group(c1: 1, c2: 0, candidates: [3, 1]),
+                SIDClaimRequest.Group(c1: 4, c2: 2, candidates: [2]),
+            ]
+            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
+                for task in 0..<4 {
+                    group.addTask {
+                        let requests = (0..<5).map { SIDClaimRequest(item: "race-\(task)-\($0)", g3: g3, groups: groups) }
+                        let result = try await instances[task % 2].withConnection { connection in
+                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
+                        }
+                        return Array(zip(requests.map(\.item), result))
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claims.count == 20)
+            let sids = claims.map { [$0.1.c1, $0.1.c2, $0.1.c3] }
+            #expect(Set(sids).count == 20, "an SID was handed out twice: \(sids)")
+            let trained = Set([[1, 2, 4], [1, 2, 0], [1, 2, 5], [1, 0, 3], [1, 0, 1], [4, 2, 2]])
+            #expect(Set(sids.filter { $0[2] < g3 }) == trained, "every free slot of the listed groups is used")
+            #expect(Set(sids.filter { $0[2] >= g3 }) == Set((g3..<(g3 + 14)).map { [1, 2, $0] }), "overflow only in the own group")
+            #expect(claims.filter { $0.1.spilled }.count == 3)
+            #expect(claims.allSatisfy { $0.1.spilled == ($0.1.c1 != 1 || $0.1.c2 != 2) && $0.1.newlyAssigned })
+            #expect(claims.allSatisfy { ($0.1.groupRank == 1) == ($0.1.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.c1 == 4) })
+
+            // Asked again through the other instance, every item keeps its SID and its rank.
+            let again = try await instances[1].withConnection { connection in
+                try await connection.claimSIDs(claims.map { SIDClaimRequest(item: $0.0, g3: g3, groups: groups) }, bundle: Self.bundle, keys: keys)
+            }
+            #expect(again.map { [$0.c1, $0.c2, $0.c3] } == sids)
+            #expect(again.map(\.groupRank) == claims.map(\.1.groupRank))
+            #expect(again.allSatisfy { !$0.newlyAssigned })
+        }
+    }
+
     /// The server runs with `appendfsync always` here on purpose: with persistence off (the test
     /// kit's default) a restarted server comes back empty, and the test could not tell lost
     /// acknowledged writes from the server's own amnesia. With every write fsynced before its

@@ -245,7 +245,7 @@ extension ServeIntegrationTests {
             #expect(record.unknown_fields == [column])
             // Placed where its known fields alone put it.
             let expected = try bundle.tokenizer.assigner.place(bundle.tokenizer.vectors([.init(key: "probe", values: known)]))[0]
-            #expect(Array(record.sid.prefix(2)) == [expected.c1, expected.c2])
+            #expect(Array(record.sid.prefix(2)) == [expected.c1, expected.c2] || record.spilled == true)
             let letters = try reader.decoded(DeadLetter.self, topic: topics.topics.deadLetter)
             #expect(letters.count == 2)
             #expect(letters.allSatisfy { $0.reason.contains("no usable field") })
@@ -307,21 +307,29 @@ extension ServeIntegrationTests {
             let bundle = first.variants.snapshot().variants[0].catalog.bundle
             let bundleSIDs = Set(bundle.sids)
             #expect(sidOfItem.values.allSatisfy { !bundleSIDs.contains($0) })
-            // The group's free codes went first, each a trained level-3 token; only the items
-            // past the group's room got overflow codes, and both instances counted those.
-            let groups = Set(sidOfItem.values.map { $0.prefix(2) })
-            #expect(groups.count == 1)
-            let (c1, c2) = (sidOfItem.values.first?[0] ?? -1, sidOfItem.values.first?[1] ?? -1)
+            // The own group's free codes went first, then the spill groups' in order, each a
+            // trained level-3 token; only the items past all that room got overflow codes (in
+            // the own group), and both instances counted spills and overflows.
+            let placement = try bundle.tokenizer.assigner.place(bundle.tokenizer.vectors([.init(key: "probe", values: fields)]))[0]
             let g3 = bundle.codeSizes[2]
-            let room = g3 - (bundle.offlineTaken[c1 << 32 | c2]?.count ?? 0)
-            let onCodes = sidOfItem.values.filter { $0[2] < g3 }
-            #expect(room > 0 && onCodes.count == room, "\(onCodes.count) of 200 on the group's \(room) free codes")
-            #expect(onCodes.allSatisfy { bundle.trainedLevel3Codes.contains($0[2]) })
+            let rooms = placement.groups.map { g3 - (bundle.offlineTaken[$0.c1 << 32 | $0.c2]?.count ?? 0) }
+            let ownRoom = rooms[0]
+            let spillRoom = rooms.dropFirst().reduce(0, +)
+            let (spills, overflows) = (min(200 - ownRoom, spillRoom), max(0, 200 - ownRoom - spillRoom))
+            let own = sidOfItem.values.filter { $0[0] == placement.c1 && $0[1] == placement.c2 }
+            #expect(ownRoom > 0 && own.filter { $0[2] < g3 }.count == ownRoom, "\(own.count) of 200 on the own group's \(ownRoom) free codes")
+            #expect(sidOfItem.values.filter { $0[2] < g3 }.allSatisfy { bundle.trainedLevel3Codes.contains($0[2]) })
+            let listed = Set(placement.groups.map { [$0.c1, $0.c2] })
+            #expect(sidOfItem.values.allSatisfy { listed.contains(Array($0.prefix(2))) })
+            let spilledItems = Set(records.filter { $0.spilled == true }.map(\.item))
+            #expect(spilledItems.count == spills)
+            #expect(spilledItems.allSatisfy { sidOfItem[$0].map { !($0[0] == placement.c1 && $0[1] == placement.c2) } ?? false })
             let overflowing = Set(records.filter { $0.overflow == true }.map(\.item))
-            #expect(overflowing.count == 200 - room)
+            #expect(overflowing.count == overflows)
             #expect(overflowing.allSatisfy { (sidOfItem[$0]?[2] ?? 0) >= g3 })
-            let overflowCounted = [first, second].map { $0.metrics.current.overflowSIDs.values.reduce(0, +) }.reduce(0, +)
-            #expect(overflowCounted == UInt64(200 - room))
+            let counted = [first, second].map { ($0.metrics.current.overflowSIDs.values.reduce(0, +), $0.metrics.current.spilledSIDs.values.reduce(0, +)) }
+            #expect(counted.map(\.0).reduce(0, +) == UInt64(overflows))
+            #expect(counted.map(\.1).reduce(0, +) == UInt64(spills))
             // Both instances claimed some of them, and both predicted.
             let claimedByFirst = first.metrics.current.newSIDs.values.reduce(0, +)
             let claimedBySecond = second.metrics.current.newSIDs.values.reduce(0, +)

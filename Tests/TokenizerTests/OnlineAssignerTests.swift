@@ -16,14 +16,21 @@ struct OnlineAssignerTests {
 
     @Test func claimerFollowsTheContract() async throws {
         let claimer = try InMemoryLevel3Claimer(existing: [(item: "a", sid: SemanticID(0, 1, 1))])
+        func group(_ c1: Int, _ c2: Int, _ candidates: [Int]) -> Level3CandidateGroup {
+            Level3CandidateGroup(c1: c1, c2: c2, candidates: candidates)
+        }
         // Existing items keep their SID whatever is asked.
-        #expect(try await claimer.claim(item: "a", c1: 5, c2: 5, capacity: 2, candidates: [0]) == SemanticID(0, 1, 1))
-        // First free candidate, then the lowest free code, then overflow past g3.
-        #expect(try await claimer.claim(item: "b", c1: 0, c2: 1, capacity: 2, candidates: [1, 0]) == SemanticID(0, 1, 0))
-        #expect(try await claimer.claim(item: "c", c1: 0, c2: 1, capacity: 2, candidates: [1, 0]) == SemanticID(0, 1, 2))
-        #expect(try await claimer.claim(item: "d", c1: 0, c2: 1, capacity: 2, candidates: [1, 0]) == SemanticID(0, 1, 3))
-        #expect(try await claimer.claim(item: "e", c1: 0, c2: 2, capacity: 2, candidates: []) == SemanticID(0, 2, 0))
-        #expect(claimer.count == 5)
+        #expect(try await claimer.claim(item: "a", groups: [group(5, 5, [0])], capacity: 2) == SemanticID(0, 1, 1))
+        // First free candidate of the own group; then the first spill group with a free
+        // candidate; then overflow past g3 in the own group.
+        let groups = [group(0, 1, [1, 0]), group(0, 2, []), group(0, 3, [1])]
+        #expect(try await claimer.claim(item: "b", groups: groups, capacity: 2) == SemanticID(0, 1, 0))
+        #expect(try await claimer.claim(item: "c", groups: groups, capacity: 2) == SemanticID(0, 3, 1))
+        #expect(try await claimer.claim(item: "d", groups: groups, capacity: 2) == SemanticID(0, 1, 2))
+        #expect(try await claimer.claim(item: "e", groups: groups, capacity: 2) == SemanticID(0, 1, 3))
+        #expect(try await claimer.claim(item: "f", groups: [group(0, 2, [0])], capacity: 2) == SemanticID(0, 2, 0))
+        #expect(claimer.count == 6)
+        await #expect(throws: TokenizerError.self) { try await claimer.claim(item: "g", groups: [], capacity: 2) }
         #expect(throws: TokenizerError.self) {
             try InMemoryLevel3Claimer(existing: [(item: "x", sid: SemanticID(0, 0, 0)), (item: "y", sid: SemanticID(0, 0, 0))])
         }
@@ -52,24 +59,80 @@ struct OnlineAssignerTests {
     @Test func newItemsTakeTrainedCodesWhileTheirGroupHasRoom() async throws {
         let (vectors, codebook, _, claimer, assigner) = try Self.fitted(
             SyntheticVectors.clustered(items: 600, dimension: 32, topics: 6, subtopics: 3, seed: 4), b1: 6, b2: 5, seed: 9)
-        // Copies of one fitted item's vector: every copy lands in the same (c1, c2) group.
+        // Copies of one fitted item's vector: every copy has the same own (c1, c2) group.
         let copies = 40
         let row = RowMatrix.gather(vectors, rows: Array(repeating: 7, count: copies))
         let placement = try assigner.place(row)[0]
-        let taken = codebook.itemSIDs.filter { $0.c1 == placement.c1 && $0.c2 == placement.c2 }.count
-        let room = codebook.g3 - taken
+        let held = Set(codebook.itemSIDs.filter { $0.c1 == placement.c1 && $0.c2 == placement.c2 }.map(\.c3))
+        let room = codebook.g3 - held.count
         #expect(room >= codebook.g3 - codebook.largestGroup && room > 0 && room < copies)
         let sids = try await assigner.assign(items: (0..<copies).map { "new-\($0)" }, vectors: row, claimer: claimer)
-        #expect(sids.allSatisfy { $0.c1 == placement.c1 && $0.c2 == placement.c2 })
-        // The first `room` copies fill the group's free codes, each a token some fitted item
-        // holds (trained); only then do overflow codes start, one past another.
+        // The first `room` copies fill the group's free codes, best-ranked first, each a token
+        // some fitted item holds (trained).
         let trained = codebook.heldLevel3Codes
+        #expect(sids.prefix(room).allSatisfy { $0.c1 == placement.c1 && $0.c2 == placement.c2 })
         #expect(sids.prefix(room).allSatisfy { $0.c3 < codebook.g3 && trained.contains($0.c3) })
-        #expect(sids.dropFirst(room).map(\.c3) == Array(codebook.g3..<(codebook.g3 + copies - room)))
-        // The first copy takes its best-ranked free code.
-        let held = Set(codebook.itemSIDs.filter { $0.c1 == placement.c1 && $0.c2 == placement.c2 }.map(\.c3))
-        #expect(sids[0].c3 == placement.candidates.first { !held.contains($0) })
+        #expect(sids.prefix(room).map(\.c3) == placement.candidates.filter { !held.contains($0) })
+        // Then the group is full and the copies spill to the nearest sibling: still on trained
+        // codes, never on an overflow code while a listed group has room.
+        #expect(sids.dropFirst(room).allSatisfy { !($0.c1 == placement.c1 && $0.c2 == placement.c2) })
+        #expect(sids.dropFirst(room).allSatisfy { $0.c3 < codebook.g3 && trained.contains($0.c3) })
+        let sibling = placement.groups[1]
+        #expect(sids[room] == SemanticID(sibling.c1, sibling.c2, sibling.candidates.first { code in
+            !codebook.itemSIDs.contains(SemanticID(sibling.c1, sibling.c2, code))
+        }!))
         #expect(Set(codebook.itemSIDs + sids).count == 600 + copies)
+    }
+
+    @Test func spillFollowsThePlacementOrderThenOverflows() async throws {
+        let (vectors, codebook, _, claimer, assigner) = try Self.fitted(
+            SyntheticVectors.clustered(items: 300, dimension: 64, topics: 4, subtopics: 3, seed: 5), b1: 4, b2: 3, seed: 2)
+        let copies = 400
+        let row = RowMatrix.gather(vectors, rows: Array(repeating: 11, count: copies))
+        let placement = try assigner.place(row)[0]
+        // A reference allocator by plain loops: the first listed group with a free code, its
+        // best free candidate; overflow codes in the own group once every listed group is full.
+        var taken = Set(codebook.itemSIDs)
+        var expected: [SemanticID] = []
+        for _ in 0..<copies {
+            var sid: SemanticID?
+            for group in placement.groups where sid == nil {
+                if let code = group.candidates.first(where: { !taken.contains(SemanticID(group.c1, group.c2, $0)) }) {
+                    sid = SemanticID(group.c1, group.c2, code)
+                }
+            }
+            let chosen = sid ?? SemanticID(placement.c1, placement.c2, (codebook.g3...).first { !taken.contains(SemanticID(placement.c1, placement.c2, $0)) }!)
+            taken.insert(chosen)
+            expected.append(chosen)
+        }
+        let sids = try await assigner.assign(items: (0..<copies).map { "copy-\($0)" }, vectors: row, claimer: claimer)
+        #expect(sids == expected)
+        // The listed groups: own first, the own parent's other children, then the next parent's.
+        let parents = placement.groups.map(\.c1)
+        #expect(parents.first == placement.c1 && parents.prefix { $0 == placement.c1 }.count == (0..<3).filter { codebook.anchor(parent: placement.c1, child: $0) != nil }.count)
+        #expect(Set(placement.groups.map { [$0.c1, $0.c2] }).count == placement.groups.count)
+        #expect(sids.contains { $0.c3 >= codebook.g3 }, "400 copies exceed the listed groups' room")
+        // Without spill groups a full group overflows at once.
+        let narrow = OnlineAssigner(codebook: codebook, spillGroups: 0)
+        #expect(try narrow.place(row)[0].groups.count == 1)
+    }
+
+    @Test func spillCandidatesRankByCosineToTheirGroupsResidual() throws {
+        let vectors = SyntheticVectors.clustered(items: 300, dimension: 64, topics: 4, subtopics: 3, seed: 5)
+        let codebook = try GAOQ(.init(b1: 4, b2: 3, seed: 2)).fit(vectors).codebook
+        let placements = try OnlineAssigner(codebook: codebook).place(RowMatrix.gather(vectors, rows: [0, 50, 100]))
+        for (index, item) in [0, 50, 100].enumerated() {
+            for group in placements[index].groups {
+                let child = (0..<3).first { codebook.anchor(parent: group.c1, child: $0) == group.c2 }!
+                var residual = RowMatrix.gather(vectors, rows: [item])
+                for j in 0..<64 { residual[flat: j] -= codebook.level2Centroids[flat: (group.c1 * 3 + child) * 64 + j] }
+                let cosines = RowMatrix.cosines(residual, codebook.level3Anchors)
+                // Best first, up to rounding between near-equal cosines.
+                for (a, b) in zip(group.candidates, group.candidates.dropFirst()) {
+                    #expect(cosines[flat: a] >= cosines[flat: b] - 1e-5)
+                }
+            }
+        }
     }
 
     @Test func placementMatchesTheFitForTrainingItems() throws {

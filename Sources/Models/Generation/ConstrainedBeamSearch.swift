@@ -25,6 +25,10 @@ public final class ConstrainedBeamSearch {
     /// The tokens an unconstrained search may emit at any step (normally every SID token of
     /// every level, never the special tokens).
     public let unconstrainedTokens: Range<Int>
+    /// How the last code of a cold item is scored (see ``SIDTrie/firstColdItem``). The default,
+    /// the group mean split among the group's cold items by their token probabilities, ranked
+    /// new items best of the scorings `resid evaluate-coldstart` compares on its selection users.
+    public var coldItemScoring: ColdItemScoring = .groupMeanSplitByGenerator(exponent: 1)
 
     private var capacityUsers = 0
     private var capacityVocabulary = 0
@@ -147,10 +151,10 @@ public final class ConstrainedBeamSearch {
             if constrained {
                 let last = step == levels - 1
                 trie.withChildren(of: nodes[row]) { codes, children in
-                    let cold = last ? coldStartPrior(codes: codes, children: children, logp: logp, offset: offset, firstCold: trie.firstColdItem) : nil
+                    let prior = last ? coldStartPrior(node: nodes[row], codes: codes, children: children, logp: logp, offset: offset, trie: trie) : nil
                     for c in 0..<codes.count {
                         let token = offset + Int(codes[c])
-                        let score = children[c] >= trie.firstColdItem ? (cold ?? logp[token]) : logp[token]
+                        let score = children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
                         heap.push(score: base + score, parent: Int32(row), token: Int32(token), node: children[c])
                     }
                 }
@@ -165,24 +169,43 @@ public final class ConstrainedBeamSearch {
         return heap.count
     }
 
-    /// The cold-start prior of a last-level node: the log of the mean probability of its trained
-    /// children, or nil when it has no cold child or no trained one.
-    ///
-    /// A cold item's last code was free in its group while the generator trained, so the model
-    /// never saw it after this prefix and its own logit is meaningless (near zero probability:
-    /// such items would never be recommended). What the model can judge is the prefix, which
-    /// the item's fields chose; the item is therefore scored as an average member of its group.
+    /// The cold-start prior of a last-level node, or nil when it has no cold child, no trained
+    /// code (among its children or its reference codes), or the scoring is the generator's own.
     @inline(__always)
     private func coldStartPrior(
-        codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>, logp: UnsafePointer<Float>, offset: Int, firstCold: Int32
-    ) -> Float? {
+        node: Int32, codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>, logp: UnsafePointer<Float>, offset: Int, trie: SIDTrie
+    ) -> ColdStartPrior? {
+        let firstCold = trie.firstColdItem
         guard firstCold < .max, children.contains(where: { $0 >= firstCold }) else { return nil }
+        let exponent: Float
+        switch coldItemScoring {
+        case .generator: return nil
+        case .groupMean: exponent = 0
+        case .groupMeanSplitByGenerator(let value): exponent = value
+        }
         var (sum, trained): (Float, Int) = (0, 0)
         for c in 0..<codes.count where children[c] < firstCold {
             sum += expf(logp[offset + Int(codes[c])])
             trained += 1
         }
-        return trained > 0 ? logf(sum / Float(trained)) : nil
+        trie.withReferenceCodes(of: node) { reference in
+            for code in reference {
+                sum += expf(logp[offset + Int(code)])
+                trained += 1
+            }
+        }
+        guard trained > 0 else { return nil }
+        let logMean = logf(sum / Float(trained))
+        guard exponent != 0 else { return ColdStartPrior(logMean: logMean, exponent: 0, logShare: 0) }
+        // log of (cold count / sum of p^exponent over the cold children), stabilised by the max.
+        var (top, cold): (Float, Int) = (-.infinity, 0)
+        for c in 0..<codes.count where children[c] >= firstCold {
+            top = max(top, exponent * logp[offset + Int(codes[c])])
+            cold += 1
+        }
+        var total: Float = 0
+        for c in 0..<codes.count where children[c] >= firstCold { total += expf(exponent * logp[offset + Int(codes[c])] - top) }
+        return ColdStartPrior(logMean: logMean, exponent: exponent, logShare: logf(Float(cold) / total) - top)
     }
 
     private func finish(users: Int, width: Int, trie: SIDTrie, constrained: Bool) -> BeamSearchResult {
@@ -237,6 +260,20 @@ public final class ConstrainedBeamSearch {
         for p in [scores, nextScores, logProbabilities, chosenScore] { p.deallocate() }
         for p in [nodes, history, nextNodes, nextHistory, tokens, parents, chosenParent, chosenToken, chosenNode] { p.deallocate() }
         chosenCount.deallocate()
+    }
+}
+
+/// A last-level node's cold-start prior: a cold child with token log-probability `l` scores
+/// `logMean + exponent · l + logShare`, so the node's cold children together get `cold count ×
+/// group mean`, split in proportion to `p^exponent`.
+private struct ColdStartPrior {
+    let logMean: Float
+    let exponent: Float
+    let logShare: Float
+
+    @inline(__always)
+    func score(_ logProbability: Float) -> Float {
+        exponent == 0 ? logMean : logMean + exponent * logProbability + logShare
     }
 }
 

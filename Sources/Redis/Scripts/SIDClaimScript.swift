@@ -1,88 +1,135 @@
 /// The level-3 SID claim for an item tokenized online: atomic, idempotent, append-only.
 ///
-/// **Keys** `KEYS[1]` = `resid:{ns}:sid3:{bundle}:{c1}:{c2}`, a hash of the codes claimed online
-/// in the group: field `<c3>` = item key, plus field `next` = the next overflow code to try.
-/// `KEYS[2]` = `resid:{ns}:item:{bundle}:{item}`, a string `c1:c2:c3`: the item's SID.
+/// **Keys** `KEYS[1]` = `resid:{ns}:item:{bundle}:{item}`, a string `c1:c2:c3`: the item's SID.
+/// `KEYS[2 ... n+1]` = `resid:{ns}:sid3:{bundle}:{c1}:{c2}` for each candidate group in order,
+/// a hash of the codes claimed online in the group: field `<c3>` = item key, plus field `next`
+/// = the next overflow code to try.
 ///
-/// **Arguments** `ARGV[1]` item key, `ARGV[2]` c1, `ARGV[3]` c2, `ARGV[4]` g3 (the level-3
-/// capacity of every group in the bundle), `ARGV[5...]` candidate level-3 codes in preference
-/// order (best cosine first), each in `0..<g3`.
+/// **Arguments** `ARGV[1]` item key, `ARGV[2]` g3 (the level-3 capacity of every group in the
+/// bundle), `ARGV[3]` n (the number of candidate groups, at least 1), then per group in order:
+/// `c1`, `c2`, `k` and `k` candidate level-3 codes in preference order (best cosine first),
+/// each in `0..<g3`. The first group is the item's own; the others are the groups it spills to.
 ///
 /// **Semantics** (the tokenizer's in-process allocator implements the same):
 /// 1. If the item already has an SID, return it unchanged with `newlyAssigned = 0`, even if
-///    this call's c1/c2 differ: an SID never changes within a bundle.
-/// 2. Otherwise claim the first candidate not yet taken in the group (`HSETNX`).
-/// 3. If every candidate is taken, take the group's next overflow code `g3, g3+1, ...` (a new
-///    level-3 token rather than a collision).
-/// 4. Store the SID under `KEYS[2]` and return `{c1, c2, c3, 1}`.
+///    this call's groups differ: an SID never changes within a bundle.
+/// 2. Otherwise claim, in the first group that has one, the first candidate not yet taken
+///    there (`HSETNX`): the own group while it has room, else the nearest sibling with room.
+/// 3. If no group has a free candidate, take the own group's next overflow code `g3, g3+1, ...`
+///    (a new level-3 token rather than a collision).
+/// 4. Store the SID under `KEYS[1]` and return `{c1, c2, c3, 1, rank}`, where `rank` is the
+///    position of the group it landed in (0: own group, above 0: spilled). For an existing SID
+///    `rank` is its group's position among this call's groups, or -1 when none matches.
 ///
 /// The whole script runs atomically on the server, so two daemon instances can never give one
-/// code to two items. Codes held by the bundle's own (offline) items are not in this hash: the
-/// caller passes only candidates the frozen bundle leaves free. Both keys must live on one
+/// code to two items. Codes held by the bundle's own (offline) items are not in these hashes:
+/// the caller passes only candidates the frozen bundle leaves free. All keys must live on one
 /// server (no Redis Cluster slot spreading), as every ReSID key does.
 public enum SIDClaimScript {
     /// The script.
     public static let script = RedisScript(name: "sid3-claim", source: source)
 
     static let source = #"""
-        local item, c1, c2, g3 = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-        local existing = redis.call('GET', KEYS[2])
-        if existing then
-          local a, b, c = string.match(existing, '^(%d+):(%d+):(%d+)$')
-          if not c then
-            return redis.error_reply('ERR sid3 claim: ' .. KEYS[2] .. ' holds a malformed SID')
-          end
-          return {tonumber(a), tonumber(b), tonumber(c), 0}
-        end
+        local item, g3, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         if item == nil or item == '' then
           return redis.error_reply('ERR sid3 claim: ARGV[1] item key is empty')
         end
-        if not c1 or not c2 or not g3 or c1 < 0 or c2 < 0 or g3 < 1 then
-          return redis.error_reply('ERR sid3 claim: ARGV[2..4] c1, c2, g3 must be integers (c1, c2 >= 0, g3 >= 1)')
+        if not g3 or not n or g3 < 1 or n < 1 or #KEYS ~= n + 1 then
+          return redis.error_reply('ERR sid3 claim: ARGV[2..3] g3 and n must be integers >= 1, with n + 1 keys')
         end
-        local claimed = nil
-        for i = 5, #ARGV do
-          local code = tonumber(ARGV[i])
-          if not code or code < 0 or code >= g3 or code % 1 ~= 0 then
-            return redis.error_reply('ERR sid3 claim: candidate ' .. ARGV[i] .. ' is outside 0..<g3 (g3=' .. g3 .. ')')
+        local groups, at = {}, 4
+        for g = 1, n do
+          local c1, c2, k = tonumber(ARGV[at]), tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+          if not c1 or not c2 or not k or c1 < 0 or c2 < 0 or k < 0 or at + 2 + k > #ARGV then
+            return redis.error_reply('ERR sid3 claim: group ' .. g .. ' needs c1, c2 >= 0 and k codes')
           end
-          if redis.call('HSETNX', KEYS[1], code, item) == 1 then
-            claimed = code
-            break
+          groups[g] = {c1, c2, at + 3, k}
+          at = at + 3 + k
+        end
+        local existing = redis.call('GET', KEYS[1])
+        if existing then
+          local a, b, c = string.match(existing, '^(%d+):(%d+):(%d+)$')
+          if not c then
+            return redis.error_reply('ERR sid3 claim: ' .. KEYS[1] .. ' holds a malformed SID')
           end
+          a, b = tonumber(a), tonumber(b)
+          local rank = -1
+          for g = 1, n do
+            if groups[g][1] == a and groups[g][2] == b then rank = g - 1; break end
+          end
+          return {a, b, tonumber(c), 0, rank}
+        end
+        for g = 1, n do
+          local first, k = groups[g][3], groups[g][4]
+          for i = first, first + k - 1 do
+            local code = tonumber(ARGV[i])
+            if not code or code < 0 or code >= g3 or code % 1 ~= 0 then
+              return redis.error_reply('ERR sid3 claim: candidate ' .. ARGV[i] .. ' is outside 0..<g3 (g3=' .. g3 .. ')')
+            end
+          end
+        end
+        local claimed, rank = nil, 0
+        for g = 1, n do
+          local first, k = groups[g][3], groups[g][4]
+          for i = first, first + k - 1 do
+            local code = tonumber(ARGV[i])
+            if redis.call('HSETNX', KEYS[g + 1], code, item) == 1 then
+              claimed, rank = code, g - 1
+              break
+            end
+          end
+          if claimed then break end
         end
         if not claimed then
-          local code = tonumber(redis.call('HGET', KEYS[1], 'next') or g3)
+          local code = tonumber(redis.call('HGET', KEYS[2], 'next') or g3)
           if code < g3 then code = g3 end
-          while redis.call('HSETNX', KEYS[1], code, item) == 0 do code = code + 1 end
-          redis.call('HSET', KEYS[1], 'next', code + 1)
-          claimed = code
+          while redis.call('HSETNX', KEYS[2], code, item) == 0 do code = code + 1 end
+          redis.call('HSET', KEYS[2], 'next', code + 1)
+          claimed, rank = code, 0
         end
-        redis.call('SET', KEYS[2], c1 .. ':' .. c2 .. ':' .. claimed)
-        return {c1, c2, claimed, 1}
+        local c1, c2 = groups[rank + 1][1], groups[rank + 1][2]
+        redis.call('SET', KEYS[1], c1 .. ':' .. c2 .. ':' .. claimed)
+        return {c1, c2, claimed, 1, rank}
         """#
 }
 
-/// A request to give an item a level-3 code in its (c1, c2) group.
+/// A request to give an item a level-3 code in its own (c1, c2) group or, when that is full, in
+/// the first of its spill groups with room.
 public struct SIDClaimRequest: Sendable, Hashable {
+    /// One group the item may land in.
+    public struct Group: Sendable, Hashable {
+        /// The level-1 code.
+        public var c1: Int
+        /// The level-2 code.
+        public var c2: Int
+        /// Candidate level-3 codes, best first, each in `0..<g3`.
+        public var candidates: [Int]
+
+        /// Creates a group.
+        public init(c1: Int, c2: Int, candidates: [Int]) {
+            self.c1 = c1
+            self.c2 = c2
+            self.candidates = candidates
+        }
+    }
+
     /// The item key.
     public var item: String
-    /// The level-1 code.
-    public var c1: Int
-    /// The level-2 code.
-    public var c2: Int
-    /// The level-3 capacity of every group in the bundle (the largest offline group).
+    /// The level-3 capacity of every group in the bundle.
     public var g3: Int
-    /// Candidate level-3 codes, best first, each in `0..<g3`.
-    public var candidates: [Int]
+    /// The own group first, then the spill groups, nearest first.
+    public var groups: [Group]
 
-    /// Creates a request.
-    public init(item: String, c1: Int, c2: Int, g3: Int, candidates: [Int]) {
+    /// Creates a request over the own group and its spill groups.
+    public init(item: String, g3: Int, groups: [Group]) {
         self.item = item
-        self.c1 = c1
-        self.c2 = c2
         self.g3 = g3
-        self.candidates = candidates
+        self.groups = groups
+    }
+
+    /// Creates a request confined to one group (a full group overflows).
+    public init(item: String, c1: Int, c2: Int, g3: Int, candidates: [Int]) {
+        self.init(item: item, g3: g3, groups: [Group(c1: c1, c2: c2, candidates: candidates)])
     }
 }
 
@@ -96,12 +143,19 @@ public struct SIDClaim: Sendable, Hashable {
     public var c3: Int
     /// True if this call assigned the SID; false if the item already had it.
     public var newlyAssigned: Bool
+    /// Position of the SID's group among the request's groups: 0 for the own group, above 0 for
+    /// a spill group, -1 when an existing SID lies in none of them.
+    public var groupRank: Int
 
     /// Creates a claim.
-    public init(c1: Int, c2: Int, c3: Int, newlyAssigned: Bool) {
+    public init(c1: Int, c2: Int, c3: Int, newlyAssigned: Bool, groupRank: Int = 0) {
         self.c1 = c1
         self.c2 = c2
         self.c3 = c3
         self.newlyAssigned = newlyAssigned
+        self.groupRank = groupRank
     }
+
+    /// True when the item's own group was full and it took a code in a spill group.
+    public var spilled: Bool { groupRank > 0 }
 }

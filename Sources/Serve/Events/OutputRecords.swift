@@ -122,15 +122,22 @@ public struct ItemSIDRecord: Sendable, Equatable {
     public var unknownFields: [String]
     /// True when the level-3 code is past the bundle's trained codes (the group was full).
     public var overflow: Bool
+    /// True when the item's own (c1, c2) group was full and it took a free trained code in a
+    /// sibling group (its SID's c1/c2 are then not the nearest ones).
+    public var spilled: Bool
 
     /// Creates a record.
-    public init(item: String, sid: [Int], bundleID: String, assignedAtMilliseconds: Int64, unknownFields: [String] = [], overflow: Bool = false) {
+    public init(
+        item: String, sid: [Int], bundleID: String, assignedAtMilliseconds: Int64, unknownFields: [String] = [],
+        overflow: Bool = false, spilled: Bool = false
+    ) {
         self.item = item
         self.sid = sid
         self.bundleID = bundleID
         self.assignedAtMilliseconds = assignedAtMilliseconds
         self.unknownFields = unknownFields
         self.overflow = overflow
+        self.spilled = spilled
     }
 
     /// The message key: bundle id and item key. SIDs are per bundle, and the topic is compacted
@@ -155,6 +162,8 @@ public struct ItemSIDRecord: Sendable, Equatable {
         json.endArray()
         json.key("overflow")
         json.bool(overflow)
+        json.key("spilled")
+        json.bool(spilled)
         json.endObject()
         return json.bytes
     }

@@ -22,6 +22,9 @@ public final class ServeMetrics: Sendable {
         /// New SIDs past the bundle's level-3 codes (every code of the item's group was taken):
         /// tokens the generator never trained on, by bundle.
         public var overflowSIDs: [String: UInt64] = [:]
+        /// New SIDs on a free trained code of a sibling group because the item's own (c1, c2)
+        /// group was full, by bundle.
+        public var spilledSIDs: [String: UInt64] = [:]
         /// New items with at least one field whose values the bundle's vocabulary does not hold,
         /// by field name (bounded by the bundle's schema).
         public var unknownFieldItems: [String: UInt64] = [:]
@@ -114,6 +117,8 @@ public final class ServeMetrics: Sendable {
         labelled("resid_serve_new_sids_total", "bundle", v.newSIDs) { "\($0)" }
         header("resid_serve_overflow_sids_total", "counter", "New SIDs on an overflow level-3 code (their group had no free trained code), by bundle.")
         labelled("resid_serve_overflow_sids_total", "bundle", v.overflowSIDs) { "\($0)" }
+        header("resid_serve_spilled_sids_total", "counter", "New SIDs on a free trained level-3 code of a sibling group (the item's own group was full), by bundle.")
+        labelled("resid_serve_spilled_sids_total", "bundle", v.spilledSIDs) { "\($0)" }
         header("resid_serve_unknown_field_items_total", "counter", "New items with values the bundle does not know in a field, by field.")
         labelled("resid_serve_unknown_field_items_total", "field", v.unknownFieldItems) { "\($0)" }
         header("resid_serve_level3_capacity_used_ratio", "gauge", "Items over the bundle's b1*b2*g3 SID slots.")

@@ -25,6 +25,8 @@ struct ItemPath: Sendable {
         var newSIDs: [String: Int] = [:]
         /// New SIDs on an overflow level-3 code, by bundle.
         var overflowSIDs: [String: Int] = [:]
+        /// New SIDs in a sibling group because the item's own group was full, by bundle.
+        var spilledSIDs: [String: Int] = [:]
         /// New items with a column of only unknown values, by column.
         var unknownFieldItems: [String: Int] = [:]
     }
@@ -67,11 +69,15 @@ struct ItemPath: Sendable {
             let (placed, rejected) = place(fresh, bundle: bundle)
             outcome.deadLetters += rejected
             guard !placed.isEmpty else { continue }
+            // Redis knows only the codes claimed online: the codes the bundle's own items hold
+            // are left out of every group's candidates here.
             let requests = placed.map { entry in
-                let taken = bundle.offlineTaken[ServingBundle.groupKey(c1: entry.placement.c1, c2: entry.placement.c2)] ?? []
-                return SIDClaimRequest(
-                    item: entry.event.item, c1: entry.placement.c1, c2: entry.placement.c2, g3: bundle.codeSizes[2],
-                    candidates: entry.placement.candidates.filter { !taken.contains($0) })
+                SIDClaimRequest(
+                    item: entry.event.item, g3: bundle.codeSizes[2],
+                    groups: entry.placement.groups.map { group in
+                        let taken = bundle.offlineTaken[ServingBundle.groupKey(c1: group.c1, c2: group.c2)] ?? []
+                        return SIDClaimRequest.Group(c1: group.c1, c2: group.c2, candidates: group.candidates.filter { !taken.contains($0) })
+                    })
             }
             let claims = try await redis.run("SID claim") { connection in
                 try await connection.claimSIDs(requests, bundle: bundle.id, keys: keys)
@@ -84,11 +90,12 @@ struct ItemPath: Sendable {
                 let unknown = reports[request.item]?.unknown ?? []
                 let record = ItemSIDRecord(
                     item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now,
-                    unknownFields: unknown, overflow: claim.c3 >= request.g3)
+                    unknownFields: unknown, overflow: claim.c3 >= request.g3, spilled: claim.spilled)
                 outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
                 guard claim.newlyAssigned else { continue }
                 outcome.newSIDs[bundle.id, default: 0] += 1
                 if record.overflow { outcome.overflowSIDs[bundle.id, default: 0] += 1 }
+                if record.spilled { outcome.spilledSIDs[bundle.id, default: 0] += 1 }
                 for column in unknown { outcome.unknownFieldItems[column, default: 0] += 1 }
             }
             let inserted = catalog.insert(entries)

@@ -55,13 +55,10 @@ enum RowMatrix {
         }
     }
 
-    /// Cosine similarities `[n, m]` between the rows of `a` and the rows of `b` (one `sgemm`).
-    /// A zero row has cosine 0 with everything.
-    static func cosines(_ a: Tensor, _ b: Tensor) -> Tensor {
+    /// Dot products `[n, m]` between the rows of `a` and the rows of `b` (one `sgemm`).
+    static func dots(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (n, d, m) = (a.shape[0], a.shape[1], b.shape[0])
         var out = Tensor(uninitialized: [n, m])
-        let aNorms = squaredNorms(a).map { $0.squareRoot() }
-        let bNorms = squaredNorms(b).map { $0.squareRoot() }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in
@@ -70,12 +67,24 @@ enum RowMatrix {
                         a: pa.baseAddress!, lda: d, b: pb.baseAddress!, ldb: d,
                         c: po.baseAddress!, ldc: m
                     )
-                    for i in 0..<n {
-                        for j in 0..<m {
-                            let scale = aNorms[i] * bNorms[j]
-                            po[i * m + j] = scale > 0 ? po[i * m + j] / scale : 0
-                        }
-                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Cosine similarities `[n, m]` between the rows of `a` and the rows of `b` (one `sgemm`).
+    /// A zero row has cosine 0 with everything.
+    static func cosines(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let (n, m) = (a.shape[0], b.shape[0])
+        var out = dots(a, b)
+        let aNorms = squaredNorms(a).map { $0.squareRoot() }
+        let bNorms = squaredNorms(b).map { $0.squareRoot() }
+        out.withUnsafeMutableBufferPointer { po in
+            for i in 0..<n {
+                for j in 0..<m {
+                    let scale = aNorms[i] * bNorms[j]
+                    po[i * m + j] = scale > 0 ? po[i * m + j] / scale : 0
                 }
             }
         }

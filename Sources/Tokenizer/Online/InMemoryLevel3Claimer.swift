@@ -45,23 +45,35 @@ public final class InMemoryLevel3Claimer: Level3Claimer {
         try self.init(existing: zip(keys, codebook.itemSIDs).map { (item: $0, sid: $1) })
     }
 
-    public func claim(item: String, c1: Int, c2: Int, capacity g3: Int, candidates: [Int]) async throws -> SemanticID {
-        claimNow(item: item, c1: c1, c2: c2, capacity: g3, candidates: candidates)
+    public func claim(item: String, groups: [Level3CandidateGroup], capacity g3: Int) async throws -> SemanticID {
+        try claimNow(item: item, groups: groups, capacity: g3)
     }
 
-    /// The synchronous body of ``claim(item:c1:c2:capacity:candidates:)``.
-    public func claimNow(item: String, c1: Int, c2: Int, capacity g3: Int, candidates: [Int]) -> SemanticID {
-        state.withLock { state in
+    /// The synchronous body of ``claim(item:groups:capacity:)``.
+    /// - Throws: ``TokenizerError`` when `groups` is empty.
+    public func claimNow(item: String, groups: [Level3CandidateGroup], capacity g3: Int) throws -> SemanticID {
+        guard let home = groups.first else {
+            throw TokenizerError(.invalidInput, "level-3 claim for '\(item)': no candidate group")
+        }
+        return state.withLock { state in
             if let existing = state.sidOfItem[item] { return existing }
-            let key = GroupKey(c1: c1, c2: c2)
-            let taken = state.taken[key, default: []]
-            let code = candidates.first { $0 >= 0 && !taken.contains($0) }
-                ?? (0..<g3).first { !taken.contains($0) }
-                ?? max(g3, (taken.max() ?? -1) + 1)
-            state.taken[key, default: []].insert(code)
-            let sid = SemanticID(c1, c2, code)
-            state.sidOfItem[item] = sid
-            return sid
+            var sid: SemanticID?
+            for group in groups {
+                let taken = state.taken[GroupKey(c1: group.c1, c2: group.c2), default: []]
+                if let code = group.candidates.first(where: { $0 >= 0 && $0 < g3 && !taken.contains($0) }) {
+                    sid = SemanticID(group.c1, group.c2, code)
+                    break
+                }
+            }
+            let chosen = sid ?? {
+                let taken = state.taken[GroupKey(c1: home.c1, c2: home.c2), default: []]
+                var code = g3
+                while taken.contains(code) { code += 1 }
+                return SemanticID(home.c1, home.c2, code)
+            }()
+            state.taken[GroupKey(c1: chosen.c1, c2: chosen.c2), default: []].insert(chosen.c3)
+            state.sidOfItem[item] = chosen
+            return chosen
         }
     }
 

@@ -16,6 +16,9 @@ public struct SIDTrie: Sendable {
     struct Node: Sendable {
         @usableFromInline var codes: [Int32] = []
         @usableFromInline var children: [Int32] = []
+        /// At the last level: codes of trained items under this prefix that are not in the
+        /// trie (see ``addReference(codes:)``).
+        @usableFromInline var referenceCodes: [Int32] = []
     }
 
     /// The root node's index.
@@ -102,6 +105,34 @@ public struct SIDTrie: Sendable {
         count += 1
     }
 
+    /// Records that a trained item outside this trie holds `codes`, when the trie has an item
+    /// under the same prefix; otherwise does nothing.
+    ///
+    /// A trie restricted to some items (for example only the cold ones) still needs the trained
+    /// codes of their groups for the cold-start prior, which judges a cold item by its group's
+    /// trained members; reference codes give it those without making them candidates.
+    /// - Throws: ``TokenizerError/Code/invalidInput`` if `codes` has the wrong length.
+    public mutating func addReference(codes: [Int]) throws {
+        guard codes.count == levels else {
+            throw TokenizerError(.invalidInput, "SID trie: a reference SID has \(codes.count) codes, the trie expects \(levels)")
+        }
+        guard let node = node(prefix: codes.dropLast()), let last = Int32(exactly: codes[levels - 1]) else { return }
+        guard !Self.search(nodes[Int(node)].codes, last).0, !nodes[Int(node)].referenceCodes.contains(last) else { return }
+        nodes[Int(node)].referenceCodes.append(last)
+    }
+
+    /// The node a prefix leads to, or nil when no item has that prefix.
+    public func node<C: Collection>(prefix codes: C) -> Int32? where C.Element: BinaryInteger {
+        var node = Self.root
+        for (level, code) in codes.enumerated() {
+            guard level < levels - 1, let code = Int32(exactly: code) else { return nil }
+            let (found, position) = Self.search(nodes[Int(node)].codes, code)
+            guard found else { return nil }
+            node = nodes[Int(node)].children[position]
+        }
+        return node
+    }
+
     /// The item whose SID is `codes`, or nil if no item has it (including prefixes and codes of
     /// the wrong length).
     public func item<C: Collection>(codes: C) -> Int? where C.Element: BinaryInteger {
@@ -137,6 +168,12 @@ public struct SIDTrie: Sendable {
         try nodes[Int(node)].codes.withUnsafeBufferPointer { codes in
             try nodes[Int(node)].children.withUnsafeBufferPointer { children in try body(codes, children) }
         }
+    }
+
+    /// Calls `body` with the reference codes of a last-level `node` (see ``addReference(codes:)``).
+    @inlinable
+    public func withReferenceCodes<R>(of node: Int32, _ body: (_ codes: UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+        try nodes[Int(node)].referenceCodes.withUnsafeBufferPointer { try body($0) }
     }
 
     /// Number of codes allowed after `node`.

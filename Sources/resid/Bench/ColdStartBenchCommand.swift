@@ -12,7 +12,8 @@ import Training
 /// New items are catalogue items' raw values under fresh keys, so `item_id` is unknown and
 /// predicted exactly as for a real new item. Latency is measured one item per call (encode +
 /// assign); throughput one micro-batch per call; the report gives both and their ratio, and
-/// where the new items of both passes landed: on trained level-3 codes, or on overflow codes.
+/// where the new items of both passes landed: on trained level-3 codes of their own group, spilled
+/// to a sibling group's trained code, or on overflow codes.
 struct ColdStartBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coldstart",
@@ -88,6 +89,10 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
         var newItemsOnTrainedCodes: Int
         var newItemsOnUnheldCodes: Int
         var overflowLevel3Codes: Int
+        /// New items whose own (c1, c2) group was full, so they took a free code in a sibling group.
+        var spilledItems: Int
+        /// Spill groups each placement lists after the own group.
+        var spillGroups: Int
         /// Distinct (c1, c2) groups the new items landed in, and the most in one group.
         var groupsWithNewItems: Int
         var mostNewItemsInOneGroup: Int
@@ -137,6 +142,9 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
             }
             let batchSeconds = batchWatch.elapsed
             let all = frozen.itemSIDs + sids
+            // Own groups, placed again outside the timed passes.
+            let ownGroups = try tokenizer.assigner.place(tokenizer.vectors(newItems("bench-single") + batchItems)).map { [$0.c1, $0.c2] }
+            let spilled = zip(sids, ownGroups).filter { [$0.c1, $0.c2] != $1 }.count
             let sorted = latencies.sorted()
             func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] * 1000 }
             let single = Double(items) / latencies.reduce(0, +)
@@ -157,6 +165,7 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
                 newItems: sids.count, newItemsOnTrainedCodes: sids.filter { trained.contains($0.c3) }.count,
                 newItemsOnUnheldCodes: sids.filter { $0.c3 < frozen.g3 && !trained.contains($0.c3) }.count,
                 overflowLevel3Codes: sids.filter { $0.c3 >= frozen.g3 }.count,
+                spilledItems: spilled, spillGroups: tokenizer.assigner.spillGroups,
                 groupsWithNewItems: perGroup.count, mostNewItemsInOneGroup: perGroup.values.max() ?? 0)
             if json {
                 try printJSON(report)
@@ -165,7 +174,7 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
                 print("cold start on \(prepared.name) (\(modelSource); \(codebookSource)), 1 BLAS thread")
                 print("single item: p50 \(format(report.singleItem.p50Milliseconds, digits: 2)) ms  p90 \(format(report.singleItem.p90Milliseconds, digits: 2)) ms  p99 \(format(report.singleItem.p99Milliseconds, digits: 2)) ms  (\(format(single)) items/s)")
                 print("batches of \(batch): \(format(batched)) items/s (\(format(batched / single, digits: 2))x single)")
-                print("level 3: \(report.level3Codes) codes for groups of at most \(report.largestGroup); \(report.newItems) new items: \(report.newItemsOnTrainedCodes) on trained codes, \(report.newItemsOnUnheldCodes) on unheld codes, \(report.overflowLevel3Codes) on overflow codes; \(report.groupsWithNewItems) groups, at most \(report.mostNewItemsInOneGroup) in one")
+                print("level 3: \(report.level3Codes) codes for groups of at most \(report.largestGroup); \(report.newItems) new items: \(report.newItemsOnTrainedCodes) on trained codes, \(report.newItemsOnUnheldCodes) on unheld codes, \(report.overflowLevel3Codes) on overflow codes, \(report.spilledItems) spilled to a sibling group; \(report.groupsWithNewItems) groups, at most \(report.mostNewItemsInOneGroup) in one")
             }
         } catch let error as DataError {
             throw ValidationError(error.description)

@@ -99,7 +99,7 @@ struct DemoSummary: Encodable {
             "    MostPop on the same predictions    \(share(mostPopularHitRate))",
         ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
             "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; recommended \(newItemRecommendations) times (\(newItemsRecommended) distinct items, in \(predictionsWithNewItems) predictions)",
-            "    next item was new                  \(share(newItemHitRate))",
+            "    hits when the next item was new    \(share(newItemHitRate))",
         ]
         let text = lines.joined(separator: "\n") + "\n"
         (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))

@@ -45,47 +45,15 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Training seconds per model (default: none; each model trains until validation stops improving).")
     var budget: Double?
 
-    @Option(help: "Training seconds for the shared FAMAE of the SID models (default: none; it trains until validation stops improving).")
-    var famaeBudget: Double?
+    @OptionGroup var sequence: SequenceTrainingOptions
+
+    @OptionGroup var famae: FAMAETrainingOptions
 
     @Option(help: "Item vectors to quantise instead of training a FAMAE (a NAME.DATASET.famae-vectors.safetensors file an earlier comparison wrote), for ablations on the same vectors.")
     var vectors: String?
 
-    @Option(help: "FAMAE samples per step.")
-    var famaeBatch = 256
-
-    @Option(help: "FAMAE training windows per epoch, drawn at random each epoch.")
-    var famaeWindowsPerEpoch = 100_000
-
-    @Option(help: "Most FAMAE epochs.")
-    var famaeMaxEpochs = FAMAETrainingConfiguration().maxEpochs
-
-    @Option(help: "Most epochs per model (an epoch teaches every training target once).")
-    var maxEpochs = SequenceTrainingConfiguration().maxEpochs
-
-    @Option(help: "Epochs always trained before early stopping.")
-    var minEpochs = SequenceTrainingConfiguration().minEpochs
-
-    @Option(help: "Epochs without a better validation NDCG@10 before a model stops.")
-    var patience = SequenceTrainingConfiguration().patienceEpochs
-
-    @Option(help: "Epochs without a better validation NDCG@10 after which the learning rate halves (0: never).")
-    var plateau = SequenceTrainingConfiguration().plateauEpochs
-
-    @Option(help: "Validations per epoch (more for models with long epochs).")
-    var validationsPerEpoch = SequenceTrainingConfiguration().validationsPerEpoch
-
-    @Option(help: "Windows (T5) or tiles (every-position models) per step.")
-    var batch = SequenceTrainingConfiguration().batchSize
-
-    @Option(help: "Validation users per check (0: all).")
-    var validationUsers = 0
-
     @Option(help: "Test users (0: all).")
     var testUsers = 0
-
-    @Option(help: "Beam width of the SID generators.")
-    var beam = 50
 
     @Option(help: "GAOQ / k-means branching b1,b2 (default: round(sqrt(items / 15)) each).")
     var branching: String?
@@ -93,26 +61,11 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Markdown report to append rows to (JSON beside it, learning curves as NAME.DATASET.curves.svg).")
     var report = "results.md"
 
-    @Option(help: "Data-parallel training and evaluation threads (OpenBLAS runs one thread per worker).")
-    var threads = 2
-
-    @Option(help: "Peak AdamW learning rate of the sequence models (warm-up, then cosine decay).")
-    var learningRate: Float = SequenceTrainingConfiguration().learningRate
-
-    @Option(help: "Dropout of every sequence model (SASRec, SASRec*, both generators; default: each model's own, 0.1).")
-    var dropout: Float?
-
-    @Option(help: "AdamW decoupled weight decay of the sequence models.")
-    var weightDecay: Float = SequenceTrainingConfiguration().weightDecay
-
     @Option(help: "Directory for best weights, resume states and the shared FAMAE.")
     var checkpointDir: String?
 
     @Flag(help: "Continue an interrupted comparison from --checkpoint-dir.")
     var resume = false
-
-    @Option(help: "Seed.")
-    var seed: UInt64 = 42
 
     @Flag(help: "Print the rows as JSON at the end.")
     var json = false
@@ -125,15 +78,7 @@ struct CompareCommand: AsyncParsableCommand {
         guard GeneratorArchitecture(rawValue: generator) != nil else {
             throw ValidationError("--generator must be causal or t5, not '\(generator)'")
         }
-        guard budget.map({ $0 > 0 }) ?? true, famaeBudget.map({ $0 > 0 }) ?? true, famaeBatch >= 1, famaeWindowsPerEpoch >= 1, famaeMaxEpochs >= 1, batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--budget, --famae-budget, --famae-batch, --famae-windows-per-epoch, --famae-max-epochs, --batch, --beam, --threads and --learning-rate must be positive")
-        }
-        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1 else {
-            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs and --plateau at least 0")
-        }
-        guard dropout.map({ $0 >= 0 && $0 < 1 }) ?? true, weightDecay >= 0, weightDecay.isFinite else {
-            throw ValidationError("--dropout must be in [0, 1) and --weight-decay at least 0")
-        }
+        guard budget.map({ $0 > 0 }) ?? true else { throw ValidationError("--budget must be positive") }
         guard !resume || checkpointDir != nil else { throw ValidationError("--resume needs --checkpoint-dir") }
     }
 
@@ -148,25 +93,11 @@ struct CompareCommand: AsyncParsableCommand {
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
         log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training targets")
-        var training = SequenceTrainingConfiguration()
-        training.batchSize = batch
-        training.learningRate = learningRate
-        training.weightDecay = weightDecay
-        training.timeBudgetSeconds = budget
-        training.maxEpochs = maxEpochs
-        training.minEpochs = minEpochs
-        training.patienceEpochs = patience
-        training.plateauEpochs = plateau
-        training.validationsPerEpoch = validationsPerEpoch
-        training.seed = seed
-        training.threads = threads
+        var training = sequence.configuration(budget: budget)
         training.resume = resume
-        training.validationUsers = validationUsers > 0 ? validationUsers : nil
+        let (threads, seed, beam) = (sequence.threads, sequence.seed, sequence.beam)
         let command = "resid " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        let protocolLine = "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
-            + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
-            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
-            + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
+        let protocolLine = sequence.protocolLine(budget: budget)
         let file = ReportFile(path: report)
         let reportBase = URL(fileURLWithPath: report).deletingPathExtension()
         try FileManager.default.createDirectory(at: reportBase.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -211,7 +142,7 @@ struct CompareCommand: AsyncParsableCommand {
         }
         for name in names where name.hasPrefix("sasrec") {
             var sasrec = SASRecConfiguration()
-            if let dropout { sasrec.dropout = dropout }
+            if let dropout = sequence.dropout { sasrec.dropout = dropout }
             let trainable = try TrainableSASRec(configuration: sasrec, items: prepared.items, withFields: name == "sasrec*", seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: name == "sasrec*" ? "sasrec-fields" : name)
             try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax", trained: trained, outcome: outcome)
@@ -242,7 +173,7 @@ struct CompareCommand: AsyncParsableCommand {
             log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
             let architecture: GeneratorArchitecture = name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
             var (t5, causal) = (SIDGeneratorConfiguration(), CausalGeneratorConfiguration())
-            if let dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
+            if let dropout = sequence.dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
             let trainable = try GeneratorTraining.trainable(
                 architecture, t5: t5, causal: causal,
                 vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), table: table,
@@ -272,22 +203,8 @@ struct CompareCommand: AsyncParsableCommand {
             log("FAMAE: loaded \(saved.path)")
             return (famae.itemVectors(), "shared FAMAE loaded from \(saved.lastPathComponent)")
         }
-        let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items)), catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
-        var famaeTraining = FAMAETrainingConfiguration()
-        famaeTraining.timeBudget = famaeBudget
-        famaeTraining.batchSize = famaeBatch
-        famaeTraining.sampling = .randomPerEpoch(famaeWindowsPerEpoch)
-        famaeTraining.maxEpochs = famaeMaxEpochs
-        famaeTraining.threads = threads
-        famaeTraining.seed = seed
-        famaeTraining.checkpointDirectory = directory
-        famaeTraining.resume = resume
-        let famaeReport = try FAMAETrainer(model: famae, split: prepared.split, configuration: famaeTraining, progress: log).train()
-        let famaeSeconds = famaeReport.trainingSeconds
+        let (famae, famaeReport, famaeMetrics, famaeSeconds) = try self.famae.train(items: prepared.items, split: prepared.split, threads: sequence.threads, seed: sequence.seed, checkpointDirectory: directory, resume: resume, log: log)
         let vectors = famae.itemVectors()
-        let famaeMetrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
-            .evaluate(famae, samples: prepared.split.validationSamples)
-        log("FAMAE (best epoch \(famaeReport.bestEpoch), \(Int(famaeSeconds)) s): validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)) Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)) over \(famaeMetrics.collaborative.users) users")
         if let saved {
             try FileManager.default.createDirectory(at: saved.deletingLastPathComponent(), withIntermediateDirectories: true)
             try famae.save(to: saved, metadata: ["dataset": prepared.name])
@@ -303,19 +220,19 @@ struct CompareCommand: AsyncParsableCommand {
     private func quantise(_ name: String, vectors: Tensor, b1: Int, b2: Int, log: @escaping (String) -> Void) throws -> SIDTable {
         switch name {
         case "resid", "resid-t5":
-            return try GAOQ(.init(b1: b1, b2: b2, seed: seed)).fit(vectors, progress: log).codebook.table
+            return try GAOQ(.init(b1: b1, b2: b2, seed: sequence.seed)).fit(vectors, progress: log).codebook.table
         case "rq-kmeans":
-            return try RQKMeans(.init(levelSizes: [b1, b2, b2], seed: seed)).fit(vectors, progress: log).table
+            return try RQKMeans(.init(levelSizes: [b1, b2, b2], seed: sequence.seed)).fit(vectors, progress: log).table
         case "random-sids":
             // Same tree (balanced groups, same level sizes) as GAOQ, items shuffled over it.
-            let tree = try GAOQ(.init(b1: b1, b2: b2, seed: seed)).fit(vectors, progress: log).codebook.table
+            let tree = try GAOQ(.init(b1: b1, b2: b2, seed: sequence.seed)).fit(vectors, progress: log).codebook.table
             var codes = tree.codes
-            var random = SeededRandom(seed: UInt64(seed) &+ 17)
+            var random = SeededRandom(seed: UInt64(sequence.seed) &+ 17)
             random.shuffle(&codes)
             return SIDTable(codes: codes, levelSizes: tree.levelSizes)
         default:
             // The paper's Q2 ablation: GAOQ with local child indices at level 2.
-            var local = GAOQ.Configuration(b1: b1, b2: b2, seed: seed)
+            var local = GAOQ.Configuration(b1: b1, b2: b2, seed: sequence.seed)
             local.alignLevel2 = false
             return try GAOQ(local).fit(vectors, progress: log).codebook.table
         }

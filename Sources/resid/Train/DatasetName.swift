@@ -13,7 +13,8 @@ struct DatasetName {
         try Preprocessor(historyLimit: historyLimit).prepare(load())
     }
 
-    private func load() throws -> Dataset {
+    /// Loads the dataset as published (before the k-core filter and the split).
+    func load() throws -> Dataset {
         if let published = PublishedDataset.named(name) {
             let cache = DatasetCache(root: cacheDir)
             guard cache.isFetched(published) else {

@@ -63,4 +63,5 @@ struct ItemSID: Decodable {
     var bundle_id: String
     var unknown_fields: [String]?
     var overflow: Bool?
+    var spilled: Bool?
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Training
+
+/// The training protocol options every command that trains sequence models (SASRec, the SID
+/// generators) shares, so `compare` and `evaluate-coldstart` train under the same flags.
+struct SequenceTrainingOptions: ParsableArguments {
+    @Option(help: "Most epochs per model (an epoch teaches every training target once).")
+    var maxEpochs = SequenceTrainingConfiguration().maxEpochs
+
+    @Option(help: "Epochs always trained before early stopping.")
+    var minEpochs = SequenceTrainingConfiguration().minEpochs
+
+    @Option(help: "Epochs without a better validation NDCG@10 before a model stops.")
+    var patience = SequenceTrainingConfiguration().patienceEpochs
+
+    @Option(help: "Epochs without a better validation NDCG@10 after which the learning rate halves (0: never).")
+    var plateau = SequenceTrainingConfiguration().plateauEpochs
+
+    @Option(help: "Validations per epoch (more for models with long epochs).")
+    var validationsPerEpoch = SequenceTrainingConfiguration().validationsPerEpoch
+
+    @Option(help: "Windows (T5) or tiles (every-position models) per step.")
+    var batch = SequenceTrainingConfiguration().batchSize
+
+    @Option(help: "Validation users per check (0: all).")
+    var validationUsers = 0
+
+    @Option(help: "Beam width of the SID generators.")
+    var beam = 50
+
+    @Option(help: "Data-parallel training and evaluation threads (OpenBLAS runs one thread per worker).")
+    var threads = 2
+
+    @Option(help: "Peak AdamW learning rate of the sequence models (warm-up, then cosine decay).")
+    var learningRate: Float = SequenceTrainingConfiguration().learningRate
+
+    @Option(help: "Dropout of every sequence model (SASRec, SASRec*, both generators; default: each model's own, 0.1).")
+    var dropout: Float?
+
+    @Option(help: "AdamW decoupled weight decay of the sequence models.")
+    var weightDecay: Float = SequenceTrainingConfiguration().weightDecay
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 42
+
+    func validate() throws {
+        guard batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--batch, --beam, --threads and --learning-rate must be positive")
+        }
+        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1 else {
+            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs and --plateau at least 0")
+        }
+        guard dropout.map({ $0 >= 0 && $0 < 1 }) ?? true, weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--dropout must be in [0, 1) and --weight-decay at least 0")
+        }
+    }
+
+    /// The trainer's configuration under these options and a per-model time budget (nil: until
+    /// validation stops improving).
+    func configuration(budget: Double?) -> SequenceTrainingConfiguration {
+        var training = SequenceTrainingConfiguration()
+        training.batchSize = batch
+        training.learningRate = learningRate
+        training.weightDecay = weightDecay
+        training.timeBudgetSeconds = budget
+        training.maxEpochs = maxEpochs
+        training.minEpochs = minEpochs
+        training.patienceEpochs = patience
+        training.plateauEpochs = plateau
+        training.validationsPerEpoch = validationsPerEpoch
+        training.seed = seed
+        training.threads = threads
+        training.validationUsers = validationUsers > 0 ? validationUsers : nil
+        return training
+    }
+
+    /// The protocol in one line, for reports.
+    func protocolLine(budget: Double?) -> String {
+        "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
+            + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
+            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
+            + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
+    }
+}
