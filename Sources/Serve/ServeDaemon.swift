@@ -42,7 +42,7 @@ public final class ServeDaemon: Service, Sendable {
     ///     instead of refusing to start (see ``ClaimStoreCheck``).
     public init(
         configuration: ServeConfiguration, consumer: KafkaConsumerConfiguration, producer: RenewableProducer,
-        pool: RedisConnectionPool, validator: KafkaMessageValidator, variants: VariantSet, metrics: ServeMetrics,
+        pool: RedisConnectionPool, validator: TopicSchemaValidator, variants: VariantSet, metrics: ServeMetrics,
         health: ServeHealth, restoreClaims: Bool = false, logger: Logger
     ) {
         self.configuration = configuration

@@ -40,7 +40,9 @@ struct ConfigurationLoaderTests {
         // Low-latency Kafka defaults, written in the file and built in alike.
         #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(1))
         #expect(loaded.kafka.producer.linger == .zero)
-        let builtIn = try await loader.load(explicitPath: try writeYAML(""), environment: [:])
+        let empty = try writeYAML("")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let builtIn = try await loader.load(explicitPath: empty, environment: [:])
         #expect(builtIn.kafka.consumer.fetchWaitMax == loaded.kafka.consumer.fetchWaitMax)
         #expect(builtIn.kafka.producer.linger == loaded.kafka.producer.linger)
     }

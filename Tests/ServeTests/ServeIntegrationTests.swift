@@ -40,7 +40,7 @@ struct ServeIntegrationTests {
                 #expect(prediction.bundle_id == "synthetic-serve-bundle")
             }
             // Every prediction is a valid message of its topic.
-            let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+            let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
             for message in reader.messages[topics.topics.predictions] ?? [] {
                 #expect(throws: Never.self) { try validator.validate(message.value ?? [], topic: "resid.predictions.v1") }
             }
@@ -200,7 +200,7 @@ extension ServeIntegrationTests {
             #expect(reasons.contains { $0.contains("unknown item") })
             #expect(reasons.contains { $0.contains("not valid JSON") })
             #expect(reasons.contains { $0.contains("message key") })
-            let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+            let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
             for message in reader.messages[topics.topics.deadLetter] ?? [] {
                 #expect(throws: Never.self) { try validator.validate(message.value ?? [], topic: "resid.deadletter.v1") }
             }

@@ -7,7 +7,7 @@ import Testing
 @Suite("Event decoding and output encoding")
 struct EventCodecTests {
     let decoder = EventDecoder(
-        validator: try! KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList), topics: ServeTopics())
+        validator: try! TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList), topics: ServeTopics())
 
     @Test func decodesAValidInteraction() throws {
         let value = Array(#"{"schema_version":1,"event_id":"e1","user":"u:1","item":"i9","type":"click","timestamp_ms":5}"#.utf8)
@@ -46,7 +46,7 @@ struct EventCodecTests {
     }
 
     @Test func outputsAreValidMessagesOfTheirTopics() throws {
-        let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+        let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
         let prediction = PredictionRecord(
             user: "u \"quoted\"\n", source: SourcePosition(eventID: "e", topic: "t", partition: 2, offset: 9), variant: "control",
             bundleID: "b", items: [RankedItem(item: "i\\1", sid: [1, 2, 3], score: -0.5), RankedItem(item: "i2", sid: [1, 2, 4], score: -1.25)],

@@ -30,7 +30,7 @@ struct TopicSchemaTests {
             "resid.items.v1", "resid.interactions.v1", "resid.predictions.v1", "resid.item-sids.v1", "resid.deadletter.v1",
         ])
         #expect(list.topics.first { $0.name == "resid.item-sids.v1" }?.config["cleanup.policy"] == "compact")
-        let validator = try KafkaMessageValidator(topicList: Self.topicList)
+        let validator = try TopicSchemaValidator(topicList: Self.topicList)
         #expect(validator.topics.count == list.topics.count)
         let examples = try Self.examples()
         for topic in list.topics {
@@ -41,7 +41,7 @@ struct TopicSchemaTests {
     }
 
     @Test func examplesValidateOrFailAsTheirFileNamesSay() throws {
-        let validator = try KafkaMessageValidator(topicList: Self.topicList)
+        let validator = try TopicSchemaValidator(topicList: Self.topicList)
         let examples = try Self.examples()
         #expect(examples.count >= 20)
         for (topic, file) in examples {
@@ -62,7 +62,7 @@ struct TopicSchemaTests {
     }
 
     @Test func schemaVersionIsRequiredInEveryTopic() throws {
-        let validator = try KafkaMessageValidator(topicList: Self.topicList)
+        let validator = try TopicSchemaValidator(topicList: Self.topicList)
         for topic in validator.topics {
             #expect(throws: SchemaViolation(field: "schema_version", reason: "is required")) {
                 try validator.validate(Array("{}".utf8), topic: topic)
@@ -71,7 +71,7 @@ struct TopicSchemaTests {
     }
 
     @Test func nonJSONAndUnknownTopicsAreRejectedWithAReason() throws {
-        let validator = try KafkaMessageValidator(topicList: Self.topicList)
+        let validator = try TopicSchemaValidator(topicList: Self.topicList)
         #expect(throws: SchemaViolation(field: "", reason: "value is not valid JSON")) {
             try validator.validate(Array("not json".utf8), topic: "resid.items.v1")
         }

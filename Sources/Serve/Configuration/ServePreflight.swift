@@ -21,7 +21,7 @@ public enum ServePreflight {
     /// - Throws: ``ServeError`` `.invalidConfiguration` or `.invalidBundle` naming the key and
     ///   the fix.
     public static func check(config: ConfigReader, requireVariants: Bool = true) throws(ServeError)
-        -> (settings: ServeConfiguration, validator: KafkaMessageValidator)
+        -> (settings: ServeConfiguration, validator: TopicSchemaValidator)
     {
         let settings = try ServeConfiguration(config: config, requireVariants: requireVariants)
         let validator = try validator(topicList: settings.topicList)
@@ -38,13 +38,13 @@ public enum ServePreflight {
     }
 
     /// Loads the topic list's schemas and checks that each consumed topic has one.
-    static func validator(topicList path: String) throws(ServeError) -> KafkaMessageValidator {
+    static func validator(topicList path: String) throws(ServeError) -> TopicSchemaValidator {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ServeError(.invalidConfiguration, "serve.topicList: `\(path)` does not exist; give the path of Topics/topics.json")
         }
-        let validator: KafkaMessageValidator
+        let validator: TopicSchemaValidator
         do {
-            validator = try KafkaMessageValidator(topicList: URL(fileURLWithPath: path))
+            validator = try TopicSchemaValidator(topicList: URL(fileURLWithPath: path))
         } catch {
             throw ServeError(.invalidConfiguration, "serve.topicList: `\(path)`: \(error)")
         }

@@ -59,12 +59,12 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
 /// item, item keys must be free of the prefix encoding's separator bytes).
 public struct EventDecoder: Sendable {
     /// The schema validator.
-    public let validator: KafkaMessageValidator
+    public let validator: TopicSchemaValidator
     /// Topic names.
     public let topics: ServeTopics
 
     /// Creates a decoder over the topic list's schemas.
-    public init(validator: KafkaMessageValidator, topics: ServeTopics) {
+    public init(validator: TopicSchemaValidator, topics: ServeTopics) {
         self.validator = validator
         self.topics = topics
     }

@@ -14,7 +14,7 @@ import Synchronization
 public final class ItemSIDFollower: Service, Sendable {
     private let consumerConfiguration: KafkaConsumerConfiguration
     private let variants: VariantSet
-    private let validator: KafkaMessageValidator
+    private let validator: TopicSchemaValidator
     private let schemaTopic: String
     private let metrics: ServeMetrics
     private let health: ServeHealth
@@ -28,7 +28,7 @@ public final class ItemSIDFollower: Service, Sendable {
     ///     list by `topic`, reading from the earliest offset.
     ///   - topic: the item-SID topic.
     public init(
-        consumer: KafkaConsumerConfiguration, topic: String, variants: VariantSet, validator: KafkaMessageValidator,
+        consumer: KafkaConsumerConfiguration, topic: String, variants: VariantSet, validator: TopicSchemaValidator,
         metrics: ServeMetrics, health: ServeHealth, instanceID: String, logger: Logger
     ) {
         var configuration = consumer

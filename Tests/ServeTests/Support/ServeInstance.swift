@@ -55,7 +55,7 @@ final class ServeInstance: Sendable {
         metrics = ServeMetrics()
         health = ServeHealth()
         variants = try VariantSet(variants: configuration.variants, salt: configuration.salt, beamWidth: beamWidth, logger: logger)
-        let validator = try KafkaMessageValidator(topicList: EmbeddedBroker.repositoryTopicList)
+        let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
         pool = RedisConnectionPool(configuration: redis ?? servers.redis.configuration(namespace: namespace), logger: logger)
         producer = try RenewableProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
         let consumer = servers.broker.consumerConfiguration(groupID: groupID, topics: [])

@@ -5,7 +5,7 @@ import Kafka
 /// Validates message values against their topic's JSON Schema, as listed in the topic list
 /// file. The daemon uses it on every consumed event; a bad event is dead-lettered with the
 /// violation as its reason, never a crash.
-public struct KafkaMessageValidator: Sendable {
+public struct TopicSchemaValidator: Sendable {
     private let schemas: [String: JSONSchema]
 
     /// Loads the schema of every topic in `topicList` (paths relative to the list file).
