@@ -9,9 +9,10 @@ final class FixedOrderRecommender: SequenceRecommender {
     let order: [Int32]
     var seen: [[Int32]] = []
     init(order: [Int32]) { self.order = order }
-    func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
+    func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
         seen += histories.map(Array.init)
-        return histories.map { _ in Array(order.prefix(k)) }
+        guard !excluding.isEmpty else { return histories.map { _ in Array(order.prefix(k)) } }
+        return excluding.map { earlier in Array(order.lazy.filter { !earlier.contains($0) }.prefix(k)) }
     }
 }
 
@@ -51,6 +52,26 @@ struct RankingEvaluatorTests {
         #expect(outcome.metrics["recall@5"] == 1)
         #expect(abs(outcome.metrics["ndcg@5"]! - (1 + 1 / log2(3.0)) / 2) < 1e-12)
         #expect(model.seen == [[0, 1, 2], [5, 6]])
+    }
+
+    @Test func excludingHistoryLeavesEveryEarlierItemOutNotOnlyTheReadHistory() throws {
+        // User 0's test target 4 follows 0, 1, 2, 3; the model reads only [1, 2, 3] but item 0 is
+        // left out too, so 4 moves from rank 4 to rank 0.
+        let model = FixedOrderRecommender(order: [0, 1, 2, 3, 4])
+        let kept = try RankingEvaluator(split: Self.split(), userLimit: 1).evaluate(model, on: .test)
+        let excluded = try RankingEvaluator(split: Self.split(), userLimit: 1, excludeHistory: true).evaluate(model, on: .test)
+        #expect(kept.metrics["recall@5"] == 1 && kept.metrics["ndcg@5"]! < 0.5)
+        #expect(excluded.metrics["ndcg@5"] == 1)
+        #expect(model.seen == [[1, 2, 3], [1, 2, 3]])
+    }
+
+    @Test func mostPopularSkipsEachUsersEarlierItems() throws {
+        let split = Self.split()
+        let popular = MostPopular(split: split)
+        let earlier: [ArraySlice<Int32>] = [popular.ranking.prefix(2), []]
+        let top = try popular.recommend(histories: [[], []], k: 3, excluding: earlier)
+        #expect(top[0] == Array(popular.ranking[2..<5]))
+        #expect(top[1] == Array(popular.ranking.prefix(3)))
     }
 
     @Test func reportRendersEveryRowAndFlagsSyntheticData() throws {

@@ -90,6 +90,26 @@ struct GeneratorBeamSearchTests {
         }
     }
 
+    /// Each user's left-out items never end a beam, the rest keep their exhaustive order, and the
+    /// flags are cleared for the next search.
+    @Test func excludedItemsNeverEndABeamAndTheRestKeepTheirOrder() throws {
+        let sizes = [3, 4, 5]
+        let table = Self.randomTable(count: 40, sizes: sizes, seed: 3)
+        let trie = try SIDTrie(table: table)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        let search = ConstrainedBeamSearch(beamWidth: table.count, tokenOffsets: Self.offsets(sizes), unconstrainedTokens: 3..<vocabulary)
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 9)
+        let full = search.search(&scorer, users: 2, trie: trie)
+        let excluded: [ArraySlice<Int32>] = [[0, 7, 39, 7], []]
+        let cut = search.search(&scorer, users: 2, trie: trie, excluding: excluded)
+        for u in 0..<2 {
+            let expected = full.ranking(user: u, k: table.count).filter { !excluded[u].contains($0) }
+            #expect(cut.ranking(user: u, k: table.count) == expected)
+        }
+        let again = search.search(&scorer, users: 2, trie: trie)
+        #expect(again.ranking(user: 0, k: table.count) == full.ranking(user: 0, k: table.count))
+    }
+
     /// Items that took their SID after training (cold) score their last code as the mean
     /// probability of their group's trained items; trained items keep their own scores.
     @Test func coldItemsScoreAsTheirGroupsAverageMember() throws {

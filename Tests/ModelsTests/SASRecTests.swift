@@ -58,6 +58,10 @@ struct SASRecTests {
                 let order: [Int] = (0..<items).sorted { (a: Int, b: Int) -> Bool in scores[row * items + a] > scores[row * items + b] }
                 #expect(ranking == order.prefix(5).map { Int32($0) })
             }
+            // Left-out items drop from the ranking and the next ones move up.
+            let excluded = top.map { $0.prefix(2) }
+            let cut = try trainable.recommend(histories: histories.prefix(4).map { $0[...] }, k: 3, excluding: excluded)
+            #expect(cut == top.map { Array($0[2..<5]) })
             #expect(throws: SequenceModelError.self) { try trainable.recommend(histories: [[Int32(items)]], k: 5) }
         }
     }

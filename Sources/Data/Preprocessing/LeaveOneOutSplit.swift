@@ -42,6 +42,14 @@ public struct LeaveOneOutSplit: Sendable {
         return sequences.items[max(start, end - historyLimit)..<end]
     }
 
+    /// Every item of the user's sequence before `sample`'s target, oldest first: the items a
+    /// protocol that never recommends a consumed item leaves out (the history the models read is
+    /// its last ``historyLimit`` items).
+    public func earlierItems(_ sample: SampleReference) -> ArraySlice<Int32> {
+        let start = sequences.offsets[Int(sample.user)]
+        return sequences.items[start..<(start + Int(sample.position))]
+    }
+
     /// The target item of `sample`.
     public func target(_ sample: SampleReference) -> Int32 {
         sequences.items[sequences.offsets[Int(sample.user)] + Int(sample.position)]

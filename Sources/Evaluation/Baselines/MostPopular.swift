@@ -3,9 +3,9 @@ import Data
 /// MostPop: every user gets the catalogue's most frequent training targets, in order of count.
 ///
 /// Counts cover the training part of each sequence only (positions `0 ... n − 3`), so neither a
-/// validation nor a test target is counted. Items already in the history are not excluded: no
-/// model in the harness excludes them, and a re-watch is a legitimate next item. It is the floor
-/// every sequential model has to clear.
+/// validation nor a test target is counted. A user's earlier items are left out only when the
+/// protocol asks for it (``RankingEvaluator/excludeHistory``), as for every model in the
+/// harness. It is the floor every sequential model has to clear.
 public struct MostPopular: SequenceRecommender, Sendable {
     public let name = "mostpop"
     /// Items by descending training count (ties to the lower index).
@@ -23,8 +23,20 @@ public struct MostPopular: SequenceRecommender, Sendable {
         ranking = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.map { Int32($0) }
     }
 
-    public func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
-        let top = Array(ranking.prefix(k))
-        return histories.map { _ in top }
+    public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
+        guard !excluding.isEmpty else {
+            let top = Array(ranking.prefix(k))
+            return histories.map { _ in top }
+        }
+        return excluding.map { earlier in
+            let left = Set(earlier)
+            var top: [Int32] = []
+            top.reserveCapacity(k)
+            for item in ranking where !left.contains(item) {
+                top.append(item)
+                if top.count == k { break }
+            }
+            return top
+        }
     }
 }

@@ -29,7 +29,7 @@ public struct RankingEvaluator: Sendable {
 
     /// The dataset's split.
     public let split: LeaveOneOutSplit
-    /// Histories per ``SequenceRecommender/recommend(histories:k:)`` call.
+    /// Histories per ``SequenceRecommender/recommend(histories:k:excluding:)`` call.
     public var batchSize: Int
     /// Cut-offs reported (5 and 10 by default).
     public var cutoffs: [Int]
@@ -37,13 +37,20 @@ public struct RankingEvaluator: Sendable {
     public var userLimit: Int?
     /// Workers scoring batches in parallel.
     public var threads: Int
+    /// Leave each user's earlier items out of the rankings (a catalogue of things consumed once,
+    /// like films rated in MovieLens, where an earlier item is never the next one).
+    public var excludeHistory: Bool
 
-    public init(split: LeaveOneOutSplit, batchSize: Int = 64, cutoffs: [Int] = [5, 10], userLimit: Int? = nil, threads: Int = 1) {
+    public init(
+        split: LeaveOneOutSplit, batchSize: Int = 64, cutoffs: [Int] = [5, 10], userLimit: Int? = nil, threads: Int = 1,
+        excludeHistory: Bool = false
+    ) {
         self.split = split
         self.batchSize = max(1, batchSize)
         self.cutoffs = cutoffs
         self.userLimit = userLimit
         self.threads = max(1, threads)
+        self.excludeHistory = excludeHistory
     }
 
     /// Scores `model` on `which` on one thread.
@@ -69,13 +76,14 @@ public struct RankingEvaluator: Sendable {
         let batches = stride(from: 0, to: samples.count, by: batchSize).map { samples[$0..<min($0 + batchSize, samples.count)] }
         let workers = max(1, min(threads, batches.count))
         let k = cutoffs.max() ?? 10
-        let (split, cutoffs) = (self.split, self.cutoffs)
+        let (split, cutoffs, excludeHistory) = (self.split, self.cutoffs, self.excludeHistory)
         let partials = try ParallelWork.map(count: workers, workers: workers) { worker -> RankingMetrics in
             let model = try makeRecommender()
             var metrics = RankingMetrics(cutoffs: cutoffs)
             for index in stride(from: worker, to: batches.count, by: workers) {
                 let batch = batches[index]
-                let rankings = try model.recommend(histories: batch.map { split.history($0) }, k: k)
+                let rankings = try model.recommend(
+                    histories: batch.map { split.history($0) }, k: k, excluding: excludeHistory ? batch.map { split.earlierItems($0) } : [])
                 for (sample, ranking) in zip(batch, rankings) {
                     metrics.record(ranking: ranking, target: split.target(sample))
                 }

@@ -49,6 +49,9 @@ public final class ConstrainedBeamSearch {
     private var chosenToken: UnsafeMutablePointer<Int32>
     private var chosenNode: UnsafeMutablePointer<Int32>
     private var chosenCount: UnsafeMutablePointer<Int>
+    // One flag per item id: the items the user being selected must not end on.
+    private var leftOut: UnsafeMutablePointer<Bool>
+    private var leftOutCapacity = 0
 
     /// A search with `beamWidth` beams per user.
     /// - Parameters:
@@ -64,9 +67,13 @@ public final class ConstrainedBeamSearch {
         (nodes, history, nextNodes, nextHistory) = (.allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0))
         (tokens, parents, chosenParent, chosenToken, chosenNode) = (.allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0))
         chosenCount = .allocate(capacity: 0)
+        leftOut = .allocate(capacity: 0)
     }
 
-    deinit { release() }
+    deinit {
+        release()
+        leftOut.deallocate()
+    }
 
     /// Number of SID levels decoded.
     public var levels: Int { tokenOffsets.count }
@@ -78,11 +85,16 @@ public final class ConstrainedBeamSearch {
     ///   - users: number of users in the batch.
     ///   - trie: the catalogue snapshot; used for the constraint and to map beams to items.
     ///   - constrained: false switches the trie constraint off (for the invalid-beam measurement).
+    ///   - excluding: empty, or per user the items no beam may end on (the user's earlier items);
+    ///     they are cut at the last level, so the beams go to the best items left. Needs the
+    ///     constraint (an unconstrained beam has no item until it is looked up).
     /// - Returns: up to ``beamWidth`` beams per user with their item (or -1 when the beam is no
     ///   item) and log-probability.
     public func search<Scorer: BeamScorer>(
-        _ scorer: inout Scorer, users: Int, trie: SIDTrie, constrained: Bool = true
+        _ scorer: inout Scorer, users: Int, trie: SIDTrie, constrained: Bool = true, excluding: [ArraySlice<Int32>] = []
     ) -> BeamSearchResult {
+        precondition(excluding.isEmpty || excluding.count == users, "ConstrainedBeamSearch: \(excluding.count) exclusion lists for \(users) users")
+        if !excluding.isEmpty { reserveLeftOut(items: excluding) }
         precondition(trie.levels == levels, "ConstrainedBeamSearch: trie has \(trie.levels) levels, search decodes \(levels)")
         let beam = beamWidth
         let vocabularySize = scorer.vocabularySize
@@ -101,8 +113,11 @@ public final class ConstrainedBeamSearch {
             scorer.logProbabilities(
                 step: step, users: users, width: width, tokens: stepTokens, parents: stepParents, into: logProbabilities)
             var nextWidth = 0
+            let lastStep = step == levels - 1 && !excluding.isEmpty
             for u in 0..<users {
-                let count = select(user: u, width: width, step: step, trie: trie, constrained: constrained)
+                if lastStep { mark(excluding[u], as: true) }
+                let count = select(user: u, width: width, step: step, trie: trie, constrained: constrained, skipsLeftOut: lastStep)
+                if lastStep { mark(excluding[u], as: false) }
                 nextWidth = max(nextWidth, count)
             }
             nextWidth = max(nextWidth, 1)
@@ -137,7 +152,7 @@ public final class ConstrainedBeamSearch {
 
     /// Keeps user `u`'s best `beamWidth` one-token extensions in `chosen*[u · beamWidth ...]`,
     /// sorted best first; returns how many there are.
-    private func select(user u: Int, width: Int, step: Int, trie: SIDTrie, constrained: Bool) -> Int {
+    private func select(user u: Int, width: Int, step: Int, trie: SIDTrie, constrained: Bool, skipsLeftOut: Bool) -> Int {
         let beam = beamWidth
         var heap = CandidateHeap(
             scores: chosenScore + u * beam, parents: chosenParent + u * beam, tokens: chosenToken + u * beam,
@@ -153,6 +168,7 @@ public final class ConstrainedBeamSearch {
                 trie.withChildren(of: nodes[row]) { codes, children in
                     let prior = last ? coldStartPrior(node: nodes[row], codes: codes, children: children, logp: logp, offset: offset, trie: trie) : nil
                     for c in 0..<codes.count {
+                        if skipsLeftOut, Int(children[c]) < leftOutCapacity, leftOut[Int(children[c])] { continue }
                         let token = offset + Int(codes[c])
                         let score = children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
                         heap.push(score: base + score, parent: Int32(row), token: Int32(token), node: children[c])
@@ -230,6 +246,22 @@ public final class ConstrainedBeamSearch {
             if let item { result.items[row] = Int32(item) } else { result.invalidBeams += 1 }
         }
         return result
+    }
+
+    /// Flags (or clears) `items` in ``leftOut``.
+    @inline(__always)
+    private func mark(_ items: ArraySlice<Int32>, as flag: Bool) {
+        for item in items where item >= 0 { leftOut[Int(item)] = flag }
+    }
+
+    /// Grows ``leftOut`` to cover every item in `lists` (all flags clear).
+    private func reserveLeftOut(items lists: [ArraySlice<Int32>]) {
+        let needed = lists.reduce(0) { max($0, Int($1.max() ?? -1) + 1) }
+        guard needed > leftOutCapacity else { return }
+        leftOut.deallocate()
+        leftOut = .allocate(capacity: needed)
+        leftOut.initialize(repeating: false, count: needed)
+        leftOutCapacity = needed
     }
 
     /// Grows the working buffers to `users` users and `vocabulary` tokens (never shrinks).

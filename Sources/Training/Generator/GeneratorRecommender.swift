@@ -38,22 +38,26 @@ public final class GeneratorRecommender: SequenceRecommender {
         search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
     }
 
-    public func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
+    public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
         let items = itemTokens.count / model.vocabulary.levels
         for (row, history) in histories.enumerated() {
             if let bad = history.first(where: { $0 < 0 || Int($0) >= items }) {
                 throw SequenceModelError(.invalidInput, "history \(row) refers to item \(bad); the generator knows items 0..<\(items)")
             }
         }
-        let result = decode(histories)
+        guard excluding.isEmpty || excluding.count == histories.count else {
+            throw SequenceModelError(.invalidInput, "\(excluding.count) exclusion lists for \(histories.count) histories")
+        }
+        let result = decode(histories, excluding: excluding)
         return (0..<histories.count).map { result.ranking(user: $0, k: k) }
     }
 
-    /// Runs the beam search for a batch of histories and returns every finished beam.
-    public func decode(_ histories: [ArraySlice<Int32>]) -> BeamSearchResult {
+    /// Runs the beam search for a batch of histories and returns every finished beam; no beam
+    /// ends on an item of the user's `excluding` list.
+    public func decode(_ histories: [ArraySlice<Int32>], excluding: [ArraySlice<Int32>] = []) -> BeamSearchResult {
         session.start(histories: histories, itemTokens: itemTokens)
         var scorer = session
-        let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained)
+        let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained, excluding: excluding)
         beams += result.beams
         invalidBeams += result.invalidBeams
         return result

@@ -57,22 +57,31 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
             to: url)
     }
 
-    public func recommend(histories: [ArraySlice<Int32>], k: Int) throws -> [[Int32]] {
+    public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
         try check(histories, [])
-        let scores = model.scores(histories: histories)
+        try check(excluding, [])
+        var scores = model.scores(histories: histories)
         let n = model.itemCount
+        if !excluding.isEmpty {
+            scores.withUnsafeMutableBufferPointer { p in
+                for (row, earlier) in excluding.enumerated() {
+                    for item in earlier { p[row * n + Int(item)] = -.infinity }
+                }
+            }
+        }
         return scores.withUnsafeBufferPointer { p in
             (0..<histories.count).map { row in Self.topK(p.baseAddress! + row * n, count: n, k: k) }
         }
     }
 
-    /// Indices of the `k` largest scores, best first (ties to the lower index).
+    /// Indices of the `k` largest scores, best first (ties to the lower index); items scored
+    /// `-inf` (left out) never appear.
     static func topK(_ scores: UnsafePointer<Float>, count: Int, k: Int) -> [Int32] {
         var best: [(Float, Int32)] = []
         best.reserveCapacity(k + 1)
         for i in 0..<count {
             let s = scores[i]
-            guard best.count < k || s > best[best.count - 1].0 else { continue }
+            guard s > -.infinity, best.count < k || s > best[best.count - 1].0 else { continue }
             var position = best.count
             while position > 0, best[position - 1].0 < s { position -= 1 }
             best.insert((s, Int32(i)), at: position)

@@ -28,6 +28,10 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
     public let split: LeaveOneOutSplit
     /// Receives progress lines.
     public var progress: (String) -> Void
+    /// Validate with each user's earlier items left out of the rankings (see
+    /// ``RankingEvaluator/excludeHistory``). An evaluation protocol rather than part of the
+    /// training trajectory, so a resume state does not record it: keep it the same when resuming.
+    public var excludeHistory = false
     /// Stop (as an interruption would) after this many optimiser steps in total, leaving the
     /// resume state of the last checkpoint. For tests of resumption.
     var interruptAfterSteps: Int?
@@ -79,7 +83,8 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         var schedule = CosineSchedule(peak: settings.learningRate, warmupSteps: loop.scheduleWarmupSteps, totalSteps: loop.scheduleTotalSteps)
         let gradients = try DataParallelGradients(model: model, workers: settings.threads)
         let evaluator = RankingEvaluator(
-            split: split, batchSize: settings.evaluationBatchSize, userLimit: settings.validationUsers, threads: settings.threads)
+            split: split, batchSize: settings.evaluationBatchSize, userLimit: settings.validationUsers, threads: settings.threads,
+            excludeHistory: excludeHistory)
         progress("\(model.name): \(model.parameterCount) parameters, \(perEpoch) \(model.learnsEveryPosition ? "tiles" : "windows")/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s"), warm-up \(schedule.warmupSteps) steps")
 
         let clock = Stopwatch()
@@ -132,10 +137,13 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 users: outcome.users, seconds: elapsed)
             loop.report.validations.append(record)
             (loop.lossSum, loop.lossSteps) = (0, 0)
-            let improved = record.ndcg10 > loop.bestScore
-            progress("validation at epoch \(String(format: "%.2f", record.epoch)) step \(record.step): loss \(String(format: "%.4f", record.meanLoss)) \(outcome.ranking.formatted(ndcgAt: 10)) \(outcome.ranking.formatted(recallAt: 10)) (\(record.users) users, \(String(format: "%.1f", outcome.seconds)) s)\(improved ? " best" : "")")
+            let window = loop.report.validations.suffix(settings.validationSmoothing)
+            let score = window.reduce(0) { $0 + $1.ndcg10 } / Double(window.count)
+            let improved = score > loop.bestScore
+            let smoothed = settings.validationSmoothing > 1 ? " mean of last \(window.count) N@10 \(String(format: "%.4f", score))" : ""
+            progress("validation at epoch \(String(format: "%.2f", record.epoch)) step \(record.step): loss \(String(format: "%.4f", record.meanLoss)) \(outcome.ranking.formatted(ndcgAt: 10)) \(outcome.ranking.formatted(recallAt: 10)) (\(record.users) users, \(String(format: "%.1f", outcome.seconds)) s)\(smoothed)\(improved ? " best" : "")")
             if improved {
-                loop.bestScore = record.ndcg10
+                loop.bestScore = score
                 loop.bestEpoch = record.epoch
                 best = model.snapshot()
                 loop.report.bestValidation = loop.report.validations.count - 1

@@ -55,6 +55,9 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "Test users (0: all).")
     var testUsers = 0
 
+    @Flag(help: "Leave each user's earlier items out of validation and test rankings (every model, MostPop too), for catalogues of things consumed once.")
+    var excludeHistory = false
+
     @Option(help: "GAOQ / k-means branching b1,b2 (default: round(sqrt(items / 15)) each).")
     var branching: String?
 
@@ -97,14 +100,15 @@ struct CompareCommand: AsyncParsableCommand {
         training.resume = resume
         let (threads, seed, beam) = (sequence.threads, sequence.seed, sequence.beam)
         let command = "resid " + CommandLine.arguments.dropFirst().joined(separator: " ")
-        let protocolLine = sequence.protocolLine(budget: budget)
+        let protocolLine = sequence.protocolLine(budget: budget) + (excludeHistory ? ", earlier items excluded" : "")
         let file = ReportFile(path: report)
         let reportBase = URL(fileURLWithPath: report).deletingPathExtension()
         try FileManager.default.createDirectory(at: reportBase.deletingLastPathComponent(), withIntermediateDirectories: true)
         var curves = LearningCurves(title: "\(prepared.name): validation Recall@10 against training time (\(threads) threads)")
         let curvesURL = reportBase.appendingPathExtension("\(prepared.name).curves.svg")
         var rows: [ResultsReport.Row] = []
-        let tester = RankingEvaluator(split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil, threads: threads)
+        let tester = RankingEvaluator(
+            split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil, threads: threads, excludeHistory: excludeHistory)
 
         func checkpoints(_ model: String) -> String? {
             checkpointDir.map { URL(fileURLWithPath: $0).appendingPathComponent(prepared.name).appendingPathComponent(model).path }
@@ -128,7 +132,9 @@ struct CompareCommand: AsyncParsableCommand {
         func trainAndTest<Model: SequenceTrainable>(_ trainable: Model, checkpoint: String) throws -> (SequenceTrainingReport, RankingEvaluator.Outcome) {
             var settings = training
             settings.checkpointDirectory = checkpoints(checkpoint)
-            let trained = try SequenceTrainer(model: trainable, split: prepared.split, configuration: settings, progress: log).train()
+            let trainer = SequenceTrainer(model: trainable, split: prepared.split, configuration: settings, progress: log)
+            trainer.excludeHistory = excludeHistory
+            let trained = try trainer.train()
             curves.series.append(.init(name: trainable.name, points: trained.validations.map { ($0.seconds, $0.recall10, $0.recall10Error) }))
             try Data(curves.svg.utf8).write(to: curvesURL, options: .atomic)
             let model = UncheckedTrainable(trainable)

@@ -25,6 +25,9 @@ struct SequenceTrainingOptions: ParsableArguments {
     @Option(help: "Validation users per check (0: all).")
     var validationUsers = 0
 
+    @Option(help: "Validations averaged into the score that keeps the best model and drives the plateau and early stopping (1: each alone; resume a run with the value it started with).")
+    var validationSmoothing = SequenceTrainingConfiguration().validationSmoothing
+
     @Option(help: "Beam width of the SID generators.")
     var beam = 50
 
@@ -47,8 +50,8 @@ struct SequenceTrainingOptions: ParsableArguments {
         guard batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--batch, --beam, --threads and --learning-rate must be positive")
         }
-        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1 else {
-            throw ValidationError("--max-epochs, --patience and --validations-per-epoch must be at least 1, --min-epochs and --plateau at least 0")
+        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1, validationSmoothing >= 1 else {
+            throw ValidationError("--max-epochs, --patience, --validations-per-epoch and --validation-smoothing must be at least 1, --min-epochs and --plateau at least 0")
         }
         guard dropout.map({ $0 >= 0 && $0 < 1 }) ?? true, weightDecay >= 0, weightDecay.isFinite else {
             throw ValidationError("--dropout must be in [0, 1) and --weight-decay at least 0")
@@ -71,6 +74,7 @@ struct SequenceTrainingOptions: ParsableArguments {
         training.seed = seed
         training.threads = threads
         training.validationUsers = validationUsers > 0 ? validationUsers : nil
+        training.validationSmoothing = validationSmoothing
         return training
     }
 
@@ -80,5 +84,6 @@ struct SequenceTrainingOptions: ParsableArguments {
             + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
             + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
             + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
+            + (validationSmoothing > 1 ? ", scored by the mean of the last \(validationSmoothing)" : "")
     }
 }
