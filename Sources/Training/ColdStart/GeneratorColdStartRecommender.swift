@@ -1,4 +1,5 @@
 import Evaluation
+import Foundation
 import Models
 import Tokenizer
 
@@ -8,18 +9,45 @@ import Tokenizer
 ///
 /// The new-only trie carries the warm items' SIDs as reference codes, so a new item's group is
 /// judged by the same trained members as in the full trie and both searches score it alike.
+///
+/// With a ``PopularityBlend`` the finished beams of new items are re-scored by how many
+/// interactions each had before the prediction: the generator knows the user's taste for a
+/// new item's group but nothing about the item's uptake, which a live system observes.
 public final class GeneratorColdStartRecommender: ColdStartRecommender {
+    /// New items' online popularity as a factor on their generator probability:
+    /// `p · (share · newItems)^weight`, where `share = (n + 1) / Σ (n' + 1)` over the new items
+    /// (`n` their interactions before the prediction). An item of average uptake keeps its
+    /// score, so the blend moves new items against each other and against warm items only as
+    /// far as their uptake departs from the average. Weight 0 is the generator alone.
+    public struct PopularityBlend: Sendable {
+        public var counts: NewItemCounts
+        public var weight: Float
+
+        public init(counts: NewItemCounts, weight: Float) {
+            self.counts = counts
+            self.weight = weight
+        }
+    }
+
     public let name: String
     private let full: GeneratorRecommender
     private let newOnly: GeneratorRecommender
+    private let warmCount: Int
+    private let popularity: PopularityBlend?
 
     /// - Parameters:
     ///   - table: the SIDs of the warm items (the generator's training catalogue), then of the
     ///     new items, in evaluation-index order.
     ///   - warmCount: the number of warm items; items from here on are cold.
+    ///   - popularity: the online-popularity blend of new items (nil: none).
     /// - Throws: when a SID does not fit the generator's vocabulary (an overflow code).
-    public init(name: String, model: SIDGeneratorModel, table: SIDTable, warmCount: Int, beamWidth: Int, scoring: ColdItemScoring) throws {
+    public init(
+        name: String, model: SIDGeneratorModel, table: SIDTable, warmCount: Int, beamWidth: Int, scoring: ColdItemScoring,
+        popularity: PopularityBlend? = nil
+    ) throws {
         self.name = name
+        self.warmCount = warmCount
+        self.popularity = popularity
         full = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: beamWidth)
         full.trie.firstColdItem = Int32(warmCount)
         full.search.coldItemScoring = scoring
@@ -33,6 +61,24 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     }
 
     public func recommend(_ requests: [ColdStartRequest], k: Int, newOnly restricted: Bool) throws -> [[Int32]] {
-        try (restricted ? newOnly : full).recommend(histories: requests.map(\.history), k: k)
+        let recommender = restricted ? newOnly : full
+        guard let popularity, popularity.weight != 0 else {
+            return try recommender.recommend(histories: requests.map(\.history), k: k)
+        }
+        let result = recommender.decode(requests.map(\.history))
+        return requests.indices.map { user in
+            let counts = popularity.counts.counts(before: requests[user].time)
+            let scale = Float(counts.count) / Float(counts.reduce(counts.count, +))
+            var beams: [(score: Float, item: Int32)] = []
+            for row in (user * result.width)..<((user + 1) * result.width) where result.items[row] >= 0 {
+                let item = result.items[row]
+                var score = result.scores[row]
+                if Int(item) >= warmCount { score += popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)) }
+                beams.append((score, item))
+            }
+            // Stable on ties: the beam order (the generator's) decides.
+            return beams.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+                .prefix(k).map(\.element.item)
+        }
     }
 }

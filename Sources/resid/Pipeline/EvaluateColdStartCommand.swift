@@ -17,7 +17,8 @@ import Training
 ///
 /// Methods: ReSID (the causal generator, each ``ColdItemScoring`` of new items' last code;
 /// the one with the best new-item Recall@10 on the selection users is the one reported as
-/// ReSID), SASRec* scoring new items by their field embeddings alone, popularity among new
+/// ReSID, then blended with new items' online popularity at the weight, 0 included, that the
+/// selection users rank best), SASRec* scoring new items by their field embeddings alone, popularity among new
 /// items counted only before each prediction, and random new items. New-item targets are
 /// ranked over the whole catalogue and over the new items alone, for every method.
 struct EvaluateColdStartCommand: AsyncParsableCommand {
@@ -28,6 +29,9 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
 
     /// The scorings of new items' last code compared on the selection users.
     static let scorings: [ColdItemScoring] = [.groupMean, .generator, .groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5)]
+    /// The online-popularity weights tried with the chosen scoring (0, the generator alone, is
+    /// the chosen scoring's own figure); see ``GeneratorColdStartRecommender/PopularityBlend``.
+    static let popularityWeights: [Float] = [0.5, 1, 2]
 
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
@@ -146,23 +150,34 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         }
         let model = UncheckedModel(generator.generatorModel)
         let (warmCount, beam) = (split.warmCount, sequence.beam)
-        func resid(_ scoring: ColdItemScoring) -> @Sendable () throws -> any ColdStartRecommender {
-            { try GeneratorColdStartRecommender(name: "resid (\(scoring.name))", model: model.value, table: fullTable, warmCount: warmCount, beamWidth: beam, scoring: scoring) }
+        let counts = NewItemCounts(split: split)
+        @Sendable func label(_ scoring: ColdItemScoring, _ weight: Float) -> String {
+            weight == 0 ? scoring.name : "\(scoring.name) × popularity^\(weight)"
+        }
+        func resid(_ scoring: ColdItemScoring, weight: Float = 0) -> @Sendable () throws -> any ColdStartRecommender {
+            {
+                try GeneratorColdStartRecommender(
+                    name: "resid (\(label(scoring, weight)))", model: model.value, table: fullTable, warmCount: warmCount, beamWidth: beam,
+                    scoring: scoring, popularity: weight == 0 ? nil : .init(counts: counts, weight: weight))
+            }
         }
 
         var selection: [String: [String: Double]] = [:]
         // Best new-target Recall@10 over the whole catalogue; ties (often all zero with short
         // training) to Recall@10 among new items, then NDCG@10 over the whole catalogue.
-        var best: (scoring: ColdItemScoring, key: [Double])?
+        var best: (scoring: ColdItemScoring, weight: Float, key: [Double])?
         let newCount = split.newItems.count
-        for scoring in Self.scorings {
-            let tally = try evaluator(selectionEvents).evaluate(resid(scoring))
-            selection[scoring.name] = tally.summary(newItems: newCount)
+        func select(_ scoring: ColdItemScoring, weight: Float) throws {
+            let tally = try evaluator(selectionEvents).evaluate(resid(scoring, weight: weight))
+            selection[label(scoring, weight)] = tally.summary(newItems: newCount)
             let key = [tally.newTargets.recall(at: 10), tally.newTargetsAmongNewItems.recall(at: 10), tally.newTargets.ndcg(at: 10)]
-            log("selection, \(scoring.name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))")
-            if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true { best = (scoring, key) }
+            log("selection, \(label(scoring, weight)): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))")
+            if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true { best = (scoring, weight, key) }
         }
+        for scoring in Self.scorings { try select(scoring, weight: 0) }
         let chosen = best?.scoring ?? .groupMean
+        for weight in Self.popularityWeights { try select(chosen, weight: weight) }
+        let chosenWeight = best?.weight ?? 0
 
         var methods: [Method] = []
         func test(_ name: String, _ make: @escaping @Sendable () throws -> any ColdStartRecommender) throws {
@@ -170,7 +185,8 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
             methods.append(Method(name: name, test: tally.summary(newItems: newCount)))
             log("test, \(name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10)) \(tally.newTargetsAmongNewItems.formatted(ndcgAt: 10)); warm \(tally.warmTargets.formatted(recallAt: 10)); new items in a top-10: \(tally.recommendedNewItems.count) of \(newCount)")
         }
-        try test("resid (\(chosen.name), chosen on selection users)", resid(chosen))
+        try test("resid (\(label(chosen, chosenWeight)), chosen on selection users)", resid(chosen, weight: chosenWeight))
+        if chosenWeight != 0 { try test("resid (\(chosen.name))", resid(chosen)) }
         for scoring in Self.scorings where scoring != chosen { try test("resid (\(scoring.name))", resid(scoring)) }
         let coldFields = split.newItems.map { Array(split.warmItems.encode(key: $0.key, values: $0.values).dropFirst()) }
         let sasrecModel = sasrec.model
@@ -190,7 +206,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
             famae: "best epoch \(trained.report.bestEpoch) in \(Int(trained.seconds)) s, validation Metric1 R@10 \(format(trained.metrics.metric1, digits: 4)), Metric2 R@10 \(format(trained.metrics.metric2, digits: 4))",
             levels: levelSizes, spilledNewItems: online.spilled, overflowNewItems: online.overflow,
             generator: describe(generatorReport), sasrec: describe(sasrecReport),
-            selection: selection, chosenScoring: chosen.name, methods: methods)
+            selection: selection, chosenScoring: label(chosen, chosenWeight), methods: methods)
         if json { try printJSON(report) }
     }
 
