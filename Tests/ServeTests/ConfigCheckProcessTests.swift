@@ -66,6 +66,7 @@ struct ConfigCheckProcessTests {
             (serveConfig(variants: ["control:1:/no/such/bundle"]), "no manifest.json"),
             (serveConfig(["topicList": "/no/such/topics.json"]), "serve.topicList"),
             (serveConfig(["maxEventBytes": "10"]), "serve.maxEventBytes"),
+            (serveConfig(["excludeHistory": "maybe"]), "serve.excludeHistory"),
             ("kafka:\n  librdkafka:\n    fetch.wait.max.msec: \"5\"\n", "kafka.librdkafka.fetch.wait.max.msec"),
         ])
     func mistakesFailTheCheck(config: String, named: String) throws {

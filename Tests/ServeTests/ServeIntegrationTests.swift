@@ -38,6 +38,10 @@ struct ServeIntegrationTests {
                 #expect(zip(prediction.items, prediction.items.dropFirst()).allSatisfy { $0.score >= $1.score })
                 #expect(prediction.variant == "control" && prediction.latency_ms["total"] != nil)
                 #expect(prediction.bundle_id == "synthetic-serve-bundle")
+                // Items already in the user's prefix are never predicted (`serve.excludeHistory`).
+                let numbers = prediction.source.event_id.split(separator: "-").compactMap { Int($0) }
+                let earlier = Set((0...numbers[1]).map { keys[(numbers[0] * 7 + $0) % keys.count] })
+                #expect(prediction.items.allSatisfy { !earlier.contains($0.item) }, "\(prediction.source.event_id)")
             }
             // Every prediction is a valid message of its topic.
             let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)

@@ -10,6 +10,8 @@ import Foundation
 ///   SIGHUP; changing it reshuffles users between variants.
 /// - `serve.topK` (10, 1...1000): items per prediction.
 /// - `serve.beamWidth` (20, 1...512): beams per user in the constrained search (>= topK).
+/// - `serve.excludeHistory` (true): never recommend an item of the user's stored prefix (a
+///   film the user has just rated); false lets the generator's best items stand as they are.
 /// - `serve.microBatchSize` (64, 1...4096): most users decoded together in one encoder and
 ///   beam-search pass.
 /// - `serve.httpHost` (`127.0.0.1`), `serve.httpPort` (9464; 0 picks a free port).
@@ -31,6 +33,8 @@ public struct ServeConfiguration: Sendable {
     public var topK = 10
     /// Beams per user.
     public var beamWidth = 20
+    /// Leave the items of each user's prefix out of the predictions.
+    public var excludeHistory = true
     /// Most users per decode pass.
     public var microBatchSize = 64
     /// HTTP listen address.
@@ -48,7 +52,7 @@ public struct ServeConfiguration: Sendable {
 
     /// Every key this type reads (for the configuration schema).
     public static let keys = [
-        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.microBatchSize",
+        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.excludeHistory", "serve.microBatchSize",
         "serve.httpHost", "serve.httpPort", "serve.topicList", "serve.topics.items", "serve.topics.interactions",
         "serve.topics.predictions", "serve.topics.itemSids", "serve.topics.deadLetter", "serve.instanceId",
         "serve.maxEventBytes",
@@ -77,6 +81,7 @@ public struct ServeConfiguration: Sendable {
         salt = read.string("serve.salt") ?? salt
         topK = try read.int("serve.topK", in: 1...1000) ?? topK
         beamWidth = try read.int("serve.beamWidth", in: 1...512) ?? beamWidth
+        excludeHistory = try read.bool("serve.excludeHistory") ?? excludeHistory
         microBatchSize = try read.int("serve.microBatchSize", in: 1...4096) ?? microBatchSize
         httpHost = read.string("serve.httpHost") ?? httpHost
         httpPort = try read.int("serve.httpPort", in: 0...65535) ?? httpPort
@@ -128,6 +133,16 @@ struct ServeConfigReader {
         return config.string(forKey: ConfigKey(key)).map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+    }
+
+    func bool(_ key: String) throws(ServeError) -> Bool? {
+        guard let value = config.bool(forKey: ConfigKey(key)) else {
+            if let raw = config.string(forKey: ConfigKey(key)) {
+                throw ServeError(.invalidConfiguration, "\(key): expected true or false, found `\(raw)`; fix the value")
+            }
+            return nil
+        }
+        return value
     }
 
     func int(_ key: String, in range: ClosedRange<Int>) throws(ServeError) -> Int? {

@@ -44,23 +44,30 @@ public final class VariantDecoder: Sendable {
             bundle.generator.makeSession()))
     }
 
-    /// ``decode(histories:catalog:k:)`` on the decoder's dispatch queue.
-    public func decodeOffPool(histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int) async -> (rankings: [Ranking], statistics: PassStatistics) {
+    /// ``decode(histories:catalog:k:excludeHistory:)`` on the decoder's dispatch queue.
+    public func decodeOffPool(
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false
+    ) async -> (rankings: [Ranking], statistics: PassStatistics) {
         await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: self.decode(histories: histories, catalog: catalog, k: k))
+                continuation.resume(returning: self.decode(histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory))
             }
         }
     }
 
     /// Decodes `histories` (catalogue indices, oldest first; items without tokens must already be
-    /// left out) against `catalog` and returns each user's best `k` items that are not deleted.
-    public func decode(histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int) -> (rankings: [Ranking], statistics: PassStatistics) {
+    /// left out) against `catalog` and returns each user's best `k` items that are not deleted
+    /// and, with `excludeHistory`, not in that user's history (the search cuts them at the last
+    /// level, so the beams go to the best items left).
+    public func decode(
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false
+    ) -> (rankings: [Ranking], statistics: PassStatistics) {
         guard !histories.isEmpty else { return ([], PassStatistics()) }
         let result = search.withLock { box in
-            box.session.start(histories: histories.map { $0[...] }, itemTokens: catalog.tokens)
+            let slices = histories.map { $0[...] }
+            box.session.start(histories: slices, itemTokens: catalog.tokens)
             var session = box.session
-            return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true)
+            return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true, excluding: excludeHistory ? slices : [])
         }
         var rankings: [Ranking] = []
         rankings.reserveCapacity(histories.count)

@@ -88,7 +88,8 @@ struct InteractionPath: Sendable {
                     }
                 }
                 let decodeStart = ContinuousClock.now
-                let (rankings, statistics) = await variant.decoder.decodeOffPool(histories: histories, catalog: snapshot, k: configuration.topK)
+                let (rankings, statistics) = await variant.decoder.decodeOffPool(
+                    histories: histories, catalog: snapshot, k: configuration.topK, excludeHistory: configuration.excludeHistory)
                 let decodeDuration = ContinuousClock.now - decodeStart
                 metrics.update { values in
                     values.beams[variant.spec.name, default: 0] += UInt64(statistics.beams)
