@@ -28,6 +28,9 @@ struct DemoEvents: Sendable {
         var nextItem: String?
         /// True when `nextItem` is the user's held-out test item (never trained on).
         var nextIsHeldOut: Bool
+        /// The user's items replayed so far, this one included: the daemon's stored prefix,
+        /// which it never recommends (`serve.excludeHistory`), so MostPop skips them too.
+        var earlier: Set<String>
     }
 
     /// New items, then the replay with malformed events mixed in, in produce order.
@@ -92,16 +95,19 @@ struct DemoEvents: Sendable {
         mostPopular = MostPopular(split: dataset.split).ranking.prefix(100).map { key(Int($0)) }
 
         let hostileEvery = malformed > 0 ? max(1, timeline.count / malformed) : Int.max
+        var replayedItems: [String: Set<String>] = [:]
         for (n, event) in timeline.enumerated() {
             let sequence = sequences.sequence(event.user)
             let user = dataset.userKeys[event.user]
             let item = key(itemIndex(user: event.user, position: event.position))
             let id = "demo-\(user)-\(event.position)"
             let last = event.position == sequence.count - 1
+            replayedItems[user, default: []].insert(item)
             replayed[id] = Replayed(
                 user: user,
                 nextItem: last ? nil : key(itemIndex(user: event.user, position: event.position + 1)),
-                nextIsHeldOut: event.position + 1 == sequence.count - 1)
+                nextIsHeldOut: event.position + 1 == sequence.count - 1,
+                earlier: replayedItems[user] ?? [])
             messages.append(Message(
                 topic: Self.interactionsTopic, key: user,
                 value: Self.interaction(id: id, user: user, item: item, timestamp: event.time), eventID: id))

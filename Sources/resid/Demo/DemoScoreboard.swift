@@ -32,7 +32,8 @@ struct DemoScoreboard {
     private(set) var endToEndLatencies: [Double] = []
     private(set) var variants: [String: VariantTally] = [:]
     private(set) var heldOut = VariantTally()
-    /// MostPop's top-K (K as long as each prediction) judged on the same predictions.
+    /// MostPop's top-K (K as long as each prediction, the user's replayed items left out as the
+    /// daemon leaves them out) judged on the same predictions.
     private(set) var mostPopular = VariantTally()
     /// New items that appeared in some prediction made after their item event.
     private(set) var recommendedNewItems: Set<String> = []
@@ -90,7 +91,7 @@ struct DemoScoreboard {
             tally.judged += 1
             tally.hits += hit ? 1 : 0
             mostPopular.judged += 1
-            mostPopular.hits += events.mostPopular.prefix(items.count).contains(next) ? 1 : 0
+            mostPopular.hits += events.mostPopular.lazy.filter { !replay.earlier.contains($0) }.prefix(items.count).contains(next) ? 1 : 0
             if next.hasPrefix("new:") {
                 newItemTargets.judged += 1
                 newItemTargets.hits += hit ? 1 : 0
