@@ -20,8 +20,8 @@ let package = Package(
             from: "1.0.0",
             traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
         ),
-        // Already in the graph through swift-configuration; the CLI's configuration loader walks
-        // the YAML tree itself to reject unknown keys.
+        // Already in the graph through swift-configuration; the configuration loader walks the
+        // YAML tree itself to reject unknown keys.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // Already in the graph through swift-configuration's Reloading trait; the daemon's
         // service group (graceful shutdown on SIGTERM/SIGINT, SIGHUP reload).
@@ -105,6 +105,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -113,11 +114,8 @@ let package = Package(
             name: "resid",
             dependencies: [
                 "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
