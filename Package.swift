@@ -120,6 +120,9 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Integration tests launch the `resid` binary (embedded broker, `resid serve` children),
+        // which `swift build --build-tests` builds with every other product; no test target
+        // links the executable: what tests exercise lives in the library modules.
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
@@ -127,10 +130,10 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "Training", "Data", "Bundle", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )
