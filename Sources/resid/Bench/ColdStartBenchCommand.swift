@@ -47,11 +47,9 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
     @Option(help: "Top-k item embeddings averaged for the predicted item_id part.")
     var topK = 20
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct Latency: Codable {
         var p50Milliseconds: Double
@@ -108,7 +106,7 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
         }
         BLAS.setThreads(1)
         do {
-            let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
+            let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare()
             let (famae, modelSource) = try loadOrTrain(prepared)
             let (frozen, codebookSource) = try loadOrFit(famae, b1: branching[0], b2: branching[1])
             let tokenizer = try ColdStartTokenizer(table: prepared.items, encoder: FAMAEColdStartEncoder(model: famae, topK: topK), codebook: frozen)
@@ -167,7 +165,7 @@ struct ColdStartBenchCommand: AsyncParsableCommand {
                 overflowLevel3Codes: sids.filter { $0.c3 >= frozen.g3 }.count,
                 spilledItems: spilled, spillGroups: tokenizer.assigner.spillGroups,
                 groupsWithNewItems: perGroup.count, mostNewItemsInOneGroup: perGroup.values.max() ?? 0)
-            if json {
+            if output.json {
                 try printJSON(report)
             } else {
                 if prepared.isSynthetic { print("SYNTHETIC DATA (generated, not real users)") }

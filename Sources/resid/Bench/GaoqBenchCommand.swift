@@ -34,8 +34,7 @@ struct GaoqBenchCommand: AsyncParsableCommand {
     @Flag(help: "Also fit RQ-KMeans and hierarchical k-means on the same vectors and report time ratios.")
     var baselines = false
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct StageShare: Codable {
         var seconds: Double
@@ -88,7 +87,7 @@ struct GaoqBenchCommand: AsyncParsableCommand {
             throw ValidationError("--items and --dimension must be positive")
         }
         BLAS.setThreads(max(workers, 1))
-        let log: (String) -> Void = { line in if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        let log: (String) -> Void = { line in if !output.json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
 
         var watch = Stopwatch()
         let vectors = SyntheticVectors.clustered(items: items, dimension: dimension, seed: seed)
@@ -136,7 +135,7 @@ struct GaoqBenchCommand: AsyncParsableCommand {
                 ),
             ]
         }
-        if json {
+        if output.json {
             try printJSON(report)
         } else {
             print(String(format: "GAOQ fit (synthetic %d x %d, %dx%d, g3 %d): %.2f s wall, %.2f s CPU; level 1 %.0f%%, level 2 %.0f%%, level 3 %.0f%%; %d distinct SIDs, %d collisions",

@@ -12,8 +12,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
         abstract: "Our matmul path vs raw sgemm for the shapes the models use."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @OptionGroup var blas: BLASThreadOptions
 
@@ -63,7 +62,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
         for shape in Self.shapes {
             let row = measure(shape)
             rows.append(row)
-            if !json {
+            if !output.json {
                 print(
                     "\(row.shape.padding(toLength: 16, withPad: " ", startingAt: 0))"
                         + " raw \(format(row.rawSgemmGflops)) GFLOP/s  ours \(format(row.oursGflops)) GFLOP/s"
@@ -73,7 +72,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
         }
         let peak = rows.map(\.rawSgemmGflops).max() ?? 0
         let block = EncoderBlockBench().measure(trials: trials, trialSeconds: max(trialSeconds, 0.2), peakGflops: peak)
-        if !json {
+        if !output.json {
             print(
                 "encoder block \(block.batch)x\(block.positions) d\(block.width) fwd+bwd: \(Int(block.tokensPerSecond)) tokens/s,"
                     + " \(format(block.achievedGflops)) GFLOP/s matmul, \(format(block.shareOfRawSgemmPeak * 100))% of raw sgemm peak"
@@ -81,7 +80,7 @@ struct GemmBenchCommand: AsyncParsableCommand {
             )
         }
         let report = Report(threads: threads, trials: trials, shapes: rows, peakRawSgemmGflops: peak, encoderBlock: block)
-        if json { try printJSON(report) }
+        if output.json { try printJSON(report) }
     }
 
     private func measure(_ shape: Shape) -> Row {

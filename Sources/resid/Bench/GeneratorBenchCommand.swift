@@ -17,11 +17,9 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         abstract: "Generator training tokens/s vs sgemm peak, and beam-search latency/throughput."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 1
+    @OptionGroup var blas: BLASThreadOptions
 
     @Option(help: "Synthetic catalogue size (SIDs drawn uniformly without repeats).")
     var items = 3_416
@@ -126,7 +124,7 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        BLAS.setThreads(threads)
+        let threads = try blas.apply()
         let sizes = levels.split(separator: ",").compactMap { Int($0) }
         guard sizes.count >= 1, sizes.allSatisfy({ $0 > 0 }), sizes.count == levels.split(separator: ",").count else {
             throw ValidationError("--levels must be comma-separated positive integers, e.g. 15,15,16")
@@ -187,7 +185,7 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         report.causalInference = batchSizes.map { users in
             measureCausalInference(session: causalSession, search: search, trie: trie, histories: histories(users, shortest: minHistory), itemTokens: itemTokens)
         }
-        if json { try printJSON(report) }
+        if output.json { try printJSON(report) }
     }
 
     /// One warm-up call, then `repetitions` timed top-10 calls for one batch of histories, each
@@ -316,7 +314,7 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
         return training
     }
 
-    private func progress(_ line: String) { if !json { print(line) } }
+    private func progress(_ line: String) { if !output.json { print(line) } }
 
     /// Best-of-trials raw sgemm GFLOP/s at the feed-forward shape, in this process.
     private func measureSgemmPeak() -> Double {

@@ -15,8 +15,7 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         abstract: "Messages/s and MB/s produced and consumed through the embedded broker."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @Option(help: "Messages produced (batched) and then consumed.")
     var messages = 100_000
@@ -94,7 +93,7 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         do {
             let report = try await measure(broker: broker, topic: topic, sequentialTopic: sequentialTopic, logger: logger)
             await broker.stop()
-            if json {
+            if output.json {
                 try printJSON(report)
             } else {
                 for (name, phase) in [("produce (one at a time)", report.produceSequential),

@@ -21,8 +21,7 @@ struct RedisBenchCommand: AsyncParsableCommand {
         abstract: "Pipelined prefix-script calls/s vs redis-benchmark, and the memory of one prefix."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @Option(help: "Distinct users (synthetic, uniform).")
     var users = 5000
@@ -183,7 +182,7 @@ struct RedisBenchCommand: AsyncParsableCommand {
             ratioOursLpushToRedisBenchmarkLpush: median.oursLpushCallsPerSecond / median.redisBenchmarkLpushCallsPerSecond,
             prefixUpdatesApplied: applied, prefixUpdatesSent: sent, memory: memory,
             loadAverageAtStart: loadAtStart, loadAverageAtEnd: Self.loadAverage())
-        if json {
+        if output.json {
             try printJSON(report)
         } else {
             print(

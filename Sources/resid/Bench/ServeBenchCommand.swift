@@ -27,8 +27,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         abstract: "Streaming daemon: events/s with one and two instances, latency at half load, RSS, Redis bytes per prefix."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @Option(help: "The MovieLens bundle to serve (written by `resid pipeline --dataset ml-100k|ml-1m`).")
     var bundle: String
@@ -169,7 +168,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 _ = try? await reader.value
                 try? await producer.shutdown(timeout: .seconds(5))
                 await broker.stop()
-                if json { try printJSON(light) } else { print(String(decoding: try JSONEncoder().encode(light), as: UTF8.self)) }
+                if output.json { try printJSON(light) } else { print(String(decoding: try JSONEncoder().encode(light), as: UTF8.self)) }
                 return
             }
             let one = try await throughput(instances: 1, stream: &stream, producer: producer, collector: collector)
@@ -221,7 +220,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
             _ = try? await reader.value  // the reader leaves its group before the broker stops
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
-            if json {
+            if output.json {
                 try printJSON(report)
             } else {
                 print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))

@@ -50,8 +50,7 @@ struct SoakBenchCommand: AsyncParsableCommand {
     @Option(help: "Seed of the traffic.")
     var seed: UInt64 = 11
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct Report: Codable {
         var benchmark = "soak"
@@ -160,7 +159,7 @@ struct SoakBenchCommand: AsyncParsableCommand {
             _ = try? await reader.value
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
-            if json { try printJSON(report) } else { print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self)) }
+            if output.json { try printJSON(report) } else { print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self)) }
         } catch {
             for instance in instances { await instance.stop(timeout: .seconds(5)) }
             reader.cancel()

@@ -19,8 +19,7 @@ struct DataStatsCommand: AsyncParsableCommand {
     @Option(help: "ml-1m, ml-100k, synthetic, a RecBole directory, or a .csv/.jsonl interactions file.")
     var dataset: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k (default: $RESID_CACHE/datasets or ~/.cache/resid/datasets).")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Items file (.csv or .jsonl) for a .csv/.jsonl interactions file.")
     var items: String?
@@ -52,8 +51,7 @@ struct DataStatsCommand: AsyncParsableCommand {
     @Option(help: "Also count the windows the mostRecentPerUser(N) sampling rule keeps.")
     var recentPerUser = 50
 
-    @Flag(help: "Print the statistics as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     /// The statistics plus how long each stage took on this machine.
     struct Report: Encodable {
@@ -91,7 +89,7 @@ struct DataStatsCommand: AsyncParsableCommand {
             statistics: statistics, loadSeconds: loadSeconds, prepareSeconds: prepareSeconds,
             loadCPUSeconds: loadCPUSeconds, prepareCPUSeconds: prepareCPUSeconds, source: source,
             recentPerUser: recentPerUser, recentPerUserWindows: recent.windowsPerEpoch)
-        if json { try printJSON(report) } else { printSummary(report) }
+        if output.json { try printJSON(report) } else { printSummary(report) }
     }
 
     private func load() throws -> (Dataset, String) {
@@ -104,7 +102,7 @@ struct DataStatsCommand: AsyncParsableCommand {
             return (try generator.generate(), "synthetic generator (not real data), seed \(seed)")
         }
         if let published = PublishedDataset.named(dataset) {
-            let cache = DatasetCache(root: cacheDir)
+            let cache = DatasetCache(root: dataCache.directory)
             guard cache.isFetched(published) else {
                 throw DataError(.datasetNotFetched, "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first")
             }

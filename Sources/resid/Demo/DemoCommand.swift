@@ -45,8 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the demo's choices (which template each new item copies).")
     var seed: UInt64 = 7
 
-    @Flag(help: "Also print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
         guard users >= 1, eventsPerUser >= 2, newItems >= 0, malformed >= 0, instances >= 1, rate >= 0, idleTimeout > 0 else {
@@ -65,8 +64,8 @@ struct DemoCommand: AsyncParsableCommand {
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
             topicList: URL(fileURLWithPath: "Topics/topics.json"))
         let summary = try await Self.interruptible { try await run.run() }
-        summary.print(toStandardError: json)
-        if json { try printJSON(summary) }
+        summary.print(toStandardError: output.json)
+        if output.json { try printJSON(summary) }
     }
 
     /// Runs `body`, cancelling it on SIGINT/SIGTERM; the body stops what it started when

@@ -56,11 +56,9 @@ struct TrainFAMAECommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads = 2
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct Metrics: Encodable {
         var metric1Recall10: Double
@@ -97,7 +95,7 @@ struct TrainFAMAECommand: AsyncParsableCommand {
             let total = Stopwatch()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             log("loading and preparing \(dataset)")
-            let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
+            let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare()
             let prepareSeconds = total.elapsed
             if prepared.isSynthetic { log("SYNTHETIC DATA (generated, not real users): \(prepared.name)") }
             var modelConfiguration = FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items))
@@ -144,7 +142,7 @@ struct TrainFAMAECommand: AsyncParsableCommand {
                 validation: Self.metrics(validation), test: Self.metrics(test),
                 prepareSeconds: prepareSeconds, totalSeconds: total.elapsed,
                 files: [checkpoint.path, vectorsURL.path])
-            if json {
+            if output.json {
                 try printJSON(summary)
             } else {
                 if prepared.isSynthetic { print("SYNTHETIC DATA (generated, not real users)") }
