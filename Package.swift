@@ -109,11 +109,20 @@ let package = Package(
             ]
         ),
 
+        // MARK: The online system on one machine: the demo and the benchmarks' harness
+        .target(
+            name: "Harness",
+            dependencies: [
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "ReSIDTestKit", "Serve",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executable
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve", "Harness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

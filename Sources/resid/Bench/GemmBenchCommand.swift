@@ -1,4 +1,5 @@
 import ArgumentParser
+import Harness
 import Tensor
 
 /// `resid bench gemm`: our matmul path (`Tensor.matmul`, which allocates its aligned output)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bundle
 import Foundation
+import Harness
 import Kafka
 import Logging
 import ReSIDTestKit

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import Harness
 
 /// `resid demo`: the whole online system on this machine, on real MovieLens data.
 ///
@@ -85,9 +86,4 @@ struct DemoCommand: AsyncParsableCommand {
         defer { sources.forEach { $0.cancel() } }
         return try await task.value
     }
-}
-
-/// A demo progress line on standard error.
-func say(_ line: String) {
-    FileHandle.standardError.write(Data("[demo] \(line)\n".utf8))
 }

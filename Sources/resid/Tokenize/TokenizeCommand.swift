@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundle
+import Data
 import Foundation
 import Models
 import Tensor

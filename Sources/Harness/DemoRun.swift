@@ -6,17 +6,31 @@ import Serve
 import Synchronization
 
 /// One run of the streaming demo: servers, daemons, the replay and the tally.
-struct DemoRun: Sendable {
-    var events: DemoEvents
-    var bundle: URL
-    var instances: Int
-    var rate: Double
-    var idleTimeout: Double
-    var executable: URL
-    var topicList: URL
+public struct DemoRun: Sendable {
+    public var events: DemoEvents
+    public var bundle: URL
+    public var instances: Int
+    public var rate: Double
+    public var idleTimeout: Double
+    public var executable: URL
+    public var topicList: URL
+
+    /// A run of `events` against `instances` daemons serving `bundle` (an A/A split), offered
+    /// at `rate` events per second (0: as fast as the broker takes them).
+    public init(
+        events: DemoEvents, bundle: URL, instances: Int, rate: Double, idleTimeout: Double, executable: URL, topicList: URL
+    ) {
+        self.events = events
+        self.bundle = bundle
+        self.instances = instances
+        self.rate = rate
+        self.idleTimeout = idleTimeout
+        self.executable = executable
+        self.topicList = topicList
+    }
 
     /// Starts everything, replays, and stops everything it started (also when cancelled).
-    func run() async throws -> DemoSummary {
+    public func run() async throws -> DemoSummary {
         say("[2/5] embedded Kafka broker and private redis-server")
         var logger = Logger(label: "resid.demo")
         logger.logLevel = .warning

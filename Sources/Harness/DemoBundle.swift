@@ -7,14 +7,20 @@ import Training
 /// The bundle the demo serves: one the user names, or a MovieLens-100K bundle cached under
 /// `$RESID_CACHE/bundles` (default `~/.cache/resid/bundles`), built with the offline pipeline
 /// when missing or unreadable by this build.
-struct DemoBundle {
-    var path: String?
+public struct DemoBundle {
+    public var path: String?
     /// Training budget (seconds) when the bundle has to be built.
-    var budget: Double
+    public var budget: Double
 
-    static let name = "demo-ml-100k"
+    public static let name = "demo-ml-100k"
 
-    func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
+    /// The bundle at `path`, or the cached demo bundle built within `budget` seconds.
+    public init(path: String?, budget: Double) {
+        self.path = path
+        self.budget = budget
+    }
+
+    public func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
         if let path {
             let url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
             _ = try ModelBundle(directory: url)
@@ -64,7 +70,7 @@ struct DemoBundle {
 
     /// True when the bundle's GAOQ left level-3 codes beyond its largest group (recorded in the
     /// manifest since it does).
-    static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
+    public static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
         guard case .object(let gaoq)? = manifest.hyperparameters["gaoq"],
               let codes = gaoq["g3"]?.numericValue, let largest = gaoq["largest_group"]?.numericValue else { return false }
         return codes > largest
@@ -72,7 +78,7 @@ struct DemoBundle {
 }
 
 /// A demo failure with a message for the user.
-struct DemoError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct DemoError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
