@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "ReSIDTestKit", "Serve",
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -35,10 +35,10 @@ public struct DemoBundle {
             do {
                 let bundle = try ModelBundle(directory: url)
                 guard Self.hasLevel3Room(bundle.manifest) else {
-                    throw DemoError("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
+                    throw HarnessFailure("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
                 }
                 guard bundle.manifest.hyperparameters["generator_architecture"] == .string(GeneratorArchitecture.causal.rawValue) else {
-                    throw DemoError("it holds the T5 generator; the demo serves the causal one, which wins at equal training time")
+                    throw HarnessFailure("it holds the T5 generator; the demo serves the causal one, which wins at equal training time")
                 }
                 log("using cached bundle \(url.path) (\(bundle.manifest.notes["test_metrics"] ?? "no test metrics"))")
                 return url
@@ -48,7 +48,7 @@ public struct DemoBundle {
             }
         }
         let cache = DatasetCache(root: nil)
-        guard let dataset = PublishedDataset.named("ml-100k") else { throw DemoError("ml-100k is not a known dataset") }
+        guard let dataset = PublishedDataset.named("ml-100k") else { throw HarnessFailure("ml-100k is not a known dataset") }
         if !cache.isFetched(dataset) {
             log("fetching ml-100k into \(cache.root)")
             _ = try cache.fetch(dataset, progress: log)
@@ -75,10 +75,4 @@ public struct DemoBundle {
               let codes = gaoq["g3"]?.numericValue, let largest = gaoq["largest_group"]?.numericValue else { return false }
         return codes > largest
     }
-}
-
-/// A demo failure with a message for the user.
-public struct DemoError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

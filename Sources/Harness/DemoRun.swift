@@ -171,7 +171,3 @@ final class SharedScoreboard: Sendable {
 extension DemoEvents.Message {
     var kafkaMessage: KafkaProducerMessage { KafkaProducerMessage(topic: topic, key: key, value: value) }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -48,8 +48,8 @@ public final class ServeChild {
     public func waitReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            guard process.isRunning else { throw ServeChildError("resid serve \(name) exited with status \(process.terminationStatus); its log:\n\(log.suffix(2000))") }
-            guard ContinuousClock.now < deadline else { throw ServeChildError("resid serve \(name) was not ready within \(timeout); its log:\n\(log.suffix(2000))") }
+            guard process.isRunning else { throw HarnessFailure("resid serve \(name) exited with status \(process.terminationStatus); its log:\n\(log.suffix(2000))") }
+            guard ContinuousClock.now < deadline else { throw HarnessFailure("resid serve \(name) was not ready within \(timeout); its log:\n\(log.suffix(2000))") }
             if httpPort == 0, let data = try? Data(contentsOf: directory.appendingPathComponent("status.json")),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let port = object["http_port"] as? Int
             {
@@ -88,10 +88,4 @@ public final class ServeChild {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
-}
-
-/// A `resid serve` child that did not start.
-public struct ServeChildError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Harness
 import ReSIDTestKit
 import Redis
 import Tensor
@@ -113,7 +114,7 @@ struct RedisBenchCommand: AsyncParsableCommand {
         let admin = RedisConnection(configuration: configuration)
         let version = try await Self.info(admin, section: "server", field: "redis_version") ?? "unknown"
 
-        var workload = Workload(users: users, seed: seed)
+        var workload = RedisBenchWorkload(users: users, seed: seed)
         progress("warm-up: filling \(users) prefixes to \(configuration.prefixLength) items")
         let usedBefore = try await Self.info(admin, section: "memory", field: "used_memory").flatMap(Double.init) ?? 0
         _ = try await runPrefix(workload.warmUp(length: configuration.prefixLength), pool: pool, keys: keys)
@@ -125,7 +126,7 @@ struct RedisBenchCommand: AsyncParsableCommand {
             "-h", "127.0.0.1", "-p", String(server.port), "-P", String(pipeline), "-c", String(clients),
             "-n", String(events), "-r", String(users), "--csv",
         ]
-        // redis-benchmark writes __rand_int__ as 12 zero-padded digits, as Workload.userKey does.
+        // redis-benchmark writes __rand_int__ as 12 zero-padded digits, as RedisBenchWorkload.userKey does.
         let replayArguments = common + [
             "EVALSHA", sha, "1", keys.prefix(user: "user:__rand_int__"), "item:123456", "0", "0",
             String(configuration.prefixLength),
@@ -168,8 +169,8 @@ struct RedisBenchCommand: AsyncParsableCommand {
             redisServerVersion: version,
             config: Config(
                 users: users, eventsPerTrial: events, pipelineDepth: pipeline, clients: clients,
-                prefixLength: configuration.prefixLength, itemKeyExample: Workload.itemKey(123_456),
-                userKeyExample: keys.prefix(user: Workload.userKey(42)),
+                prefixLength: configuration.prefixLength, itemKeyExample: RedisBenchWorkload.itemKey(123_456),
+                userKeyExample: keys.prefix(user: RedisBenchWorkload.userKey(42)),
                 redisBenchmarkPrefixReplayCommand: "redis-benchmark " + replayArguments.joined(separator: " "),
                 redisBenchmarkLpushCommand: "redis-benchmark " + lpushArguments.joined(separator: " "),
                 note: "server, our client threads and redis-benchmark share this machine's cores; "
@@ -243,10 +244,10 @@ struct RedisBenchCommand: AsyncParsableCommand {
         return watch.elapsed
     }
 
-    private func measureMemory(admin: RedisConnection, keys: RedisKeys, workload: Workload, usedDelta: Double)
+    private func measureMemory(admin: RedisConnection, keys: RedisKeys, workload: RedisBenchWorkload, usedDelta: Double)
         async throws -> Memory
     {
-        let sample = (0..<min(100, users)).map { keys.prefix(user: Workload.userKey($0 * max(1, users / 100))) }
+        let sample = (0..<min(100, users)).map { keys.prefix(user: RedisBenchWorkload.userKey($0 * max(1, users / 100))) }
         var sizes: [Int] = []
         for key in sample {
             let reply = try await admin.command(RedisCommand("MEMORY", "USAGE", key, "SAMPLES", "0"))
@@ -312,53 +313,5 @@ struct RedisBenchCommand: AsyncParsableCommand {
 
     private func progress(_ line: String) {
         FileHandle.standardError.write(Data("bench redis: \(line)\n".utf8))
-    }
-}
-
-/// The synthetic workload: uniform random users and items; every user's offsets increase, and
-/// each user's events go to one client (as one Kafka partition would), so every update applies.
-private struct Workload {
-    let users: Int
-    var rng: SeededRandom
-    var nextOffset: [Int64]
-
-    init(users: Int, seed: UInt64) {
-        self.users = users
-        rng = SeededRandom(seed: seed)
-        nextOffset = Array(repeating: 0, count: users)
-    }
-
-    /// `user:000000001234`: zero-padded to 12 digits, as redis-benchmark writes `__rand_int__`.
-    static func userKey(_ index: Int) -> String {
-        let digits = String(index)
-        return "user:" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
-    }
-    static func itemKey(_ index: Int) -> String { "item:\(index)" }
-
-    /// `length` events for every user, split across one batch per user block.
-    mutating func warmUp(length: Int) -> [[PrefixEvent]] {
-        var batch: [PrefixEvent] = []
-        batch.reserveCapacity(users * length)
-        for _ in 0..<length {
-            for user in 0..<users { batch.append(event(user: user)) }
-        }
-        return [batch]
-    }
-
-    /// `events` events over random users, split into `clients` batches by user.
-    mutating func next(events: Int, clients: Int) -> [[PrefixEvent]] {
-        var batches = Array(repeating: [PrefixEvent](), count: clients)
-        for _ in 0..<events {
-            let user = rng.int(below: users)
-            batches[user % clients].append(event(user: user))
-        }
-        return batches
-    }
-
-    private mutating func event(user: Int) -> PrefixEvent {
-        defer { nextOffset[user] += 1 }
-        return PrefixEvent(
-            user: Self.userKey(user), item: Self.itemKey(100_000 + rng.int(below: 900_000)), partition: 0,
-            offset: nextOffset[user])
     }
 }

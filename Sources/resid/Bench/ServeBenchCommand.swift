@@ -151,7 +151,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let collector = PredictionCollector()
         let reader = Task { try await collector.follow(broker: broker, topic: topics.predictions, logger: logger) }
         let producer = try KafkaProducer(configuration: Self.producerConfiguration(broker), logger: logger)
-        var stream = EventStream(items: items.keys, users: users, seed: seed, topic: topics.interactions)
+        var stream = BenchEventStream(items: items.keys, users: users, seed: seed, topic: topics.interactions)
 
         do {
             progress("starting instance 1 (\(bundleURL.lastPathComponent), \(items.keys.count) items)")
@@ -205,7 +205,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 let child = try ServeChild(configuration: config, name: "large")
                 try await child.waitReady(timeout: .seconds(600))
                 try await waitAssigned([child], partitions: inputPartitions)
-                var largeStream = EventStream(items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
+                var largeStream = BenchEventStream(items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
                 _ = try await throughput(instances: 1, stream: &largeStream, producer: producer, collector: collector, count: 1000)
                 let (rss, peak) = child.memory()
                 memory.append(Memory(bundle: url.lastPathComponent, bundleItems: large.keys.count, synthetic: large.synthetic, rssBytes: rss, peakRSSBytes: peak))
@@ -253,14 +253,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
         while true {
             let owned = children.map { Int($0.metric("resid_serve_assigned_partitions") ?? 0) }
             if owned.allSatisfy({ $0 > 0 }), owned.reduce(0, +) == partitions { return }
-            guard ContinuousClock.now < deadline else { throw BenchFailure("consumer group did not settle: \(owned)") }
+            guard ContinuousClock.now < deadline else { throw HarnessFailure("consumer group did not settle: \(owned)") }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
 
     /// Produces a backlog as fast as possible and waits until every event has its prediction.
     private func throughput(
-        instances: Int, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector, count: Int? = nil
+        instances: Int, stream: inout BenchEventStream, producer: KafkaProducer, collector: PredictionCollector, count: Int? = nil
     ) async throws -> Throughput {
         let total = count ?? events
         let batch = stream.next(total)
@@ -271,18 +271,18 @@ struct ServeBenchCommand: AsyncParsableCommand {
             let slice = Array(batch[offset..<min(offset + 2000, batch.count)])
             collector.sent(slice.map(\.id), at: ContinuousClock.now)
             let reports = try await producer.send(batch: slice.map(\.message))
-            guard reports.allSatisfy(\.isDelivered) else { throw BenchFailure("producing events failed") }
+            guard reports.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing events failed") }
             offset += slice.count
         }
         let end = try await collector.waitForAll(ids, timeout: .seconds(600))
-        let seconds = InteractionSeconds.between(start, end)
+        let seconds = (end - start).seconds
         return Throughput(instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
     }
 
     /// Produces at `rate` events/s for `seconds` (default `latencySeconds`) and reports latency
     /// percentiles.
     private func paced(
-        rate: Double, seconds: Int? = nil, stream: inout EventStream, producer: KafkaProducer, collector: PredictionCollector
+        rate: Double, seconds: Int? = nil, stream: inout BenchEventStream, producer: KafkaProducer, collector: PredictionCollector
     ) async throws -> Latency {
         let tick = Duration.milliseconds(10)
         let total = max(Int(rate * Double(seconds ?? latencySeconds)), 1)
@@ -302,9 +302,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
             }
             try await Task.sleep(until: start + tick * step, clock: .continuous)
         }
-        let producedIn = InteractionSeconds.between(start, ContinuousClock.now)
+        let producedIn = (ContinuousClock.now - start).seconds
         for task in pending {
-            guard try await task.value.allSatisfy(\.isDelivered) else { throw BenchFailure("producing events failed") }
+            guard try await task.value.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing events failed") }
         }
         _ = try await collector.waitForAll(events.map(\.id), timeout: .seconds(300))
         let (endToEnd, daemon) = collector.latencies(events.map(\.id))
@@ -330,7 +330,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         var keyBytes = 0.0
         var itemCount = 0
         for user in 0..<users {
-            let key = keys.prefix(user: EventStream.user(user))
+            let key = keys.prefix(user: BenchEventStream.user(user))
             let (value, usage) = try await pool.withConnection { connection in
                 (try await connection.command(RedisCommand("GET", key)), try await connection.command(RedisCommand("MEMORY", "USAGE", key)))
             }
@@ -344,131 +344,4 @@ struct ServeBenchCommand: AsyncParsableCommand {
         }
         return (measured > 0 ? total / Double(measured) : 0, measured, itemCount > 0 ? keyBytes / Double(itemCount) : 0)
     }
-}
-
-/// Seconds between two instants.
-enum InteractionSeconds {
-    static func between(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) -> Double {
-        let duration = end - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-}
-
-/// The synthetic event stream: seeded random (user, item) pairs over the bundle's items.
-struct EventStream {
-    struct Event {
-        var id: String
-        var message: KafkaProducerMessage
-    }
-
-    let items: [String]
-    let users: Int
-    let topic: String
-    var random: SeededRandom
-    var counter = 0
-
-    init(items: [String], users: Int, seed: UInt64, topic: String) {
-        self.items = items
-        self.users = users
-        self.topic = topic
-        random = SeededRandom(seed: seed)
-    }
-
-    static func user(_ index: Int) -> String { "bench-user-\(index)" }
-
-    mutating func next(_ count: Int) -> [Event] {
-        (0..<count).map { _ in
-            counter += 1
-            let user = Self.user(Int(random.next() % UInt64(users)))
-            let item = items[Int(random.next() % UInt64(items.count))]
-            let id = "bench-\(counter)"
-            let json = #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(Self.escape(item))","type":"view","timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000))}"#
-            return Event(id: id, message: KafkaProducerMessage(topic: topic, key: user, value: Array(json.utf8)))
-        }
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    }
-}
-
-/// Reads the prediction topic in the background and remembers when each event's first
-/// prediction arrived and the daemon-reported total latency.
-final class PredictionCollector: Sendable {
-    private struct State {
-        var sentAt: [String: ContinuousClock.Instant] = [:]
-        var received: [String: (at: ContinuousClock.Instant, total: Double)] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    func sent(_ ids: [String], at instant: ContinuousClock.Instant) {
-        state.withLock { state in for id in ids { state.sentAt[id] = instant } }
-    }
-
-    private struct Record: Decodable {
-        struct Source: Decodable { var event_id: String }
-        var source: Source
-        var latency_ms: [String: Double]
-    }
-
-    func follow(broker: KafkaEmbeddedBroker, topic: String, logger: Logger) async throws {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "bench-reader-\(UUID().uuidString.prefix(8))", topics: [topic])
-        configuration.sessionTimeout = .seconds(4)
-        configuration.heartbeatInterval = .milliseconds(500)
-        configuration.pollBatchSize = 2048
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        var iterator = consumer.events.makeAsyncIterator()
-        let decoder = JSONDecoder()
-        while !Task.isCancelled, let events = try await iterator.nextBatch() {
-            let now = ContinuousClock.now
-            var batch: [(String, Double)] = []
-            for case .message(let message) in events {
-                guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else { continue }
-                batch.append((record.source.event_id, record.latency_ms["total"] ?? 0))
-            }
-            state.withLock { state in
-                for (id, total) in batch where state.received[id] == nil { state.received[id] = (now, total) }
-            }
-        }
-        try? await consumer.close()
-    }
-
-    /// Waits until every id has a prediction; returns when the last one arrived.
-    func waitForAll(_ ids: [String], timeout: Duration) async throws -> ContinuousClock.Instant {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let (missing, last) = state.withLock { state -> (Int, ContinuousClock.Instant?) in
-                var missing = 0
-                var last: ContinuousClock.Instant?
-                for id in ids {
-                    if let entry = state.received[id] { last = max(last ?? entry.at, entry.at) } else { missing += 1 }
-                }
-                return (missing, last)
-            }
-            if missing == 0, let last { return last }
-            guard ContinuousClock.now < deadline else { throw BenchFailure("\(missing) of \(ids.count) events got no prediction within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-
-    /// Produce-to-receive and daemon-reported latencies (milliseconds) of `ids`.
-    func latencies(_ ids: [String]) -> ([Double], [Double]) {
-        state.withLock { state in
-            var endToEnd: [Double] = []
-            var daemon: [Double] = []
-            for id in ids {
-                guard let sent = state.sentAt[id], let received = state.received[id] else { continue }
-                endToEnd.append(InteractionSeconds.between(sent, received.at) * 1000)
-                daemon.append(received.total)
-            }
-            return (endToEnd, daemon)
-        }
-    }
-}
-
-/// A benchmark precondition that failed.
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

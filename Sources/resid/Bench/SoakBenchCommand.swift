@@ -118,7 +118,7 @@ struct SoakBenchCommand: AsyncParsableCommand {
                 let batch = traffic.next(validCount: Int((rate * Double(tick) / 10).rounded()) - Int((rate * Double(tick - 1) / 10).rounded()), ledger: ledger)
                 let reports = try await producer.send(batch: batch)
                 if let failed = reports.first(where: { !$0.isDelivered }) {
-                    throw BenchFailure("producing soak traffic failed: \(String(describing: failed.error))")
+                    throw HarnessFailure("producing soak traffic failed: \(String(describing: failed.error))")
                 }
                 if ContinuousClock.now >= nextKill {
                     let victim = kills % instances.count
@@ -191,85 +191,5 @@ struct SoakBenchCommand: AsyncParsableCommand {
 
     private func progress(_ line: String) {
         FileHandle.standardError.write(Data("[bench soak] \(line)\n".utf8))
-    }
-}
-
-/// The soak's event stream: valid interactions over the bundle's items and, around them,
-/// one hostile or special event for every four valid ones.
-struct SoakTraffic {
-    let items: BundleItems
-    let users: Int
-    let topics: ServeTopics
-    var random: SeededRandom
-    var counter = 0
-    var newItems = 0
-    /// Recent valid messages, resent as exact duplicates.
-    var recent: [KafkaProducerMessage] = []
-
-    init(items: BundleItems, users: Int, seed: UInt64, topics: ServeTopics) {
-        self.items = items
-        self.users = users
-        self.topics = topics
-        random = SeededRandom(seed: seed)
-    }
-
-    mutating func next(validCount: Int, ledger: SoakLedger) -> [KafkaProducerMessage] {
-        var messages: [KafkaProducerMessage] = []
-        for _ in 0..<validCount {
-            counter += 1
-            let user = "soak-user-\(Int(random.next() % UInt64(users)))"
-            let item = items.keys[Int(random.next() % UInt64(items.keys.count))]
-            let id = "soak-\(counter)"
-            let message = KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: id, user: user, item: item))
-            ledger.sentValid(id: id, user: user, item: item)
-            messages.append(message)
-            recent.append(message)
-            if recent.count > 50 { recent.removeFirst() }
-            if counter % 4 == 0 { messages.append(hostile(ledger: ledger)) }
-        }
-        return messages
-    }
-
-    private mutating func hostile(ledger: SoakLedger) -> KafkaProducerMessage {
-        let user = "soak-user-\(Int(random.next() % UInt64(users)))"
-        let known = items.keys[0]
-        switch random.next() % 8 {
-        case 0:
-            ledger.sent("oversized")
-            let padding = String(repeating: "x", count: 300_000)
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"pad":"\#(padding)"}"#.utf8))
-        case 1:
-            ledger.sent("malformed_json")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"event_id":"#.utf8))
-        case 2:
-            ledger.sent("invalid_key")
-            return KafkaProducerMessage(topic: topics.interactions, key: Array(user.utf8) + [0xFF], value: Self.interaction(id: "bad-key-\(counter)", user: user, item: known))
-        case 3:
-            ledger.sent("unknown_field")
-            var value = Self.interaction(id: "extra-\(counter)", user: user, item: known)
-            value.removeLast()
-            value += Array(#","colour":"red"}"#.utf8)
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: value)
-        case 4:
-            ledger.sent("unknown_item")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: "ghost-\(counter)", user: user, item: "no-such-item-\(counter)"))
-        case 5 where !recent.isEmpty:
-            ledger.sent("duplicate")
-            return recent[Int(random.next() % UInt64(recent.count))]
-        default:
-            newItems += 1
-            let source = items.values[Int(random.next() % UInt64(items.values.count))]
-            var fields = source
-            if newItems % 3 == 0, let column = fields.keys.sorted().first { fields[column] = ["soak-unknown-value"] }
-            ledger.sent(newItems % 3 == 0 ? "new_item_unknown_value" : "new_item")
-            let item = "soak-new-\(newItems)"
-            let object: [String: Any] = ["schema_version": 1, "event_id": "item-\(newItems)", "op": "upsert", "item": item, "fields": fields, "timestamp_ms": 1_700_000_000_000]
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return KafkaProducerMessage(topic: topics.items, key: item, value: Array(data))
-        }
-    }
-
-    static func interaction(id: String, user: String, item: String) -> [UInt8] {
-        Array(#"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(EventStream.escape(item))","type":"view","timestamp_ms":1700000000000}"#.utf8)
     }
 }
