@@ -5,7 +5,7 @@ import Tensor
 /// (d 128, 4 heads, FFN 512, ReLU, dropout 0.1, training mode) on a batch of 64 sequences of
 /// 33 positions: the unit of work FAMAE training repeats.
 public struct EncoderBlockBench {
-    public struct Result: Codable {
+    public struct Result: Codable, Sendable {
         public var batch: Int
         public var positions: Int
         public var width: Int
@@ -58,13 +58,7 @@ public struct EncoderBlockBench {
         }
 
         step()  // warm-up: first-touch allocations
-        var reps = 1
-        while true {
-            let watch = Stopwatch()
-            for _ in 0..<reps { step() }
-            if watch.elapsed >= trialSeconds || reps >= 1 << 12 { break }
-            reps *= 2
-        }
+        let reps = trialRepetitions(lasting: trialSeconds, limit: 1 << 12, step)
         var best = Double.infinity
         for _ in 0..<trials {
             let watch = Stopwatch()

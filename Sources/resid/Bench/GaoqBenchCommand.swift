@@ -2,10 +2,8 @@ import ArgumentParser
 import Foundation
 import Harness
 
-/// `resid bench gaoq`: GAOQ fit time on a SYNTHETIC catalogue (clustered Gaussian vectors), the
-/// share of each stage, SID uniqueness, and the objective gap of the fast balanced-assignment
-/// solver against the exact one on small cases. Optionally times the baseline quantisers on the
-/// same vectors for ratios.
+/// `resid bench gaoq`: runs ``GaoqBenchmark`` (what it measures is described there) and prints
+/// its report.
 struct GaoqBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gaoq",
