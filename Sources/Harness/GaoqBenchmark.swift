@@ -2,10 +2,10 @@ import Foundation
 import Tensor
 import Tokenizer
 
-/// What `resid bench gaoq` measures: GAOQ fit time on a SYNTHETIC catalogue (clustered Gaussian vectors), the
-/// share of each stage, SID uniqueness, and the objective gap of the fast balanced-assignment
-/// solver against the exact one on small cases. Optionally times the baseline quantisers on the
-/// same vectors for ratios.
+/// What `resid bench gaoq` measures: GAOQ fit time on a SYNTHETIC catalogue (clustered Gaussian
+/// vectors), the share of each stage, SID uniqueness, and the objective gap of the fast
+/// balanced-assignment solver against the exact one on small cases. Optionally times the baseline
+/// quantisers on the same vectors for ratios.
 public struct GaoqBenchmark {
     /// Level-1 branching.
     public var b1 = 32

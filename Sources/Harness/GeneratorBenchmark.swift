@@ -4,12 +4,12 @@ import Tensor
 import Tokenizer
 import Training
 
-/// What `resid bench generator` measures: the T5 generator's training throughput (tokens/s, and achieved
-/// GFLOP/s as a share of raw sgemm peak measured in the same run) and its top-10 inference with
-/// beam 50 at batch 1 and batch 64 users, on a seeded synthetic catalogue (labelled synthetic);
-/// then both generators' data-parallel training steps (tokens/s and targets/s, items learned
-/// per second) at each `--parallel-threads` count, with the speed-up over one thread, and the
-/// causal generator's inference at the same batch sizes.
+/// What `resid bench generator` measures: the T5 generator's training throughput (tokens/s, and
+/// achieved GFLOP/s as a share of raw sgemm peak measured in the same run) and its top-10 inference
+/// with beam 50 at batch 1 and batch 64 users, on a seeded synthetic catalogue (labelled
+/// synthetic); then both generators' data-parallel training steps (tokens/s and targets/s, items
+/// learned per second) at each `--parallel-threads` count, with the speed-up over one thread, and
+/// the causal generator's inference at the same batch sizes.
 public struct GeneratorBenchmark {
     /// OpenBLAS threads in force (reported; the caller sets them).
     public var threads = 1
@@ -35,7 +35,8 @@ public struct GeneratorBenchmark {
     /// Timed repetitions per inference batch size.
     public var repetitions = 5
 
-    /// Shortest inference history in items; lengths are drawn uniformly up to the 32-item limit (32: every history full).
+    /// Shortest inference history in items; lengths are drawn uniformly up to the 32-item limit
+    /// (32: every history full).
     public var minHistory = 32
 
     /// Comma-separated inference batch sizes (users decoded together).

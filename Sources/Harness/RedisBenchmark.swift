@@ -3,9 +3,9 @@ import ReSIDTestKit
 import Redis
 import Tensor
 
-/// What `resid bench redis` measures: pipelined prefix-script calls per second through our client, against a
-/// private redis-server started for the run, with `redis-benchmark` (the C reference client)
-/// measured on the same server in the same run as the anchor.
+/// What `resid bench redis` measures: pipelined prefix-script calls per second through our client,
+/// against a private redis-server started for the run, with `redis-benchmark` (the C reference
+/// client) measured on the same server in the same run as the anchor.
 ///
 /// Five figures per trial, interleaved so machine noise hits them alike, all with the same
 /// pipeline depth and connection count, over the same warmed-up 32-item prefixes:
