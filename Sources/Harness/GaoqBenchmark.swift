@@ -96,9 +96,9 @@ public struct GaoqBenchmark {
 
         var config = GAOQ.Configuration(b1: b1, b2: b2, seed: seed, workers: workers)
         config.workers = workers
-        let cpuBefore = Self.processCPUSeconds()
+        let cpuBefore = processCPUSeconds()
         let fit = try GAOQ(config).fit(vectors, progress: log)
-        let fitCPUSeconds = Self.processCPUSeconds() - cpuBefore
+        let fitCPUSeconds = processCPUSeconds() - cpuBefore
         let diagnostics = QuantizerDiagnostics(fit.codebook.table)
         let times = fit.times
         func share(_ seconds: Double) -> StageShare { StageShare(seconds: seconds, share: times.total > 0 ? seconds / times.total : 0) }
@@ -136,13 +136,6 @@ public struct GaoqBenchmark {
             ]
         }
         return report
-    }
-
-    /// CPU time consumed by this process so far, all threads.
-    static func processCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Relative objective gap `(solver - exact) / exact` of the fast solver (and of its greedy

@@ -1,9 +1,7 @@
-/// `value` cut (not rounded) to `digits` decimals, for the benchmarks' text lines.
+import Harness
+
+/// `value` cut (not rounded) to `digits` decimals (``truncatedDecimal(_:digits:)``), under the
+/// short name the commands' text lines use.
 func format(_ value: Double, digits: Int = 1) -> String {
-    var text = String(value)
-    if let dot = text.firstIndex(of: ".") {
-        let end = text.index(dot, offsetBy: digits + 1, limitedBy: text.endIndex) ?? text.endIndex
-        text = String(text[..<end])
-    }
-    return text
+    truncatedDecimal(value, digits: digits)
 }
