@@ -1,5 +1,3 @@
-import Data
-
 /// Resolves a `--dataset` name for training commands: `ml-1m` / `ml-100k` from the cache, or
 /// `synthetic-ITEMS` (optionally `synthetic-ITEMS-seedS`) from the seeded generator (labelled
 /// synthetic in every report).

@@ -29,6 +29,24 @@ public struct DemoRun: Sendable {
         self.topicList = topicList
     }
 
+    /// ``run()``, cancelled on SIGINT/SIGTERM: it stops what it started when cancelled, so an
+    /// interrupted demo leaves no broker, redis-server or daemon behind.
+    public func runInterruptibly() async throws -> DemoSummary {
+        let task = Task { try await run() }
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                say("interrupted: stopping everything the demo started")
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        return try await task.value
+    }
+
     /// Starts everything, replays, and stops everything it started (also when cancelled).
     public func run() async throws -> DemoSummary {
         say("[2/5] embedded Kafka broker and private redis-server")

@@ -64,26 +64,8 @@ struct DemoCommand: AsyncParsableCommand {
             events: events, bundle: bundleURL, instances: instances, rate: rate, idleTimeout: idleTimeout,
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
             topicList: URL(fileURLWithPath: "Topics/topics.json"))
-        let summary = try await Self.interruptible { try await run.run() }
+        let summary = try await run.runInterruptibly()
         summary.print(toStandardError: output.json)
         if output.json { try printJSON(summary) }
-    }
-
-    /// Runs `body`, cancelling it on SIGINT/SIGTERM; the body stops what it started when
-    /// cancelled, so an interrupted demo leaves no broker, redis-server or daemon behind.
-    private static func interruptible<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await body() }
-        let sources = [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                say("interrupted: stopping everything the demo started")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        return try await task.value
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import ReSIDTestKit
 import Redis
 import Serve
+import Tensor
 
 /// `resid serve`: the streaming daemon.
 struct ServeCommand: AsyncParsableCommand {
@@ -40,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level `\(logLevel)` is not a level; use trace, debug, info, notice, warning, error or critical")
         }
         try blas.apply()
-        Self.limitMallocRetention()
+        FreedMemoryPolicy.returnLargeBlocks()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -88,21 +89,4 @@ struct ServeCommand: AsyncParsableCommand {
         await broker?.stop()
         try result.get()
     }
-
-    /// A decode pass allocates and frees tensors of several megabytes from several threads.
-    /// glibc's defaults (a dynamic mmap threshold that rises to 32 MiB, up to 8 arenas per core)
-    /// keep those freed blocks in per-thread arenas, so a long-running daemon's RSS grows to a
-    /// multiple of what it uses. A fixed 1 MiB mmap threshold returns large blocks to the system
-    /// on free, and two arenas bound the rest.
-    static func limitMallocRetention() {
-        // <malloc.h> is not part of the Glibc module; the constants are glibc's ABI.
-        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-        let arenaMax: Int32 = -8  // M_ARENA_MAX
-        _ = glibcMallopt(mmapThreshold, 1 << 20)
-        _ = glibcMallopt(arenaMax, 2)
-    }
 }
-
-/// glibc's `int mallopt(int param, int value)`.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
