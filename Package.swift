@@ -109,7 +109,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: The online system on one machine: the demo and the benchmarks' harness
+        // MARK: The work behind the demo, benchmark, data-stats and train-famae commands
         .target(
             name: "Harness",
             dependencies: [
