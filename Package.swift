@@ -20,8 +20,8 @@ let package = Package(
             from: "1.0.0",
             traits: [.defaults, "YAML", "Reloading", "CommandLineArguments"]
         ),
-        // Already in the graph through swift-configuration; the CLI's configuration loader walks
-        // the YAML tree itself to reject unknown keys.
+        // Already in the graph through swift-configuration; the configuration loader walks the
+        // YAML tree itself to reject unknown keys.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // Already in the graph through swift-configuration's Reloading trait; the daemon's
         // service group (graceful shutdown on SIGTERM/SIGINT, SIGHUP reload).
@@ -105,6 +105,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: The work behind the demo, benchmark, data-stats and train-famae commands
+        .target(
+            name: "Harness",
+            dependencies: [
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -112,16 +122,16 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve", "Harness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
         // MARK: Tests
+        // Integration tests launch the `resid` binary (embedded broker, `resid serve` children),
+        // which `swift build --build-tests` builds with every other product; no test target
+        // links the executable: what tests exercise lives in the library modules.
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
@@ -129,10 +139,10 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit", "resid"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "resid", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "Training", "Data", "Bundle", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,4 +21,17 @@ public enum FreedMemoryPolicy {
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
     }
+
+    /// For a long-running daemon rather than training: a decode pass allocates and frees tensors
+    /// of several megabytes from several threads, and glibc's defaults (a dynamic mmap threshold
+    /// that rises to 32 MiB, up to 8 arenas per core) keep those freed blocks in per-thread
+    /// arenas, so the daemon's RSS grows to a multiple of what it uses. A fixed 1 MiB mmap
+    /// threshold returns large blocks to the system on free, and two arenas bound the rest. Call
+    /// after ``retainFreedMemory()``, whose threshold this replaces.
+    public static func returnLargeBlocks() {
+        #if canImport(Glibc)
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        _ = mallopt(M_ARENA_MAX, 2)
+        #endif
+    }
 }

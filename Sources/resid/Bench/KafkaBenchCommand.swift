@@ -1,22 +1,16 @@
 import ArgumentParser
 import Foundation
-import Kafka
-import Logging
-import Tensor
+import Harness
 
-/// `resid bench kafka`: produce and consume throughput through the embedded broker (a
-/// `resid broker` child process, librdkafka's mock cluster over loopback TCP).
-///
-/// Baseline in the same run: producing one message at a time, awaiting each delivery report,
-/// against batched produce with delivery reports awaited per batch.
+/// `resid bench kafka`: runs ``KafkaBenchmark`` (what it measures is described there) and
+/// prints its report.
 struct KafkaBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka",
         abstract: "Messages/s and MB/s produced and consumed through the embedded broker."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @Option(help: "Messages produced (batched) and then consumed.")
     var messages = 100_000
@@ -33,194 +27,31 @@ struct KafkaBenchCommand: AsyncParsableCommand {
     @Option(help: "Messages for the one-at-a-time baseline.")
     var sequentialMessages = 2_000
 
-    struct Phase: Codable {
-        var messages: Int
-        var failed: Int
-        var seconds: Double
-        var messagesPerSecond: Double
-        var megabytesPerSecond: Double
+    private var benchmark: KafkaBenchmark {
+        var benchmark = KafkaBenchmark()
+        benchmark.messages = messages
+        benchmark.messageBytes = messageBytes
+        benchmark.partitions = partitions
+        benchmark.batch = batch
+        benchmark.sequentialMessages = sequentialMessages
+        return benchmark
     }
-
-    struct Config: Codable {
-        var broker: String
-        var librdkafka: String
-        var messageBytes: Int
-        var payload: String
-        var partitions: Int
-        var batchSize: Int
-        var producer: [String: String]
-        var consumer: [String: String]
-        var cores: Int
-    }
-
-    struct Report: Codable {
-        var benchmark = "kafka"
-        var config: Config
-        var produceSequential: Phase
-        var produceBatched: Phase
-        var batchedOverSequential: Double
-        var consume: Phase
-        var consumeGroupJoinSeconds: Double
-    }
-
-    /// librdkafka 2.0.2's mock cluster keeps at most 5 MiB (and 100k message sets) per partition.
-    static let mockPartitionBytes = 5.0 * 1024 * 1024
 
     func validate() throws {
-        guard messages >= 1, sequentialMessages >= 1, batch >= 1, partitions >= 1, messageBytes >= 0 else {
-            throw ValidationError("--messages, --sequential-messages, --batch and --partitions must be at least 1")
-        }
-        // librdkafka's mock cluster drops a partition's oldest data beyond 5 MiB; the consumer
-        // would then never see every message. Keep a margin for record overhead.
-        let perPartition = Double(messages) * Double(messageBytes + 100) / Double(partitions)
-        guard perPartition <= Self.mockPartitionBytes * 0.9 else {
-            let needed = Int((Double(messages) * Double(messageBytes + 100) / (Self.mockPartitionBytes * 0.9)).rounded(.up))
-            throw ValidationError(
-                "--messages \(messages) x \(messageBytes) B over \(partitions) partitions exceeds the embedded broker's 5 MiB per partition; use --partitions \(needed) or fewer messages")
-        }
+        if let problem = benchmark.problem { throw ValidationError(problem) }
     }
 
     func run() async throws {
-        var logger = Logger(label: "resid.bench.kafka")
-        logger.logLevel = .warning
-        let runID = UUID().uuidString.prefix(8).lowercased()
-        let topic = "bench.kafka.\(runID)"
-        let sequentialTopic = "bench.kafka.sequential.\(runID)"
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let broker = try await KafkaEmbeddedBroker(
-            executable: executable,
-            topics: [(topic, partitions), (sequentialTopic, partitions)],
-            logger: logger)
-        do {
-            let report = try await measure(broker: broker, topic: topic, sequentialTopic: sequentialTopic, logger: logger)
-            await broker.stop()
-            if json {
-                try printJSON(report)
-            } else {
-                for (name, phase) in [("produce (one at a time)", report.produceSequential),
-                                      ("produce (batched)", report.produceBatched), ("consume", report.consume)] {
-                    print("\(name): \(phase.messages) msgs in \(format(phase.seconds)) s = \(format(phase.messagesPerSecond)) msg/s, \(format(phase.megabytesPerSecond)) MB/s, failed \(phase.failed)")
-                }
-                print("batched / one-at-a-time: \(format(report.batchedOverSequential))x; group join \(format(report.consumeGroupJoinSeconds)) s")
+        let report = try await benchmark.run()
+        if output.json {
+            try printJSON(report)
+        } else {
+            for (name, phase) in [("produce (one at a time)", report.produceSequential),
+                                  ("produce (batched)", report.produceBatched), ("consume", report.consume)] {
+                print("\(name): \(phase.messages) msgs in \(format(phase.seconds)) s = \(format(phase.messagesPerSecond)) msg/s, \(format(phase.megabytesPerSecond)) MB/s, failed \(phase.failed)")
             }
-        } catch {
-            await broker.stop()
-            throw error
+            print("batched / one-at-a-time: \(format(report.batchedOverSequential))x; group join \(format(report.consumeGroupJoinSeconds)) s")
         }
-    }
-
-    private func measure(broker: KafkaEmbeddedBroker, topic: String, sequentialTopic: String, logger: Logger) async throws -> Report {
-        var random = SeededRandom(seed: 42)
-        // A few distinct payloads, so the run measures Kafka rather than the generator.
-        let payloads: [[UInt8]] = (0..<16).map { _ in (0..<messageBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
-        func message(_ index: Int, topic: String) -> KafkaProducerMessage {
-            KafkaProducerMessage(topic: topic, key: "key-\(index)", value: payloads[index % payloads.count])
-        }
-
-        // Baseline: await each report before sending the next (no linger, nothing to batch).
-        var sequentialConfig = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
-        sequentialConfig.linger = .zero
-        let sequentialProducer = try KafkaProducer(configuration: sequentialConfig, logger: logger)
-        progress("produce one at a time: \(sequentialMessages) messages")
-        var failed = 0
-        var watch = Stopwatch()
-        for index in 0..<sequentialMessages {
-            do { _ = try await sequentialProducer.send(message(index, topic: sequentialTopic)) } catch { failed += 1 }
-        }
-        let sequential = phase(sequentialMessages, failed: failed, seconds: watch.elapsed)
-        try await sequentialProducer.shutdown(timeout: .seconds(10))
-
-        let producerConfig = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
-        let producer = try KafkaProducer(configuration: producerConfig, logger: logger)
-        progress("produce batched: \(messages) messages in batches of \(batch)")
-        watch.restart()
-        let batches = stride(from: 0, to: messages, by: batch).map { start in
-            (start..<min(start + batch, messages)).map { message($0, topic: topic) }
-        }
-        // All batches in flight at once: enqueueing is ordered on the producer's queue and
-        // waits while librdkafka's queue is full.
-        failed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for messages in batches {
-                group.addTask { try await producer.send(batch: messages).count { !$0.isDelivered } }
-            }
-            var failed = 0
-            var finished = 0
-            for try await batchFailures in group {
-                failed += batchFailures
-                finished += 1
-                progress("  \(finished)/\(batches.count) batches acknowledged")
-            }
-            return failed
-        }
-        let batched = phase(messages, failed: failed, seconds: watch.elapsed)
-        try await producer.shutdown(timeout: .seconds(10))
-
-        var consumerConfig = KafkaConsumerConfiguration(
-            bootstrapServers: broker.bootstrapServers, groupID: "bench-\(topic)", topics: [topic])
-        consumerConfig.sessionTimeout = .seconds(6)
-        consumerConfig.pollBatchSize = 1000
-        let consumer = try KafkaConsumer(configuration: consumerConfig, logger: logger)
-        progress("consume: joining group, then reading \(messages) messages")
-        watch.restart()
-        var consumed = 0
-        var joinSeconds = 0.0
-        var firstMessage: Stopwatch?
-        // Give up after 60 s rather than wait forever for missing messages (counted as failed).
-        let stall = Task {
-            try await Task.sleep(for: .seconds(60))
-            try await consumer.close()
-        }
-        defer { stall.cancel() }
-        for try await _ in consumer.messages {
-            if firstMessage == nil {
-                joinSeconds = watch.elapsed
-                firstMessage = Stopwatch()
-            }
-            consumed += 1
-            if consumed % 10_000 == 0 { progress("  \(consumed) consumed") }
-            if consumed == messages { break }
-        }
-        let consumeSeconds = firstMessage?.elapsed ?? 0
-        try await consumer.close()
-        // The first message's own fetch is inside the join time; count the rest.
-        let consume = phase(max(consumed - 1, 0), failed: messages - consumed, seconds: consumeSeconds)
-
-        return Report(
-            config: Config(
-                broker: "embedded: librdkafka mock cluster, 1 broker, separate process, loopback TCP",
-                librdkafka: KafkaVersion.librdkafka,
-                messageBytes: messageBytes,
-                payload: "synthetic: 16 seeded random payloads, key 'key-<n>'",
-                partitions: partitions,
-                batchSize: batch,
-                producer: [
-                    "enable.idempotence": "\(producerConfig.enableIdempotence)", "acks": producerConfig.acks.rawValue,
-                    "linger.ms": "\(producerConfig.linger.components.seconds * 1000 + producerConfig.linger.components.attoseconds / 1_000_000_000_000_000)",
-                    "compression": producerConfig.compression.rawValue,
-                    "sequential.linger.ms": "0", "sequential.messages": "\(sequentialMessages)",
-                ],
-                consumer: [
-                    "poll.batch.size": "\(consumerConfig.pollBatchSize)", "auto.offset.reset": consumerConfig.autoOffsetReset.rawValue,
-                    "enable.auto.commit": "false",
-                ],
-                cores: ProcessInfo.processInfo.activeProcessorCount),
-            produceSequential: sequential,
-            produceBatched: batched,
-            batchedOverSequential: batched.messagesPerSecond / max(sequential.messagesPerSecond, 1e-9),
-            consume: consume,
-            consumeGroupJoinSeconds: joinSeconds)
-    }
-
-    private func phase(_ count: Int, failed: Int, seconds: Double) -> Phase {
-        let rate = seconds > 0 ? Double(count) / seconds : 0
-        return Phase(
-            messages: count, failed: failed, seconds: seconds, messagesPerSecond: rate,
-            megabytesPerSecond: rate * Double(messageBytes) / 1_000_000)
-    }
-
-    /// Progress goes to standard error so that `--json` output stays parseable.
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Data("[bench kafka] \(line)\n".utf8))
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }

@@ -1,28 +1,15 @@
 import ArgumentParser
-import Foundation
-import ReSIDTestKit
-import Redis
-import Tensor
+import Harness
 
-/// `resid bench redis`: pipelined prefix-script calls per second through our client, against a
-/// private redis-server started for the run, with `redis-benchmark` (the C reference client)
-/// measured on the same server in the same run as the anchor.
-///
-/// Five figures per trial, interleaved so machine noise hits them alike, all with the same
-/// pipeline depth and connection count, over the same warmed-up 32-item prefixes:
-/// - ours, prefix updates that apply: ``RedisConnection/applyPrefixEvents(_:keys:maxItems:)``;
-/// - ours and redis-benchmark, prefix replays: the same EVALSHA with an old offset (the
-///   script reads the prefix and returns it unchanged). redis-benchmark cannot send per-user
-///   increasing offsets, so the replay is the script call both clients can send identically;
-/// - ours and redis-benchmark, LPUSH to per-user lists: a plain command, for client overhead.
+/// `resid bench redis`: runs ``RedisBenchmark`` (what it measures is described there) and prints
+/// its report.
 struct RedisBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redis",
         abstract: "Pipelined prefix-script calls/s vs redis-benchmark, and the memory of one prefix."
     )
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     @Option(help: "Distinct users (synthetic, uniform).")
     var users = 5000
@@ -42,55 +29,6 @@ struct RedisBenchCommand: AsyncParsableCommand {
     @Option(help: "Seed of the synthetic workload.")
     var seed: UInt64 = 7
 
-    struct Trial: Codable {
-        var oursPrefixAppliedCallsPerSecond: Double
-        var oursPrefixReplayCallsPerSecond: Double
-        var redisBenchmarkPrefixReplayCallsPerSecond: Double
-        var oursLpushCallsPerSecond: Double
-        var redisBenchmarkLpushCallsPerSecond: Double
-    }
-
-    struct Report: Codable {
-        var benchmark = "redis"
-        var data = "synthetic: uniform random users and items, per-user increasing offsets"
-        var redisServerVersion: String
-        var config: Config
-        var trials: [Trial]
-        var median: Trial
-        /// ours (updates that apply) / redis-benchmark (replays of the same script).
-        var ratioOursPrefixAppliedToRedisBenchmarkPrefixReplay: Double
-        /// ours / redis-benchmark, identical replay calls.
-        var ratioOursPrefixReplayToRedisBenchmarkPrefixReplay: Double
-        /// ours / redis-benchmark, identical LPUSH calls.
-        var ratioOursLpushToRedisBenchmarkLpush: Double
-        var prefixUpdatesApplied: Int
-        var prefixUpdatesSent: Int
-        var memory: Memory
-        /// 1-minute load average at the start and the end: other work on this machine competes
-        /// with the server and both clients for 2 cores.
-        var loadAverageAtStart: Double?
-        var loadAverageAtEnd: Double?
-    }
-
-    struct Config: Codable {
-        var users: Int
-        var eventsPerTrial: Int
-        var pipelineDepth: Int
-        var clients: Int
-        var prefixLength: Int
-        var itemKeyExample: String
-        var userKeyExample: String
-        var redisBenchmarkPrefixReplayCommand: String
-        var redisBenchmarkLpushCommand: String
-        var note: String
-    }
-
-    struct Memory: Codable {
-        var memoryUsageBytesOf32ItemPrefix: Int
-        var meanMemoryUsageBytesOver100Prefixes: Double
-        var usedMemoryBytesPerUserAfterWarmup: Double
-    }
-
     func validate() throws {
         guard users > 0, events > 0, pipeline > 0, clients > 0, trials > 0 else {
             throw ValidationError("--users, --events, --pipeline, --clients and --trials must be positive")
@@ -98,268 +36,23 @@ struct RedisBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let benchmarkTool = Self.which("redis-benchmark") else {
-            throw ValidationError("redis-benchmark is not on PATH; install redis-tools (Deploy/setup.sh)")
-        }
-        let loadAtStart = Self.loadAverage()
-        let server = try await RedisServer.start()
-        defer { server.stop() }
-        var configuration = server.configuration(namespace: "bench")
-        configuration.poolSize = clients
-        configuration.pipelineDepth = pipeline
-        configuration.commandTimeout = .seconds(30)
-        let pool = RedisConnectionPool(configuration: configuration)
-        try await pool.connectAll()
-        let keys = RedisKeys(namespace: "bench")
-        let admin = RedisConnection(configuration: configuration)
-        let version = try await Self.info(admin, section: "server", field: "redis_version") ?? "unknown"
-
-        var workload = Workload(users: users, seed: seed)
-        progress("warm-up: filling \(users) prefixes to \(configuration.prefixLength) items")
-        let usedBefore = try await Self.info(admin, section: "memory", field: "used_memory").flatMap(Double.init) ?? 0
-        _ = try await runPrefix(workload.warmUp(length: configuration.prefixLength), pool: pool, keys: keys)
-        let usedAfter = try await Self.info(admin, section: "memory", field: "used_memory").flatMap(Double.init) ?? 0
-        let memory = try await measureMemory(admin: admin, keys: keys, workload: workload, usedDelta: usedAfter - usedBefore)
-
-        let sha = try await admin.command(RedisCommand("SCRIPT", "LOAD", PrefixScript.script.source)).string ?? ""
-        let common = [
-            "-h", "127.0.0.1", "-p", String(server.port), "-P", String(pipeline), "-c", String(clients),
-            "-n", String(events), "-r", String(users), "--csv",
-        ]
-        // redis-benchmark writes __rand_int__ as 12 zero-padded digits, as Workload.userKey does.
-        let replayArguments = common + [
-            "EVALSHA", sha, "1", keys.prefix(user: "user:__rand_int__"), "item:123456", "0", "0",
-            String(configuration.prefixLength),
-        ]
-        let lpushArguments = common + ["LPUSH", "resid:bench:list:user:__rand_int__", "item:123456"]
-        var results: [Trial] = []
-        var applied = 0
-        var sent = 0
-        for trial in 1...trials {
-            let batches = workload.next(events: events, clients: clients)
-            let prefix = try await runPrefix(batches, pool: pool, keys: keys)
-            applied += prefix.applied
-            sent += events
-            let replays = batches.map { $0.map { PrefixEvent(user: $0.user, item: "item:123456", partition: 0, offset: 0) } }
-            let replay = try await runPrefix(replays, pool: pool, keys: keys)
-            guard replay.applied == 0 else { throw ValidationError("a replayed prefix event applied") }
-            let referenceReplay = try Self.runRedisBenchmark(benchmarkTool, arguments: replayArguments)
-            let lpush = try await runLpush(batches, pool: pool)
-            let referenceLpush = try Self.runRedisBenchmark(benchmarkTool, arguments: lpushArguments)
-            let result = Trial(
-                oursPrefixAppliedCallsPerSecond: Double(events) / prefix.seconds,
-                oursPrefixReplayCallsPerSecond: Double(events) / replay.seconds,
-                redisBenchmarkPrefixReplayCallsPerSecond: referenceReplay,
-                oursLpushCallsPerSecond: Double(events) / lpush,
-                redisBenchmarkLpushCallsPerSecond: referenceLpush)
-            results.append(result)
-            progress(
-                "trial \(trial)/\(trials): prefix applied \(Int(result.oursPrefixAppliedCallsPerSecond))/s, "
-                    + "replay ours \(Int(result.oursPrefixReplayCallsPerSecond))/s vs redis-benchmark "
-                    + "\(Int(result.redisBenchmarkPrefixReplayCallsPerSecond))/s, LPUSH ours "
-                    + "\(Int(result.oursLpushCallsPerSecond))/s vs redis-benchmark \(Int(result.redisBenchmarkLpushCallsPerSecond))/s")
-        }
-        let median = Trial(
-            oursPrefixAppliedCallsPerSecond: Self.median(results.map(\.oursPrefixAppliedCallsPerSecond)),
-            oursPrefixReplayCallsPerSecond: Self.median(results.map(\.oursPrefixReplayCallsPerSecond)),
-            redisBenchmarkPrefixReplayCallsPerSecond: Self.median(results.map(\.redisBenchmarkPrefixReplayCallsPerSecond)),
-            oursLpushCallsPerSecond: Self.median(results.map(\.oursLpushCallsPerSecond)),
-            redisBenchmarkLpushCallsPerSecond: Self.median(results.map(\.redisBenchmarkLpushCallsPerSecond)))
-        let report = Report(
-            redisServerVersion: version,
-            config: Config(
-                users: users, eventsPerTrial: events, pipelineDepth: pipeline, clients: clients,
-                prefixLength: configuration.prefixLength, itemKeyExample: Workload.itemKey(123_456),
-                userKeyExample: keys.prefix(user: Workload.userKey(42)),
-                redisBenchmarkPrefixReplayCommand: "redis-benchmark " + replayArguments.joined(separator: " "),
-                redisBenchmarkLpushCommand: "redis-benchmark " + lpushArguments.joined(separator: " "),
-                note: "server, our client threads and redis-benchmark share this machine's cores; "
-                    + "ours uses one thread per connection, redis-benchmark one event-loop thread"),
-            trials: results, median: median,
-            ratioOursPrefixAppliedToRedisBenchmarkPrefixReplay: median.oursPrefixAppliedCallsPerSecond
-                / median.redisBenchmarkPrefixReplayCallsPerSecond,
-            ratioOursPrefixReplayToRedisBenchmarkPrefixReplay: median.oursPrefixReplayCallsPerSecond
-                / median.redisBenchmarkPrefixReplayCallsPerSecond,
-            ratioOursLpushToRedisBenchmarkLpush: median.oursLpushCallsPerSecond / median.redisBenchmarkLpushCallsPerSecond,
-            prefixUpdatesApplied: applied, prefixUpdatesSent: sent, memory: memory,
-            loadAverageAtStart: loadAtStart, loadAverageAtEnd: Self.loadAverage())
-        if json {
+        var benchmark = RedisBenchmark()
+        benchmark.users = users
+        benchmark.events = events
+        benchmark.pipeline = pipeline
+        benchmark.clients = clients
+        benchmark.trials = trials
+        benchmark.seed = seed
+        let report = try await InvalidSettings.asValidationError { try await benchmark.run() }
+        if output.json {
             try printJSON(report)
         } else {
+            let median = report.median
             print(
                 "median of \(trials): prefix updates \(Int(median.oursPrefixAppliedCallsPerSecond)) calls/s; "
                     + "replays ours \(Int(median.oursPrefixReplayCallsPerSecond))/s vs redis-benchmark "
                     + "\(Int(median.redisBenchmarkPrefixReplayCallsPerSecond))/s; one 32-item prefix "
-                    + "\(memory.memoryUsageBytesOf32ItemPrefix) bytes")
+                    + "\(report.memory.memoryUsageBytesOf32ItemPrefix) bytes")
         }
-    }
-
-    // MARK: - Runs
-
-    /// Runs every client's events through its own pooled connection; returns seconds and the
-    /// number of updates that applied.
-    private func runPrefix(_ batches: [[PrefixEvent]], pool: RedisConnectionPool, keys: RedisKeys) async throws
-        -> (seconds: Double, applied: Int)
-    {
-        let watch = Stopwatch()
-        let applied = try await withThrowingTaskGroup(of: Int.self) { group in
-            for batch in batches {
-                group.addTask {
-                    try await pool.withConnection { connection in
-                        try await connection.applyPrefixEvents(batch, keys: keys).reduce(0) { $0 + ($1.applied ? 1 : 0) }
-                    }
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        return (watch.elapsed, applied)
-    }
-
-    private func runLpush(_ batches: [[PrefixEvent]], pool: RedisConnectionPool) async throws -> Double {
-        let depth = pipeline
-        let commands = batches.map { batch in
-            batch.map { RedisCommand("LPUSH", "resid:bench:list:" + $0.user, $0.item) }
-        }
-        let watch = Stopwatch()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for batch in commands {
-                group.addTask {
-                    try await pool.withConnection { connection in
-                        var start = 0
-                        while start < batch.count {
-                            let end = min(start + depth, batch.count)
-                            let replies = try await connection.pipeline(Array(batch[start..<end]))
-                            if let failure = replies.first(where: { $0.errorMessage != nil }) {
-                                throw RedisError(.serverError, "LPUSH failed: \(failure)")
-                            }
-                            start = end
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        // The lists stay (LPUSH costs the same on any length); deleting them with FLUSHDB would
-        // also empty the prefixes that the next trial's prefix run expects at steady state.
-        return watch.elapsed
-    }
-
-    private func measureMemory(admin: RedisConnection, keys: RedisKeys, workload: Workload, usedDelta: Double)
-        async throws -> Memory
-    {
-        let sample = (0..<min(100, users)).map { keys.prefix(user: Workload.userKey($0 * max(1, users / 100))) }
-        var sizes: [Int] = []
-        for key in sample {
-            let reply = try await admin.command(RedisCommand("MEMORY", "USAGE", key, "SAMPLES", "0"))
-            if let bytes = reply.integer { sizes.append(Int(bytes)) }
-        }
-        let first = sizes.first ?? 0
-        return Memory(
-            memoryUsageBytesOf32ItemPrefix: first,
-            meanMemoryUsageBytesOver100Prefixes: sizes.isEmpty ? 0 : Double(sizes.reduce(0, +)) / Double(sizes.count),
-            usedMemoryBytesPerUserAfterWarmup: usedDelta / Double(users))
-    }
-
-    // MARK: - Helpers
-
-    private static func runRedisBenchmark(_ tool: URL, arguments: [String]) throws -> Double {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        // CSV: "test","rps",...; the figure is the second field of the data line.
-        let text = String(decoding: data, as: UTF8.self)
-        guard let line = text.split(separator: "\n").last(where: { !$0.hasPrefix("\"test\"") && $0.contains(",") })
-        else {
-            throw ValidationError("redis-benchmark printed no result:\n\(text)")
-        }
-        // The figure is the second quoted field.
-        let fields = line.split(separator: "\",\"").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        guard fields.count > 1, let rps = Double(fields[1]) else {
-            throw ValidationError("cannot read redis-benchmark's figure from `\(line)`")
-        }
-        return rps
-    }
-
-    private static func info(_ connection: RedisConnection, section: String, field: String) async throws -> String? {
-        let text = try await connection.command(RedisCommand("INFO", section)).string ?? ""
-        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix(field + ":") {
-            return String(line.dropFirst(field.count + 1))
-        }
-        return nil
-    }
-
-    private static func loadAverage() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
-        return text.split(separator: " ").first.flatMap { Double($0) }
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private static func which(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Data("bench redis: \(line)\n".utf8))
-    }
-}
-
-/// The synthetic workload: uniform random users and items; every user's offsets increase, and
-/// each user's events go to one client (as one Kafka partition would), so every update applies.
-private struct Workload {
-    let users: Int
-    var rng: SeededRandom
-    var nextOffset: [Int64]
-
-    init(users: Int, seed: UInt64) {
-        self.users = users
-        rng = SeededRandom(seed: seed)
-        nextOffset = Array(repeating: 0, count: users)
-    }
-
-    /// `user:000000001234`: zero-padded to 12 digits, as redis-benchmark writes `__rand_int__`.
-    static func userKey(_ index: Int) -> String {
-        let digits = String(index)
-        return "user:" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
-    }
-    static func itemKey(_ index: Int) -> String { "item:\(index)" }
-
-    /// `length` events for every user, split across one batch per user block.
-    mutating func warmUp(length: Int) -> [[PrefixEvent]] {
-        var batch: [PrefixEvent] = []
-        batch.reserveCapacity(users * length)
-        for _ in 0..<length {
-            for user in 0..<users { batch.append(event(user: user)) }
-        }
-        return [batch]
-    }
-
-    /// `events` events over random users, split into `clients` batches by user.
-    mutating func next(events: Int, clients: Int) -> [[PrefixEvent]] {
-        var batches = Array(repeating: [PrefixEvent](), count: clients)
-        for _ in 0..<events {
-            let user = rng.int(below: users)
-            batches[user % clients].append(event(user: user))
-        }
-        return batches
-    }
-
-    private mutating func event(user: Int) -> PrefixEvent {
-        defer { nextOffset[user] += 1 }
-        return PrefixEvent(
-            user: Self.userKey(user), item: Self.itemKey(100_000 + rng.int(below: 900_000)), partition: 0,
-            offset: nextOffset[user])
     }
 }

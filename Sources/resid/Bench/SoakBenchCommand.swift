@@ -1,16 +1,9 @@
 import ArgumentParser
-import Bundle
 import Foundation
-import Kafka
-import Logging
-import ReSIDTestKit
-import Redis
-import Serve
-import Tensor
-import Training
+import Harness
 
-/// `resid bench soak`: two daemons under mixed valid and hostile traffic, with an instance
-/// killed (SIGKILL) and Redis restarted every few minutes, then a check of what came out.
+/// `resid bench soak`: runs ``SoakBenchmark`` (what it does is described there) and prints its
+/// report.
 struct SoakBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
@@ -50,226 +43,17 @@ struct SoakBenchCommand: AsyncParsableCommand {
     @Option(help: "Seed of the traffic.")
     var seed: UInt64 = 11
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
-
-    struct Report: Codable {
-        var benchmark = "soak"
-        var minutes: Double
-        var eventsIn: [String: Int]
-        var predictionsOut: Int
-        var validEventsPredicted: Int
-        var validEventsUnpredicted: Int
-        var repeatedPredictions: Int
-        var deadLettersByReason: [String: Int]
-        var usersChecked: Int
-        var prefixesExact: Int
-        var prefixesWrong: Int
-        var onlineItems: Int
-        var sidCollisions: Int
-        var instanceKills: Int
-        var redisRestarts: Int
-        var rssStartBytes: [Int]
-        var rssEndBytes: [Int]
-    }
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
-        var logger = Logger(label: "resid.bench.soak")
-        logger.logLevel = .error
-        let bundleURL = URL(fileURLWithPath: bundle).standardizedFileURL
-        let items = try ModelBundle(directory: bundleURL, verify: false).decodeJSON(BundleItems.self, from: BundleItems.fileName)
-        let bundleID = try ModelBundle(directory: bundleURL, verify: false).manifest.bundleID
-        let topicList = URL(fileURLWithPath: "Topics/topics.json").standardizedFileURL
-        guard FileManager.default.fileExists(atPath: topicList.path) else {
-            throw ValidationError("run from the repository root (Topics/topics.json not found)")
-        }
-        progress("starting the embedded broker and redis-server (AOF, fsync always)")
-        let broker = try await KafkaEmbeddedBroker(
-            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), topicList: topicList, logger: logger)
-        let redis = try await RedisServer.start(persistence: .appendOnlyFsyncAlways)
-        defer { redis.stop() }
-        let topics = ServeTopics()
-        let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
-        func configuration(_ name: String) -> ServeConfigurationFile {
-            ServeConfigurationFile(
-                bootstrap: bootstrap, redisURL: redis.url, namespace: "soak", groupID: "soak-serve",
-                variants: ["control:1:\(bundleURL.path)"], topicList: topicList.path, instanceID: name)
-        }
-
-        let ledger = SoakLedger()
-        let reader = Task { try await ledger.follow(broker: broker, topics: topics, logger: logger) }
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
-        var instances = [try ServeChild(configuration: configuration("soak-a"), name: "a"), try ServeChild(configuration: configuration("soak-b"), name: "b")]
-        do {
-            for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
-            let rssStart = instances.map { $0.memory().rss }
-            progress("two instances ready; \(minutes) minutes of traffic")
-
-            var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
-            let start = ContinuousClock.now
-            let end = start + .seconds(minutes * 60)
-            var nextKill = start + .seconds(killEvery)
-            var nextRedisRestart = start + .seconds(redisRestartEvery)
-            var kills = 0
-            var restarts = 0
-            var tick = 0
-            while ContinuousClock.now < end {
-                tick += 1
-                let batch = traffic.next(validCount: Int((rate * Double(tick) / 10).rounded()) - Int((rate * Double(tick - 1) / 10).rounded()), ledger: ledger)
-                let reports = try await producer.send(batch: batch)
-                if let failed = reports.first(where: { !$0.isDelivered }) {
-                    throw BenchFailure("producing soak traffic failed: \(String(describing: failed.error))")
-                }
-                if ContinuousClock.now >= nextKill {
-                    let victim = kills % instances.count
-                    kill(instances[victim].process.processIdentifier, SIGKILL)
-                    instances[victim].process.waitUntilExit()
-                    instances[victim] = try ServeChild(configuration: configuration("soak-\(victim == 0 ? "a" : "b")"), name: victim == 0 ? "a" : "b")
-                    kills += 1
-                    nextKill = ContinuousClock.now + .seconds(killEvery)
-                    progress("killed instance \(victim == 0 ? "a" : "b") (SIGKILL) and started it again")
-                }
-                if ContinuousClock.now >= nextRedisRestart {
-                    try await redis.restart()
-                    restarts += 1
-                    nextRedisRestart = ContinuousClock.now + .seconds(redisRestartEvery)
-                    progress("restarted redis-server (SIGKILL, AOF reload)")
-                }
-                try await Task.sleep(until: start + .milliseconds(100 * tick), clock: .continuous)
-            }
-            progress("traffic done; waiting for the backlog")
-            for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
-            let drainBy = ContinuousClock.now + .seconds(300)
-            while ledger.unpredicted > 0, ContinuousClock.now < drainBy { try await Task.sleep(for: .milliseconds(500)) }
-            try await Task.sleep(for: .seconds(3))  // late dead letters and item SIDs
-            let rssEnd = instances.map { $0.memory().rss }
-
-            let expected = ledger.expectedPrefixes(length: 32)
-            let (exact, wrong) = try await checkPrefixes(expected, redis: redis)
-            let frozen = [bundleID: zip(items.keys, items.sids).map { (item: $0, sid: $1) }]
-            let summary = ledger.summary()
-            let report = Report(
-                minutes: minutes, eventsIn: summary.sent, predictionsOut: summary.predictions,
-                validEventsPredicted: summary.distinctPredicted, validEventsUnpredicted: summary.unpredicted,
-                repeatedPredictions: summary.repeated, deadLettersByReason: summary.deadLetters, usersChecked: expected.count,
-                prefixesExact: exact, prefixesWrong: wrong, onlineItems: ledger.onlineItems,
-                sidCollisions: ledger.sidCollisions(frozen: frozen), instanceKills: kills, redisRestarts: restarts,
-                rssStartBytes: rssStart, rssEndBytes: rssEnd)
-            for instance in instances { await instance.stop() }
-            reader.cancel()
-            _ = try? await reader.value
-            try? await producer.shutdown(timeout: .seconds(5))
-            await broker.stop()
-            if json { try printJSON(report) } else { print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self)) }
-        } catch {
-            for instance in instances { await instance.stop(timeout: .seconds(5)) }
-            reader.cancel()
-            _ = try? await reader.value
-            try? await producer.shutdown(timeout: .seconds(5))
-            await broker.stop()
-            throw error
-        }
-    }
-
-    /// Compares every user's prefix in Redis with the one the sent events imply.
-    private func checkPrefixes(_ expected: [String: [String]], redis: RedisServer) async throws -> (exact: Int, wrong: Int) {
-        let pool = RedisConnectionPool(configuration: redis.configuration(namespace: "soak"))
-        let keys = RedisKeys(namespace: "soak")
-        let users = expected.keys.sorted()
-        let replies = try await pool.withConnection { connection in
-            try await connection.pipeline(users.map { RedisCommand("GET", keys.prefix(user: $0)) })
-        }
-        await pool.close()
-        var exact = 0
-        for (user, reply) in zip(users, replies) {
-            let stored = reply.string?.split(separator: "\u{1E}", omittingEmptySubsequences: false).last?
-                .split(separator: "\u{1F}").map(String.init) ?? []
-            if stored == expected[user] { exact += 1 }
-        }
-        return (exact, users.count - exact)
-    }
-
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Data("[bench soak] \(line)\n".utf8))
-    }
-}
-
-/// The soak's event stream: valid interactions over the bundle's items and, around them,
-/// one hostile or special event for every four valid ones.
-struct SoakTraffic {
-    let items: BundleItems
-    let users: Int
-    let topics: ServeTopics
-    var random: SeededRandom
-    var counter = 0
-    var newItems = 0
-    /// Recent valid messages, resent as exact duplicates.
-    var recent: [KafkaProducerMessage] = []
-
-    init(items: BundleItems, users: Int, seed: UInt64, topics: ServeTopics) {
-        self.items = items
-        self.users = users
-        self.topics = topics
-        random = SeededRandom(seed: seed)
-    }
-
-    mutating func next(validCount: Int, ledger: SoakLedger) -> [KafkaProducerMessage] {
-        var messages: [KafkaProducerMessage] = []
-        for _ in 0..<validCount {
-            counter += 1
-            let user = "soak-user-\(Int(random.next() % UInt64(users)))"
-            let item = items.keys[Int(random.next() % UInt64(items.keys.count))]
-            let id = "soak-\(counter)"
-            let message = KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: id, user: user, item: item))
-            ledger.sentValid(id: id, user: user, item: item)
-            messages.append(message)
-            recent.append(message)
-            if recent.count > 50 { recent.removeFirst() }
-            if counter % 4 == 0 { messages.append(hostile(ledger: ledger)) }
-        }
-        return messages
-    }
-
-    private mutating func hostile(ledger: SoakLedger) -> KafkaProducerMessage {
-        let user = "soak-user-\(Int(random.next() % UInt64(users)))"
-        let known = items.keys[0]
-        switch random.next() % 8 {
-        case 0:
-            ledger.sent("oversized")
-            let padding = String(repeating: "x", count: 300_000)
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"pad":"\#(padding)"}"#.utf8))
-        case 1:
-            ledger.sent("malformed_json")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"event_id":"#.utf8))
-        case 2:
-            ledger.sent("invalid_key")
-            return KafkaProducerMessage(topic: topics.interactions, key: Array(user.utf8) + [0xFF], value: Self.interaction(id: "bad-key-\(counter)", user: user, item: known))
-        case 3:
-            ledger.sent("unknown_field")
-            var value = Self.interaction(id: "extra-\(counter)", user: user, item: known)
-            value.removeLast()
-            value += Array(#","colour":"red"}"#.utf8)
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: value)
-        case 4:
-            ledger.sent("unknown_item")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: "ghost-\(counter)", user: user, item: "no-such-item-\(counter)"))
-        case 5 where !recent.isEmpty:
-            ledger.sent("duplicate")
-            return recent[Int(random.next() % UInt64(recent.count))]
-        default:
-            newItems += 1
-            let source = items.values[Int(random.next() % UInt64(items.values.count))]
-            var fields = source
-            if newItems % 3 == 0, let column = fields.keys.sorted().first { fields[column] = ["soak-unknown-value"] }
-            ledger.sent(newItems % 3 == 0 ? "new_item_unknown_value" : "new_item")
-            let item = "soak-new-\(newItems)"
-            let object: [String: Any] = ["schema_version": 1, "event_id": "item-\(newItems)", "op": "upsert", "item": item, "fields": fields, "timestamp_ms": 1_700_000_000_000]
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            return KafkaProducerMessage(topic: topics.items, key: item, value: Array(data))
-        }
-    }
-
-    static func interaction(id: String, user: String, item: String) -> [UInt8] {
-        Array(#"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(EventStream.escape(item))","type":"view","timestamp_ms":1700000000000}"#.utf8)
+        var benchmark = SoakBenchmark(bundle: bundle)
+        benchmark.minutes = minutes
+        benchmark.rate = rate
+        benchmark.users = users
+        benchmark.killEvery = killEvery
+        benchmark.redisRestartEvery = redisRestartEvery
+        benchmark.seed = seed
+        let report = try await InvalidSettings.asValidationError { try await benchmark.run() }
+        if output.json { try printJSON(report) } else { print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self)) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Serve
 
 /// The configuration options every command that reads `Config/resid.yaml` shares: the file, and
 /// any configuration key as a flag (`--redis-pool-size 8`), forwarded to the loader.

@@ -14,22 +14,20 @@ struct DataFetchCommand: AsyncParsableCommand {
     @Argument(help: "Dataset: \(PublishedDataset.all.map(\.name).joined(separator: ", ")).")
     var dataset: String
 
-    @Option(help: "Cache directory (default: $RESID_CACHE/datasets or ~/.cache/resid/datasets).")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Flag(help: "Print the outcome as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
         guard let published = PublishedDataset.named(dataset) else {
             throw ValidationError("unknown dataset '\(dataset)'; choose one of: \(PublishedDataset.all.map(\.name).joined(separator: ", "))")
         }
-        let cache = DatasetCache(root: cacheDir)
+        let cache = DatasetCache(root: dataCache.directory)
         // A DataError propagates as is: ArgumentParser prints its description and exits 1.
         let outcome = try cache.fetch(published) { line in
             FileHandle.standardError.write(Foundation.Data("[data fetch \(published.name)] \(line)\n".utf8))
         }
-        if json {
+        if output.json {
             try printJSON(outcome)
         } else {
             let state = outcome.alreadyFetched ? "already fetched" : "fetched and verified"

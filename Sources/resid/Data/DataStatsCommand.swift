@@ -1,10 +1,8 @@
 import ArgumentParser
-import Data
-import Foundation
-import Tensor
+import Harness
 
-/// `resid data stats --dataset ml-1m|ml-100k|synthetic|PATH`: loads a dataset, applies the data
-/// protocol (5-core, stable time sort, leave-one-out, sliding windows) and prints the figures.
+/// `resid data stats --dataset ml-1m|ml-100k|synthetic|PATH`: runs ``DatasetStatsRun`` (the data
+/// protocol's figures) and prints them.
 struct DataStatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
@@ -19,8 +17,7 @@ struct DataStatsCommand: AsyncParsableCommand {
     @Option(help: "ml-1m, ml-100k, synthetic, a RecBole directory, or a .csv/.jsonl interactions file.")
     var dataset: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k (default: $RESID_CACHE/datasets or ~/.cache/resid/datasets).")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Items file (.csv or .jsonl) for a .csv/.jsonl interactions file.")
     var items: String?
@@ -52,88 +49,27 @@ struct DataStatsCommand: AsyncParsableCommand {
     @Option(help: "Also count the windows the mostRecentPerUser(N) sampling rule keeps.")
     var recentPerUser = 50
 
-    @Flag(help: "Print the statistics as JSON.")
-    var json = false
-
-    /// The statistics plus how long each stage took on this machine.
-    struct Report: Encodable {
-        var statistics: DatasetStatistics
-        var loadSeconds: Double
-        var prepareSeconds: Double
-        /// CPU seconds of this process for the same stages: on a shared machine wall time
-        /// includes waiting for other processes, CPU time does not.
-        var loadCPUSeconds: Double
-        var prepareCPUSeconds: Double
-        var source: String
-        /// Training windows kept by `WindowSampling.mostRecentPerUser(recentPerUser)`.
-        var recentPerUser: Int
-        var recentPerUserWindows: Int
-    }
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
+        var run = DatasetStatsRun(dataset: dataset)
+        run.items = items
+        run.multiValued = multiValued
+        run.k = k
+        run.historyLimit = historyLimit
+        run.syntheticItems = syntheticItems
+        run.syntheticUsers = syntheticUsers
+        run.syntheticMeanLength = syntheticMeanLength
+        run.syntheticPopularityExponent = syntheticPopularityExponent
+        run.seed = seed
+        run.recentPerUser = recentPerUser
+        run.cacheDirectory = dataCache.directory
         // A DataError propagates as is: ArgumentParser prints its description and exits 1.
-        var watch = Stopwatch()
-        var cpuStart = Self.processCPUSeconds()
-        progress("loading \(dataset)")
-        let (loaded, source) = try load()
-        let loadSeconds = watch.elapsed
-        let loadCPUSeconds = Self.processCPUSeconds() - cpuStart
-        cpuStart = Self.processCPUSeconds()
-        progress("loaded \(loaded.interactions.count) events, \(loaded.catalog.count) catalogue items in \(format(loadSeconds, digits: 2)) s; applying \(k)-core, time sort, leave-one-out")
-        watch.restart()
-        let prepared = try Preprocessor(minimumEvents: k, historyLimit: historyLimit).prepare(loaded)
-        let prepareSeconds = watch.elapsed
-        let prepareCPUSeconds = Self.processCPUSeconds() - cpuStart
-        progress("prepared in \(format(prepareSeconds, digits: 2)) s; computing statistics")
-        let statistics = DatasetStatistics(dataset: loaded, prepared: prepared, k: k)
-        let recent = TrainingWindowSampler(split: prepared.split, sampling: .mostRecentPerUser(recentPerUser), seed: seed)
-        let report = Report(
-            statistics: statistics, loadSeconds: loadSeconds, prepareSeconds: prepareSeconds,
-            loadCPUSeconds: loadCPUSeconds, prepareCPUSeconds: prepareCPUSeconds, source: source,
-            recentPerUser: recentPerUser, recentPerUserWindows: recent.windowsPerEpoch)
-        if json { try printJSON(report) } else { printSummary(report) }
+        let report = try run.run()
+        if output.json { try printJSON(report) } else { printSummary(report) }
     }
 
-    private func load() throws -> (Dataset, String) {
-        if dataset == "synthetic" {
-            var configuration = SyntheticConfiguration(itemCount: syntheticItems, seed: seed)
-            configuration.userCount = syntheticUsers
-            configuration.meanSequenceLength = syntheticMeanLength
-            if let syntheticPopularityExponent { configuration.popularityExponent = syntheticPopularityExponent }
-            let generator = try SyntheticDatasetGenerator(configuration)
-            return (try generator.generate(), "synthetic generator (not real data), seed \(seed)")
-        }
-        if let published = PublishedDataset.named(dataset) {
-            let cache = DatasetCache(root: cacheDir)
-            guard cache.isFetched(published) else {
-                throw DataError(.datasetNotFetched, "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first")
-            }
-            let directory = cache.directory(for: published)
-            return (try RecBoleLoader(directory: directory, name: published.name).load(), directory)
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dataset, isDirectory: &isDirectory) else {
-            throw DataError(.unknownDataset, "'\(dataset)' is neither a known dataset (ml-1m, ml-100k, synthetic) nor an existing path")
-        }
-        if isDirectory.boolValue { return (try RecBoleLoader(directory: dataset).load(), dataset) }
-        let name = URL(fileURLWithPath: dataset).deletingPathExtension().lastPathComponent
-        let multi = Set(multiValued.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
-        let loader = TabularLoader(name: name, interactions: dataset, items: items, multiValuedColumns: multi)
-        return (try loader.load(), dataset)
-    }
-
-    /// CPU time used by this process so far.
-    private static func processCPUSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
-    private func progress(_ line: String) {
-        FileHandle.standardError.write(Foundation.Data("[data stats] \(line)\n".utf8))
-    }
-
-    private func printSummary(_ report: Report) {
+    private func printSummary(_ report: DatasetStatsRun.Report) {
         let s = report.statistics
         if s.synthetic { print("SYNTHETIC DATA (generated, not real users)") }
         print("dataset \(s.dataset)  source \(report.source)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import Harness
 
 /// `resid demo`: the whole online system on this machine, on real MovieLens data.
 ///
@@ -45,8 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the demo's choices (which template each new item copies).")
     var seed: UInt64 = 7
 
-    @Flag(help: "Also print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
         guard users >= 1, eventsPerUser >= 2, newItems >= 0, malformed >= 0, instances >= 1, rate >= 0, idleTimeout > 0 else {
@@ -64,31 +64,8 @@ struct DemoCommand: AsyncParsableCommand {
             events: events, bundle: bundleURL, instances: instances, rate: rate, idleTimeout: idleTimeout,
             executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
             topicList: URL(fileURLWithPath: "Topics/topics.json"))
-        let summary = try await Self.interruptible { try await run.run() }
-        summary.print(toStandardError: json)
-        if json { try printJSON(summary) }
+        let summary = try await run.runInterruptibly()
+        summary.print(toStandardError: output.json)
+        if output.json { try printJSON(summary) }
     }
-
-    /// Runs `body`, cancelling it on SIGINT/SIGTERM; the body stops what it started when
-    /// cancelled, so an interrupted demo leaves no broker, redis-server or daemon behind.
-    private static func interruptible<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task { try await body() }
-        let sources = [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                say("interrupted: stopping everything the demo started")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        return try await task.value
-    }
-}
-
-/// A demo progress line on standard error.
-func say(_ line: String) {
-    FileHandle.standardError.write(Data("[demo] \(line)\n".utf8))
 }

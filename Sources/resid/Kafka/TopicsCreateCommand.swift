@@ -23,8 +23,7 @@ struct TopicsCreateCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the cluster.")
     var timeoutSeconds = 30
 
-    @Flag(help: "Print the outcome as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
         let servers = try KafkaBrokerAddress.parseList(bootstrap, key: "--bootstrap")
@@ -37,7 +36,7 @@ struct TopicsCreateCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let admin = try KafkaAdminClient(bootstrapServers: servers, logger: logger)
         let outcomes = try await admin.createTopics(list, timeout: .seconds(timeoutSeconds))
-        if json {
+        if output.json {
             try printJSON(outcomes)
         } else {
             for topic in list {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bundle
+import Data
 import Foundation
 import Models
 import Tensor
@@ -34,8 +35,7 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Option(help: "Dataset the vectors' rows belong to (ml-1m, ml-100k, synthetic-N[-seedS]): adds the target-vs-history code overlap on its test split.")
     var dataset: String?
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Branching b1,b2 (default: 32,40 below 100k items, 128,128 from 100k; RQ-KMeans uses b1,b2,b2).")
     var levels: String?
@@ -49,8 +49,7 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
-    @Flag(help: "Print the summary as JSON on standard output (progress goes to standard error).")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct Summary: Codable {
         var method: Method
@@ -127,7 +126,7 @@ struct TokenizeCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: directory.appendingPathComponent("summary.json"))
-        if json {
+        if output.json {
             try printJSON(summary)
         } else {
             print("\(method.rawValue): \(summary.items) items, levels \(table.levelSizes), \(summary.diagnostics.distinctSIDs) distinct SIDs, \(summary.diagnostics.collisions) collisions, fit \(String(format: "%.2f", seconds)) s; wrote \(files.joined(separator: ", ")) to \(out)")
@@ -154,7 +153,7 @@ struct TokenizeCommand: AsyncParsableCommand {
 
     /// Each test user's history followed by the held-out target, as item indices.
     private func testSequences(dataset name: String, items: Int) throws -> [[Int]] {
-        let prepared = try DatasetName(name: name, cacheDir: cacheDir).prepare()
+        let prepared = try DatasetName(name: name, cacheDir: dataCache.directory).prepare()
         guard prepared.items.count == items else {
             throw ValidationError("--dataset \(name) has \(prepared.items.count) items but the vectors have \(items) rows; pass the dataset the vectors were trained on")
         }

@@ -1,12 +1,9 @@
 import ArgumentParser
-import Data
-import Foundation
-import Models
-import Tensor
+import Harness
 import Training
 
-/// `resid train famae`: trains the FAMAE item encoder and writes its weights and the
-/// item vectors GAOQ quantises.
+/// `resid train famae`: runs ``FAMAETrainingRun`` (trains the FAMAE item encoder and writes its
+/// weights and the item vectors GAOQ quantises) and prints its summary.
 struct TrainFAMAECommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "famae",
@@ -56,128 +53,33 @@ struct TrainFAMAECommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads = 2
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
-
-    struct Metrics: Encodable {
-        var metric1Recall10: Double
-        var metric2Recall10: Double
-        var metric1: [String: Double]
-        var metric2: [String: Double]
-        var users: Int
-    }
-
-    struct Summary: Encodable {
-        var command = "train famae"
-        var dataset: String
-        var synthetic: Bool
-        var users: Int
-        var items: Int
-        var fields: [FAMAEField]
-        var trainingWindows: Int
-        var sampling: String
-        var model: FAMAEConfiguration
-        var training: FAMAETrainingConfiguration
-        var blasThreads: Int
-        var report: FAMAETrainingReport
-        var validation: Metrics
-        var test: Metrics
-        var prepareSeconds: Double
-        var totalSeconds: Double
-        var files: [String]
-    }
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
-        do {
-            try validateOptions()
-            BLAS.setThreads(threads)
-            let total = Stopwatch()
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            log("loading and preparing \(dataset)")
-            let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
-            let prepareSeconds = total.elapsed
-            if prepared.isSynthetic { log("SYNTHETIC DATA (generated, not real users): \(prepared.name)") }
-            var modelConfiguration = FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items))
-            modelConfiguration.sampledSoftmaxThreshold = sampledSoftmaxThreshold
-            let model = try FAMAEModel(configuration: modelConfiguration, catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
-            var settings = FAMAETrainingConfiguration()
-            settings.batchSize = batchSize
-            settings.learningRate = learningRate
-            settings.maxEpochs = epochs
-            settings.patience = patience
-            settings.timeBudget = timeBudget
-            settings.seed = seed
-            settings.sampling = recentPerUser.map { .mostRecentPerUser($0) } ?? (windowsPerEpoch == 0 ? .all : .randomPerEpoch(windowsPerEpoch))
-            let fieldList = modelConfiguration.fields.map { "\($0.name)(\($0.vocabularySize - 1)\($0.isMultiValued ? ", multi" : ""))" }.joined(separator: ", ")
-            log("\(prepared.sequences.userCount) users, \(prepared.items.count) items, \(prepared.split.trainingWindowCount) training windows; fields: \(fieldList); \(model.parameters.reduce(0) { $0 + $1.value.count }) parameters")
-
-            let checkpoint = URL(fileURLWithPath: out).appendingPathComponent("famae.safetensors")
-            let metadata = ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)]
-            let trainer = FAMAETrainer(model: model, split: prepared.split, configuration: settings) { log($0) }
-            trainer.onBest = { model, record in
-                try model.save(to: checkpoint, metadata: metadata.merging(["epoch": String(record.epoch)]) { $1 })
-            }
-            let report = try trainer.train()
-            try model.save(to: checkpoint, metadata: metadata.merging(["epoch": String(report.bestEpoch)]) { $1 })
-
-            log("evaluating the best model on validation and test (\(prepared.split.testSamples.count) users)")
-            let evaluator = FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: model.catalog, historyLength: modelConfiguration.historyLength))
-            let validation = try evaluator.evaluate(model, samples: prepared.split.validationSamples)
-            let test = try evaluator.evaluate(model, samples: prepared.split.testSamples)
-
-            let vectorsURL = URL(fileURLWithPath: out).appendingPathComponent("vectors.safetensors")
-            let keys = String(decoding: try JSONEncoder().encode(prepared.items.keys), as: UTF8.self)
-            try SafeTensors.write(["vectors": model.itemVectors()], metadata: [
-                "dataset": prepared.name, "synthetic": String(prepared.isSynthetic),
-                "layout": "item index order; each row = concat of \(modelConfiguration.fieldCount) field embeddings x \(modelConfiguration.dimension): \(modelConfiguration.fields.map(\.name).joined(separator: ","))",
-                "keys": keys,
-            ], to: vectorsURL)
-
-            let summary = Summary(
-                dataset: prepared.name, synthetic: prepared.isSynthetic, users: prepared.sequences.userCount,
-                items: prepared.items.count, fields: modelConfiguration.fields,
-                trainingWindows: prepared.split.trainingWindowCount, sampling: "\(settings.sampling)",
-                model: modelConfiguration, training: settings, blasThreads: threads, report: report,
-                validation: Self.metrics(validation), test: Self.metrics(test),
-                prepareSeconds: prepareSeconds, totalSeconds: total.elapsed,
-                files: [checkpoint.path, vectorsURL.path])
-            if json {
-                try printJSON(summary)
-            } else {
-                if prepared.isSynthetic { print("SYNTHETIC DATA (generated, not real users)") }
-                print("FAMAE on \(prepared.name): best epoch \(report.bestEpoch) of \(report.epochs.count) (\(report.stopReason)), \(report.totalSamples) samples in \(format(report.trainingSeconds)) s")
-                print("validation Metric1 R@10 \(format(validation.metric1, digits: 4))  Metric2 R@10 \(format(validation.metric2, digits: 4))")
-                print("test       Metric1 R@10 \(format(test.metric1, digits: 4))  Metric2 R@10 \(format(test.metric2, digits: 4))")
-                print("wrote \(checkpoint.path) and \(vectorsURL.path) [\(prepared.items.count), \(modelConfiguration.itemVectorWidth)]")
-            }
-        } catch let error as DataError {
-            throw ValidationError(error.description)
-        } catch let error as FAMAEError {
-            throw ValidationError(error.description)
+        var run = FAMAETrainingRun(dataset: dataset, out: out)
+        run.epochs = epochs
+        run.timeBudget = timeBudget
+        run.batchSize = batchSize
+        run.learningRate = learningRate
+        run.windowsPerEpoch = windowsPerEpoch
+        run.recentPerUser = recentPerUser
+        run.patience = patience
+        run.sampledSoftmaxThreshold = sampledSoftmaxThreshold
+        run.seed = seed
+        run.threads = threads
+        run.cacheDirectory = dataCache.directory
+        let summary = try await InvalidSettings.asValidationError { try run.run() }
+        if output.json {
+            try printJSON(summary)
+        } else {
+            if summary.synthetic { print("SYNTHETIC DATA (generated, not real users)") }
+            let report = summary.report
+            print("FAMAE on \(summary.dataset): best epoch \(report.bestEpoch) of \(report.epochs.count) (\(report.stopReason)), \(report.totalSamples) samples in \(format(report.trainingSeconds)) s")
+            print("validation Metric1 R@10 \(format(summary.validation.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.validation.metric2Recall10, digits: 4))")
+            print("test       Metric1 R@10 \(format(summary.test.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.test.metric2Recall10, digits: 4))")
+            print("wrote \(summary.files[0]) and \(summary.files[1]) [\(summary.items), \(summary.model.itemVectorWidth)]")
         }
     }
-
-    private func validateOptions() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard windowsPerEpoch >= 0 else { throw ValidationError("--windows-per-epoch must be >= 0 (0 = all windows)") }
-        guard recentPerUser.map({ $0 >= 1 }) ?? true else { throw ValidationError("--recent-per-user must be at least 1") }
-        guard timeBudget.map({ $0 > 0 }) ?? true else { throw ValidationError("--time-budget must be positive seconds") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard patience >= 1 else { throw ValidationError("--patience must be at least 1") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
-    }
-
-    private static func metrics(_ result: FAMAEEvaluator.Result) -> Metrics {
-        Metrics(
-            metric1Recall10: result.metric1, metric2Recall10: result.metric2,
-            metric1: result.collaborative.summary, metric2: result.discriminative.summary, users: result.collaborative.users)
-    }
-}
-
-private func log(_ line: String) {
-    FileHandle.standardError.write(Foundation.Data("[train famae] \(line)\n".utf8))
 }

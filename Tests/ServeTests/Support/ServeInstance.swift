@@ -2,9 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ReSIDTestKit
-import Redis
 import Serve
-import ServiceLifecycle
 
 /// Unique topic names for one test, with partition counts for the broker.
 struct TestTopics {
@@ -27,49 +25,52 @@ struct TestTopics {
     }
 }
 
-/// One daemon instance running in this process: the same services `resid serve` runs (event
-/// loop, item-SID follower, HTTP), in a service group stopped by ``stop()`` (graceful).
+/// One daemon instance running in this process: the ``ServeApplication`` `resid serve` runs,
+/// loaded from a configuration file of its own the way the binary loads it (no `RESID_*`
+/// variable of the test environment), stopped by ``stop()`` (graceful).
 final class ServeInstance: Sendable {
-    let variants: VariantSet
-    let metrics: ServeMetrics
-    let health: ServeHealth
-    let http: ServeHTTPService
-    private let group: ServiceGroup
+    let application: ServeApplication
+    private let directory: URL
     private let task: Task<Void, any Error>
-    let producer: RenewableProducer
-    private let pool: RedisConnectionPool
+
+    var variants: VariantSet { application.variants }
+    var metrics: ServeMetrics { application.metrics }
+    var health: ServeHealth { application.health }
+    var http: ServeHTTPService { application.http }
+    var producer: RenewableProducer { application.producer }
 
     init(
         servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String,
-        variants specs: [VariantSpec]? = nil, topK: Int = 10, beamWidth: Int = 20, instanceID: String = "test",
-        restoreClaims: Bool = false, redis: RedisConfiguration? = nil
+        variants specs: [String]? = nil, topK: Int = 10, beamWidth: Int = 20, instanceID: String = "test",
+        restoreClaims: Bool = false
     ) async throws {
         var logger = Logger(label: "resid.test.serve")
         logger.logLevel = .warning
-        var configuration = ServeConfiguration(variants: specs ?? [VariantSpec(name: "control", path: TestBundle.url.path, share: 1)])
-        configuration.topics = topics
-        configuration.topK = topK
-        configuration.beamWidth = beamWidth
-        configuration.httpPort = 0
-        configuration.instanceID = instanceID
-        metrics = ServeMetrics()
-        health = ServeHealth()
-        variants = try VariantSet(variants: configuration.variants, salt: configuration.salt, beamWidth: beamWidth, logger: logger)
-        let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
-        pool = RedisConnectionPool(configuration: redis ?? servers.redis.configuration(namespace: namespace), logger: logger)
-        producer = try RenewableProducer(configuration: servers.broker.producerConfiguration(), logger: logger)
-        let consumer = servers.broker.consumerConfiguration(groupID: groupID, topics: [])
-        http = ServeHTTPService(host: "127.0.0.1", port: 0, metrics: metrics, health: health, variants: variants)
-        let follower = ItemSIDFollower(
-            consumer: consumer, topic: topics.itemSIDs, variants: variants, validator: validator, metrics: metrics,
-            health: health, instanceID: instanceID, logger: logger)
-        let daemon = ServeDaemon(
-            configuration: configuration, consumer: consumer, producer: producer, pool: pool, validator: validator,
-            variants: variants, metrics: metrics, health: health, restoreClaims: restoreClaims, logger: logger)
-        let probe = DependencyProbe(producer: producer, pool: pool, topics: topics, health: health, logger: logger)
-        group = ServiceGroup(services: [http, probe, follower, daemon], logger: logger)
-        let group = group
-        task = Task { try await group.run() }
+        var file = ServeConfigurationFile(
+            servers: servers, topics: topics, groupID: groupID, namespace: namespace,
+            variants: specs ?? ["control:1:\(TestBundle.url.path)"], instanceID: instanceID)
+        file.lingerMilliseconds = 1
+        file.serveSettings = [("topK", "\(topK)"), ("beamWidth", "\(beamWidth)")]
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-instance-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let configFile = directory.appendingPathComponent("resid.yaml")
+        try Data(file.yaml.utf8).write(to: configFile)
+        let load: ServeApplication.Reload = { try await ConfigurationLoader().load(explicitPath: configFile.path, environment: [:]) }
+        var options = ServeOptions()
+        options.restoreClaims = restoreClaims
+        options.shutdownSignals = []
+        do {
+            application = try await ServeApplication(configuration: try await load(), options: options, logger: logger, reload: load)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        let application = application
+        task = Task { try await application.run() }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
     }
 
     /// Waits until the instance reports ready (consumer running, item SIDs caught up).
@@ -83,11 +84,21 @@ final class ServeInstance: Sendable {
 
     /// Graceful shutdown: drains the batch in progress, commits, leaves the group.
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        let result = await task.result
-        try? await producer.shutdown(timeout: .seconds(5))
-        await pool.close()
-        try result.get()
+        await application.shutdown()
+        try await task.value
+    }
+}
+
+extension ServeConfigurationFile {
+    /// A daemon's configuration against the test servers, with the repository's topic list.
+    init(
+        servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String], instanceID: String
+    ) {
+        self.init(
+            bootstrap: servers.broker.bootstrapServers.map(\.description).joined(separator: ","), redisURL: servers.redis.url,
+            namespace: namespace, groupID: groupID, variants: variants, topicList: EmbeddedBroker.repositoryTopicList.path,
+            instanceID: instanceID)
+        self.topics = topics
     }
 }
 

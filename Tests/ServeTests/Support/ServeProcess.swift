@@ -19,9 +19,9 @@ final class ServeProcess: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configFile = directory.appendingPathComponent("resid.yaml")
-        let config = Self.configuration(
+        let file = ServeConfigurationFile(
             servers: servers, topics: topics, groupID: groupID, namespace: namespace, variants: variants, instanceID: instanceID)
-        try Data(config.utf8).write(to: configFile)
+        try Data(file.yaml.utf8).write(to: configFile)
         process = Process()
         try launch()
     }
@@ -32,17 +32,6 @@ final class ServeProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    static func configuration(
-        servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String], instanceID: String
-    ) -> String {
-        var file = ServeConfigurationFile(
-            bootstrap: servers.broker.bootstrapServers.map(\.description).joined(separator: ","), redisURL: servers.redis.url,
-            namespace: namespace, groupID: groupID, variants: variants, topicList: EmbeddedBroker.repositoryTopicList.path,
-            instanceID: instanceID)
-        file.topics = topics
-        return file.yaml
     }
 
     /// Replaces the variant list in the configuration file (for SIGHUP).

@@ -13,8 +13,11 @@ import Yams
 /// - every `RESID_*` environment variable and every forwarded `--flag` must name a known key;
 /// - secrets (`redis.password`) only from the environment, never from the file or a flag;
 /// - values of the wrong type or out of range (checked by each component's configuration).
-struct ConfigurationLoader {
+public struct ConfigurationLoader: Sendable {
     var schema = ConfigurationSchema.resid
+
+    /// A loader for the keys of the `resid` binary.
+    public init() {}
 
     /// Where the file was found, or why none is used.
     enum FileChoice: Equatable {
@@ -43,7 +46,7 @@ struct ConfigurationLoader {
     ///   - arguments: Configuration flags from the command line (`--redis-pool-size 8`), without
     ///     the program name.
     ///   - environment: The process environment (only `RESID_*` variables are read).
-    func load(
+    public func load(
         explicitPath: String? = nil, arguments: [String] = [], environment: [String: String]
     ) async throws(ConfigurationError) -> ResidConfiguration {
         var providers: [any ConfigProvider] = []

@@ -8,10 +8,10 @@ import Training
 ///
 /// The catalogue is generated with flat popularity and long sequences so that almost every item
 /// survives the 5-core filter (the default Zipf popularity would drop most of the tail).
-enum SyntheticServeBundle {
+public enum SyntheticServeBundle {
     /// Writes the bundle to `output` (which must not exist) with about `items` items after 5-core.
     /// - Returns: the number of items in the bundle.
-    static func build(items: Int, output: URL, progress: @escaping (String) -> Void) throws -> Int {
+    public static func build(items: Int, output: URL, progress: @escaping (String) -> Void) throws -> Int {
         // Uniform popularity, ~8.6 events per item: about 8% of items fall below 5 events.
         var synthetic = SyntheticConfiguration(itemCount: Int(Double(items) * 1.09), seed: 11)
         synthetic.popularityExponent = 0

@@ -11,9 +11,9 @@ import Tensor
 /// replay's interactions with the original go to the re-listing instead. The interactions stay
 /// real (who, when, in what order); only the item's key is new, so the demo can count how often
 /// a new item was the user's actual next item and whether the daemon recommended it.
-struct DemoEvents: Sendable {
+public struct DemoEvents: Sendable {
     /// One message to produce.
-    struct Message: Sendable {
+    public struct Message: Sendable {
         var topic: String
         var key: String
         var value: [UInt8]
@@ -22,7 +22,7 @@ struct DemoEvents: Sendable {
     }
 
     /// The replayed interaction with event id `id`: whose it is and what came next.
-    struct Replayed: Sendable {
+    public struct Replayed: Sendable {
         var user: String
         /// The item the user actually interacted with next in the replay (nil for the last).
         var nextItem: String?
@@ -34,21 +34,21 @@ struct DemoEvents: Sendable {
     }
 
     /// New items, then the replay with malformed events mixed in, in produce order.
-    var messages: [Message] = []
+    public var messages: [Message] = []
     /// Event id of every valid interaction → what the demo checks its prediction against.
-    var replayed: [String: Replayed] = [:]
+    public var replayed: [String: Replayed] = [:]
     /// Keys of the never-seen items.
-    var newItems: [String] = []
+    public var newItems: [String] = []
     /// Original item key → the new item that re-lists it.
-    var relisted: [String: String] = [:]
+    public var relisted: [String: String] = [:]
     /// Malformed events produced.
-    var malformed = 0
+    public var malformed = 0
     /// The dataset's most frequent training items, most frequent first (keys as replayed): the
     /// MostPop baseline the summary scores on the same replay.
-    var mostPopular: [String] = []
+    public var mostPopular: [String] = []
 
-    static let itemsTopic = "resid.items.v1"
-    static let interactionsTopic = "resid.interactions.v1"
+    public static let itemsTopic = "resid.items.v1"
+    public static let interactionsTopic = "resid.interactions.v1"
 
     /// - Parameters:
     ///   - dataset: the prepared dataset the bundle was trained on (same item keys).
@@ -56,7 +56,7 @@ struct DemoEvents: Sendable {
     ///   - eventsPerUser: each user's most recent events replayed, ending with the held-out one.
     ///   - newItems: never-seen items, each re-listing a random item of the replay (see above).
     ///   - malformed: hostile events mixed into the stream.
-    init(dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int, seed: UInt64) {
+    public init(dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int, seed: UInt64) {
         var random = SeededRandom(seed: seed)
         let sequences = dataset.sequences
         let chosen = Self.spread(count: min(users, sequences.userCount), over: sequences.userCount)

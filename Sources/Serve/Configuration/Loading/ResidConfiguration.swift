@@ -4,13 +4,13 @@ import Redis
 
 /// The validated configuration of every component, plus the reader it came from (for
 /// components that read further keys themselves).
-struct ResidConfiguration: Sendable {
+public struct ResidConfiguration: Sendable {
     /// The Redis client settings (`redis.*`).
-    var redis: RedisConfiguration
+    public var redis: RedisConfiguration
     /// The Kafka client settings (`kafka.*`).
-    var kafka: KafkaConfiguration
+    public var kafka: KafkaConfiguration
     /// The merged sources: command line > environment > file > defaults.
-    var reader: ConfigReader
+    public var reader: ConfigReader
     /// Where values came from, highest precedence first, for messages and `resid config check`.
-    var sources: [String]
+    public var sources: [String]
 }

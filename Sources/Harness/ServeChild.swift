@@ -4,16 +4,16 @@ import Serve
 /// A `resid serve` child process (for `resid bench serve` and `resid demo`): its own
 /// configuration file and log in a temporary directory, readiness through `/health/ready`, RSS
 /// from `/proc`. Killed and cleaned up on deinit if still running.
-final class ServeChild {
-    let directory: URL
-    let process = Process()
+public final class ServeChild {
+    public let directory: URL
+    public let process = Process()
     private(set) var httpPort = 0
 
     /// The name used in errors and the directory name.
-    let name: String
+    public let name: String
 
     /// Writes `configuration` and starts the daemon.
-    init(configuration: ServeConfigurationFile, name: String) throws {
+    public init(configuration: ServeConfigurationFile, name: String) throws {
         self.name = name
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -42,14 +42,14 @@ final class ServeChild {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var log: String { (try? String(contentsOf: directory.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: directory.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
 
     /// Waits until `/health/ready` answers 200.
-    func waitReady(timeout: Duration = .seconds(120)) async throws {
+    public func waitReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            guard process.isRunning else { throw ServeChildError("resid serve \(name) exited with status \(process.terminationStatus); its log:\n\(log.suffix(2000))") }
-            guard ContinuousClock.now < deadline else { throw ServeChildError("resid serve \(name) was not ready within \(timeout); its log:\n\(log.suffix(2000))") }
+            guard process.isRunning else { throw HarnessFailure("resid serve \(name) exited with status \(process.terminationStatus); its log:\n\(log.suffix(2000))") }
+            guard ContinuousClock.now < deadline else { throw HarnessFailure("resid serve \(name) was not ready within \(timeout); its log:\n\(log.suffix(2000))") }
             if httpPort == 0, let data = try? Data(contentsOf: directory.appendingPathComponent("status.json")),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let port = object["http_port"] as? Int
             {
@@ -61,7 +61,7 @@ final class ServeChild {
     }
 
     /// A gauge or counter value from `/metrics` (first sample of `name`).
-    func metric(_ name: String) -> Double? {
+    public func metric(_ name: String) -> Double? {
         guard let body = try? HTTPProbe.get("/metrics", port: httpPort).body else { return nil }
         for line in body.split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
             return line.split(separator: " ").last.flatMap { Double($0) }
@@ -70,7 +70,7 @@ final class ServeChild {
     }
 
     /// Resident and peak resident memory in bytes (`VmRSS`, `VmHWM`).
-    func memory() -> (rss: Int, peak: Int) {
+    public func memory() -> (rss: Int, peak: Int) {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         func kilobytes(_ key: String) -> Int {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
@@ -80,7 +80,7 @@ final class ServeChild {
     }
 
     /// SIGTERM, then wait (SIGKILL after `timeout`).
-    func stop(timeout: Duration = .seconds(30)) async {
+    public func stop(timeout: Duration = .seconds(30)) async {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = ContinuousClock.now + timeout
@@ -88,10 +88,4 @@ final class ServeChild {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
-}
-
-/// A `resid serve` child that did not start.
-struct ServeChildError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

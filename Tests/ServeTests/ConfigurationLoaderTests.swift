@@ -2,9 +2,9 @@ import Foundation
 import Redis
 import Testing
 
-@testable import resid
+@testable import Serve
 
-/// The CLI's configuration loader: precedence and validation of every source. No process is
+/// The configuration loader: precedence and validation of every source. No process is
 /// started; files are written to a temporary directory.
 @Suite("Configuration loader")
 struct ConfigurationLoaderTests {

@@ -3,12 +3,11 @@ import Kafka
 import Logging
 import Serve
 import Synchronization
-import Synchronization
 
 /// What a soak run sent and what came out of the daemons, read from the output topics while the
 /// run goes on: the evidence `resid bench soak` checks (every valid event predicted, each
 /// interaction applied once, no SID held by two items).
-final class SoakLedger: Sendable {
+public final class SoakLedger: Sendable {
     private struct State {
         var sent: [String: Int] = [:]
         /// Valid interactions in the order produced, per user (event id, item).
@@ -21,13 +20,16 @@ final class SoakLedger: Sendable {
 
     private let state = Mutex(State())
 
+    /// An empty ledger.
+    public init() {}
+
     /// Counts `count` events of `kind` as sent.
-    func sent(_ kind: String, count: Int = 1) {
+    public func sent(_ kind: String, count: Int = 1) {
         state.withLock { $0.sent[kind, default: 0] += count }
     }
 
     /// Records a valid interaction as sent.
-    func sentValid(id: String, user: String, item: String) {
+    public func sentValid(id: String, user: String, item: String) {
         state.withLock { state in
             state.sent["valid", default: 0] += 1
             state.validIDs.insert(id)
@@ -36,7 +38,7 @@ final class SoakLedger: Sendable {
     }
 
     /// Reads predictions, dead letters and item SIDs until cancelled.
-    func follow(broker: KafkaEmbeddedBroker, topics: ServeTopics, logger: Logger) async throws {
+    public func follow(broker: KafkaEmbeddedBroker, topics: ServeTopics, logger: Logger) async throws {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: broker.bootstrapServers, groupID: "soak-ledger-\(UUID().uuidString.prefix(8))",
             topics: [topics.predictions, topics.deadLetter, topics.itemSIDs])
@@ -72,7 +74,7 @@ final class SoakLedger: Sendable {
     }
 
     /// A bounded name for a dead letter's reason.
-    static func category(reason: String, field: String?) -> String {
+    public static func category(reason: String, field: String?) -> String {
         if reason.hasPrefix("oversized") { return "oversized" }
         if field == "key" { return "invalid_key" }
         if reason.contains("not valid JSON") { return "malformed_json" }
@@ -82,10 +84,10 @@ final class SoakLedger: Sendable {
     }
 
     /// Valid events not predicted yet.
-    var unpredicted: Int { state.withLock { state in state.validIDs.filter { state.predictions[$0] == nil }.count } }
+    public var unpredicted: Int { state.withLock { state in state.validIDs.filter { state.predictions[$0] == nil }.count } }
 
     /// The totals for the report.
-    func summary() -> (sent: [String: Int], predictions: Int, distinctPredicted: Int, repeated: Int, unpredicted: Int, deadLetters: [String: Int]) {
+    public func summary() -> (sent: [String: Int], predictions: Int, distinctPredicted: Int, repeated: Int, unpredicted: Int, deadLetters: [String: Int]) {
         state.withLock { state in
             let total = state.predictions.values.reduce(0, +)
             let repeated = state.predictions.values.reduce(0) { $0 + max($1 - 1, 0) }
@@ -96,7 +98,7 @@ final class SoakLedger: Sendable {
 
     /// Each user's expected prefix: the items of their valid events, once per event id, last
     /// `length` of them.
-    func expectedPrefixes(length: Int) -> [String: [String]] {
+    public func expectedPrefixes(length: Int) -> [String: [String]] {
         state.withLock { state in
             state.userEvents.mapValues { events in
                 var seen: Set<String> = []
@@ -107,7 +109,7 @@ final class SoakLedger: Sendable {
     }
 
     /// SIDs that more than one item holds, counting each bundle's frozen items.
-    func sidCollisions(frozen: [String: [(item: String, sid: [Int])]]) -> Int {
+    public func sidCollisions(frozen: [String: [(item: String, sid: [Int])]]) -> Int {
         state.withLock { state in
             var collisions = 0
             for (bundle, online) in state.itemSIDs {
@@ -121,5 +123,5 @@ final class SoakLedger: Sendable {
     }
 
     /// Online items published, over all bundles.
-    var onlineItems: Int { state.withLock { $0.itemSIDs.values.reduce(0) { $0 + $1.count } } }
+    public var onlineItems: Int { state.withLock { $0.itemSIDs.values.reduce(0) { $0 + $1.count } } }
 }

@@ -6,17 +6,49 @@ import Serve
 import Synchronization
 
 /// One run of the streaming demo: servers, daemons, the replay and the tally.
-struct DemoRun: Sendable {
-    var events: DemoEvents
-    var bundle: URL
-    var instances: Int
-    var rate: Double
-    var idleTimeout: Double
-    var executable: URL
-    var topicList: URL
+public struct DemoRun: Sendable {
+    public var events: DemoEvents
+    public var bundle: URL
+    public var instances: Int
+    public var rate: Double
+    public var idleTimeout: Double
+    public var executable: URL
+    public var topicList: URL
+
+    /// A run of `events` against `instances` daemons serving `bundle` (an A/A split), offered
+    /// at `rate` events per second (0: as fast as the broker takes them).
+    public init(
+        events: DemoEvents, bundle: URL, instances: Int, rate: Double, idleTimeout: Double, executable: URL, topicList: URL
+    ) {
+        self.events = events
+        self.bundle = bundle
+        self.instances = instances
+        self.rate = rate
+        self.idleTimeout = idleTimeout
+        self.executable = executable
+        self.topicList = topicList
+    }
+
+    /// ``run()``, cancelled on SIGINT/SIGTERM: it stops what it started when cancelled, so an
+    /// interrupted demo leaves no broker, redis-server or daemon behind.
+    public func runInterruptibly() async throws -> DemoSummary {
+        let task = Task { try await run() }
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                say("interrupted: stopping everything the demo started")
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        return try await task.value
+    }
 
     /// Starts everything, replays, and stops everything it started (also when cancelled).
-    func run() async throws -> DemoSummary {
+    public func run() async throws -> DemoSummary {
         say("[2/5] embedded Kafka broker and private redis-server")
         var logger = Logger(label: "resid.demo")
         logger.logLevel = .warning
@@ -156,8 +188,4 @@ final class SharedScoreboard: Sendable {
 
 extension DemoEvents.Message {
     var kafkaMessage: KafkaProducerMessage { KafkaProducerMessage(topic: topic, key: key, value: value) }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -4,39 +4,42 @@ import Tensor
 /// Forward + backward throughput of one FAMAE-sized pre-LN Transformer encoder block
 /// (d 128, 4 heads, FFN 512, ReLU, dropout 0.1, training mode) on a batch of 64 sequences of
 /// 33 positions: the unit of work FAMAE training repeats.
-struct EncoderBlockBench {
-    struct Result: Codable {
-        var batch: Int
-        var positions: Int
-        var width: Int
-        var heads: Int
-        var feedForwardWidth: Int
-        var tokensPerSecond: Double
+public struct EncoderBlockBench {
+    public struct Result: Codable, Sendable {
+        public var batch: Int
+        public var positions: Int
+        public var width: Int
+        public var heads: Int
+        public var feedForwardWidth: Int
+        public var tokensPerSecond: Double
         /// Matmul FLOPs of one forward + backward pass (projections, FFN and attention GEMMs).
-        var matmulFlopsPerStep: Double
-        var achievedGflops: Double
-        var millisecondsPerStep: Double
+        public var matmulFlopsPerStep: Double
+        public var achievedGflops: Double
+        public var millisecondsPerStep: Double
         /// `achievedGflops` over the best raw-sgemm rate measured in the same run.
-        var shareOfRawSgemmPeak: Double
-        var note: String
+        public var shareOfRawSgemmPeak: Double
+        public var note: String
     }
 
-    var batch = 64
-    var positions = 33
-    var configuration = TransformerEncoderBlock.Configuration(width: 128, heads: 4, feedForwardWidth: 512, dropout: 0.1)
+    public var batch = 64
+    public var positions = 33
+    public var configuration = TransformerEncoderBlock.Configuration(width: 128, heads: 4, feedForwardWidth: 512, dropout: 0.1)
+
+    /// The FAMAE-sized block on the default batch.
+    public init() {}
 
     /// Matmul FLOPs of forward + backward. Forward: the four projection GEMMs,
     /// `2·N·d·(3d + d + 2·ff)` for `N = batch·positions` tokens, plus attention's `QKᵀ` and
     /// `PV`, `4·batch·T²·d`. Backward runs two GEMMs of the same size per forward GEMM (one
     /// per operand), so the total is three times the forward.
-    var matmulFlops: Double {
+    public var matmulFlops: Double {
         let (n, d, ff) = (Double(batch * positions), Double(configuration.width), Double(configuration.feedForwardWidth))
         let t = Double(positions)
         let forward = 2 * n * d * (4 * d + 2 * ff) + 4 * Double(batch) * t * t * d
         return 3 * forward
     }
 
-    func measure(trials: Int, trialSeconds: Double, peakGflops: Double) -> Result {
+    public func measure(trials: Int, trialSeconds: Double, peakGflops: Double) -> Result {
         var rng = SeededRandom(seed: 11)
         let block = TransformerEncoderBlock(configuration, rng: &rng)
         let shape = [batch, positions, configuration.width]
@@ -55,13 +58,7 @@ struct EncoderBlockBench {
         }
 
         step()  // warm-up: first-touch allocations
-        var reps = 1
-        while true {
-            let watch = Stopwatch()
-            for _ in 0..<reps { step() }
-            if watch.elapsed >= trialSeconds || reps >= 1 << 12 { break }
-            reps *= 2
-        }
+        let reps = trialRepetitions(lasting: trialSeconds, limit: 1 << 12, step)
         var best = Double.infinity
         for _ in 0..<trials {
             let watch = Stopwatch()

@@ -1,49 +1,49 @@
 import Foundation
 
 /// What the demo measured, printed at the end (and as JSON with `--json`).
-struct DemoSummary: Encodable {
-    struct Latency: Encodable {
+public struct DemoSummary: Encodable, Sendable {
+    public struct Latency: Encodable, Sendable {
         var p50: Double?
         var p99: Double?
     }
 
-    struct HitRate: Encodable {
+    public struct HitRate: Encodable, Sendable {
         var judged: Int
         var hits: Int
         var rate: Double?
     }
 
-    var instances: Int
+    public var instances: Int
     /// The replay's pacing (nil: as fast as Kafka takes the events).
-    var offeredRate: Double?
-    var interactions: Int
-    var predictions: Int
-    var repeatedPredictions: Int
-    var undecodablePredictions: Int
-    var seconds: Double
-    var eventsPerSecond: Double
+    public var offeredRate: Double?
+    public var interactions: Int
+    public var predictions: Int
+    public var repeatedPredictions: Int
+    public var undecodablePredictions: Int
+    public var seconds: Double
+    public var eventsPerSecond: Double
     /// Daemon-side latency (`latency_ms.total` of each prediction).
-    var serviceLatencyMs: Latency
+    public var serviceLatencyMs: Latency
     /// From handing the event to Kafka to reading its prediction back.
-    var endToEndLatencyMs: Latency
-    var malformedSent: Int
-    var deadLetters: Int
+    public var endToEndLatencyMs: Latency
+    public var malformedSent: Int
+    public var deadLetters: Int
     /// Top-K contains the user's actual next replayed item.
-    var hitRate: HitRate
+    public var hitRate: HitRate
     /// Only predictions whose next item is the user's held-out test item (never trained on).
-    var heldOutHitRate: HitRate
+    public var heldOutHitRate: HitRate
     /// MostPop's hit rate on the same predictions (the floor the model must clear).
-    var mostPopularHitRate: HitRate
-    var variants: [String: HitRate]
-    var newItems: Int
-    var newItemSIDsPublished: Int
-    var newItemsRecommended: Int
-    var predictionsWithNewItems: Int
+    public var mostPopularHitRate: HitRate
+    public var variants: [String: HitRate]
+    public var newItems: Int
+    public var newItemSIDsPublished: Int
+    public var newItemsRecommended: Int
+    public var predictionsWithNewItems: Int
     /// Top-K slots that held a new item, over all predictions.
-    var newItemRecommendations: Int
+    public var newItemRecommendations: Int
     /// Predictions whose actual next item was a new item (a re-listing), and how many hit it.
-    var newItemHitRate: HitRate
-    var health: [String: String]
+    public var newItemHitRate: HitRate
+    public var health: [String: String]
 
     init(board: DemoScoreboard, elapsed: Double, instances: Int, offeredRate: Double?, health: [String: String]) {
         func rate(_ tally: DemoScoreboard.VariantTally) -> HitRate {
@@ -80,7 +80,7 @@ struct DemoSummary: Encodable {
 
     /// The human-readable summary: on standard output, or standard error when the JSON takes
     /// standard output.
-    func print(toStandardError: Bool = false) {
+    public func print(toStandardError: Bool = false) {
         func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "n/a" }
         func share(_ rate: HitRate) -> String {
             rate.rate.map { String(format: "%.4f (%d of %d)", $0, rate.hits, rate.judged) } ?? "n/a"

@@ -7,14 +7,20 @@ import Training
 /// The bundle the demo serves: one the user names, or a MovieLens-100K bundle cached under
 /// `$RESID_CACHE/bundles` (default `~/.cache/resid/bundles`), built with the offline pipeline
 /// when missing or unreadable by this build.
-struct DemoBundle {
-    var path: String?
+public struct DemoBundle {
+    public var path: String?
     /// Training budget (seconds) when the bundle has to be built.
-    var budget: Double
+    public var budget: Double
 
-    static let name = "demo-ml-100k"
+    public static let name = "demo-ml-100k"
 
-    func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
+    /// The bundle at `path`, or the cached demo bundle built within `budget` seconds.
+    public init(path: String?, budget: Double) {
+        self.path = path
+        self.budget = budget
+    }
+
+    public func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
         if let path {
             let url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
             _ = try ModelBundle(directory: url)
@@ -29,10 +35,10 @@ struct DemoBundle {
             do {
                 let bundle = try ModelBundle(directory: url)
                 guard Self.hasLevel3Room(bundle.manifest) else {
-                    throw DemoError("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
+                    throw HarnessFailure("it was built before GAOQ left free level-3 codes, so every new item would take an untrained overflow code")
                 }
                 guard bundle.manifest.hyperparameters["generator_architecture"] == .string(GeneratorArchitecture.causal.rawValue) else {
-                    throw DemoError("it holds the T5 generator; the demo serves the causal one, which wins at equal training time")
+                    throw HarnessFailure("it holds the T5 generator; the demo serves the causal one, which wins at equal training time")
                 }
                 log("using cached bundle \(url.path) (\(bundle.manifest.notes["test_metrics"] ?? "no test metrics"))")
                 return url
@@ -42,7 +48,7 @@ struct DemoBundle {
             }
         }
         let cache = DatasetCache(root: nil)
-        guard let dataset = PublishedDataset.named("ml-100k") else { throw DemoError("ml-100k is not a known dataset") }
+        guard let dataset = PublishedDataset.named("ml-100k") else { throw HarnessFailure("ml-100k is not a known dataset") }
         if !cache.isFetched(dataset) {
             log("fetching ml-100k into \(cache.root)")
             _ = try cache.fetch(dataset, progress: log)
@@ -64,15 +70,9 @@ struct DemoBundle {
 
     /// True when the bundle's GAOQ left level-3 codes beyond its largest group (recorded in the
     /// manifest since it does).
-    static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
+    public static func hasLevel3Room(_ manifest: BundleManifest) -> Bool {
         guard case .object(let gaoq)? = manifest.hyperparameters["gaoq"],
               let codes = gaoq["g3"]?.numericValue, let largest = gaoq["largest_group"]?.numericValue else { return false }
         return codes > largest
     }
-}
-
-/// A demo failure with a message for the user.
-struct DemoError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

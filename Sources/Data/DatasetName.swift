@@ -1,20 +1,24 @@
-import Data
-
 /// Resolves a `--dataset` name for training commands: `ml-1m` / `ml-100k` from the cache, or
 /// `synthetic-ITEMS` (optionally `synthetic-ITEMS-seedS`) from the seeded generator (labelled
 /// synthetic in every report).
-struct DatasetName {
-    var name: String
-    var cacheDir: String?
+public struct DatasetName {
+    public var name: String
+    public var cacheDir: String?
+
+    /// The dataset `name`, read from the cache at `cacheDir` (default: the user's cache).
+    public init(name: String, cacheDir: String?) {
+        self.name = name
+        self.cacheDir = cacheDir
+    }
 
     /// Loads and prepares the dataset (5-core, time sort, leave-one-out, histories of 32).
     /// - Throws: ``DataError`` naming the problem and the fix.
-    func prepare(historyLimit: Int = 32) throws -> PreparedDataset {
+    public func prepare(historyLimit: Int = 32) throws -> PreparedDataset {
         try Preprocessor(historyLimit: historyLimit).prepare(load())
     }
 
     /// Loads the dataset as published (before the k-core filter and the split).
-    func load() throws -> Dataset {
+    public func load() throws -> Dataset {
         if let published = PublishedDataset.named(name) {
             let cache = DatasetCache(root: cacheDir)
             guard cache.isFetched(published) else {

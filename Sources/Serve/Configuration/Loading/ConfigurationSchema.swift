@@ -1,6 +1,5 @@
 import Kafka
 import Redis
-import Serve
 
 /// Every configuration key the components read, and how each one is spelled in the
 /// environment and on the command line.
