@@ -100,7 +100,8 @@ struct ServeIntegrationTests {
             await pool.close()
 
             // An interaction with the new item, then one with a bundle item: the new item is in
-            // the predictions (with its SID) after its item event.
+            // bob's prediction (with its SID) after its item event, and left out of alice's, whose
+            // prefix holds it.
             try await produce(
                 [
                     TestEvents.message(topics.topics.interactions, TestEvents.interaction(id: "x-1", user: "alice", item: "brand-new-item")),
@@ -110,9 +111,10 @@ struct ServeIntegrationTests {
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.predictions) >= 2 })
             let predictions = try reader.decoded(Prediction.self, topic: topics.topics.predictions)
             let decodable = record.sid[2] < instance.variants.snapshot().variants[0].catalog.bundle.generator.vocabulary.levelSizes[2]
+            #expect(Set(predictions.map(\.user)) == ["alice", "bob"])
             for prediction in predictions {
                 let found = prediction.items.first { $0.item == "brand-new-item" }
-                #expect(found?.sid == (decodable ? record.sid : nil))
+                #expect(found?.sid == (decodable && prediction.user == "bob" ? record.sid : nil), "\(prediction.user)")
             }
             #expect(decodable, "the claimed SID \(record.sid) is past the generator's level-3 vocabulary")
             #expect(instance.metrics.current.newSIDs["synthetic-serve-bundle"] == 1)
