@@ -48,5 +48,14 @@ struct PopularityBlendTests {
         // Warm items keep their generator scores: the whole-catalogue list still holds them.
         let whole = try recommender(weight: 50).recommend([ColdStartRequest(history: [0, 1], time: 12.5)], k: 6, newOnly: false)[0]
         #expect(Set(whole) == Set(0..<6) && whole.firstIndex(of: 4)! < whole.firstIndex(of: 5)!)
+        // One beam for the whole catalogue: the new items are still scored exactly (the new-only
+        // search keeps a beam per new item), so uptake lifts i4 to the top of a list that the
+        // full search alone would have filled with one item.
+        let narrow = try GeneratorColdStartRecommender(
+            name: "resid", model: model, table: table, warmCount: 4, beamWidth: 1, scoring: .generator,
+            popularity: .init(counts: NewItemCounts(split: split), weight: 50))
+        let lifted = try narrow.recommend([ColdStartRequest(history: [0, 1], time: 12.5)], k: 6, newOnly: false)[0]
+        #expect(lifted.first == 4 && lifted.contains(5) && lifted.count <= 3)
+        #expect(try narrow.recommend([ColdStartRequest(history: [0, 1], time: 12.5)], k: 2, newOnly: true)[0] == [4, 5])
     }
 }

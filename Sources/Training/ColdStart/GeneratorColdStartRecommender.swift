@@ -39,6 +39,8 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     ///   - table: the SIDs of the warm items (the generator's training catalogue), then of the
     ///     new items, in evaluation-index order.
     ///   - warmCount: the number of warm items; items from here on are cold.
+    ///   - beamWidth: beams per user of the whole-catalogue search; the new-only search keeps
+    ///     at least one beam per new item, so it scores every new item exactly.
     ///   - popularity: the online-popularity blend of new items (nil: none).
     /// - Throws: when a SID does not fit the generator's vocabulary (an overflow code).
     public init(
@@ -51,7 +53,9 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
         full = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: beamWidth)
         full.trie.firstColdItem = Int32(warmCount)
         full.search.coldItemScoring = scoring
-        newOnly = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: beamWidth)
+        // A trie with no more leaves than beams is searched exhaustively: every level keeps all
+        // of its prefixes, so each new item gets its exact score.
+        newOnly = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: max(beamWidth, table.count - warmCount))
         var trie = try SIDTrie(levels: table.levels)
         trie.firstColdItem = Int32(warmCount)
         for item in warmCount..<table.count { try trie.insert(codes: table.codes[item], item: item) }
@@ -60,23 +64,31 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
         newOnly.search.coldItemScoring = scoring
     }
 
+    /// Without a blend, beam search over the chosen trie. With one, every new item is scored
+    /// exactly (the new-only search) and re-scored by its uptake, so an item the generator alone
+    /// would have pruned can still rise; whole-catalogue lists merge those with the warm items
+    /// of the full search (the two searches score an item alike, so the scores compare).
     public func recommend(_ requests: [ColdStartRequest], k: Int, newOnly restricted: Bool) throws -> [[Int32]] {
-        let recommender = restricted ? newOnly : full
         guard let popularity, popularity.weight != 0 else {
-            return try recommender.recommend(histories: requests.map(\.history), k: k)
+            return try (restricted ? newOnly : full).recommend(histories: requests.map(\.history), k: k)
         }
-        let result = recommender.decode(requests.map(\.history))
+        let histories = requests.map(\.history)
+        let fresh = newOnly.decode(histories)
+        let warm = restricted ? nil : full.decode(histories)
         return requests.indices.map { user in
             let counts = popularity.counts.counts(before: requests[user].time)
             let scale = Float(counts.count) / Float(counts.reduce(counts.count, +))
             var beams: [(score: Float, item: Int32)] = []
-            for row in (user * result.width)..<((user + 1) * result.width) where result.items[row] >= 0 {
-                let item = result.items[row]
-                var score = result.scores[row]
-                if Int(item) >= warmCount { score += popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)) }
-                beams.append((score, item))
+            for row in (user * fresh.width)..<((user + 1) * fresh.width) where fresh.items[row] >= 0 {
+                let item = fresh.items[row]
+                beams.append((fresh.scores[row] + popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)), item))
             }
-            // Stable on ties: the beam order (the generator's) decides.
+            if let warm {
+                for row in (user * warm.width)..<((user + 1) * warm.width) where warm.items[row] >= 0 && Int(warm.items[row]) < warmCount {
+                    beams.append((warm.scores[row], warm.items[row]))
+                }
+            }
+            // Stable on ties: the generator's order decides.
             return beams.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
                 .prefix(k).map(\.element.item)
         }

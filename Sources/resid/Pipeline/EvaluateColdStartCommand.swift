@@ -31,7 +31,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
     static let scorings: [ColdItemScoring] = [.groupMean, .generator, .groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5)]
     /// The online-popularity weights tried with the chosen scoring (0, the generator alone, is
     /// the chosen scoring's own figure); see ``GeneratorColdStartRecommender/PopularityBlend``.
-    static let popularityWeights: [Float] = [0.5, 1, 2, 4, 8]
+    static let popularityWeights: [Float] = [0.5, 1, 2, 4, 8, 16, 32]
 
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
