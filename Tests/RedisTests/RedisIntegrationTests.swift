@@ -69,6 +69,16 @@ struct RedisIntegrationTests {
                 [PrefixEvent(user: "u1", item: "item:p5", partition: 5, offset: 1)], keys: keys)
             #expect(moved[0].applied && moved[0].items.last == "item:p5")
 
+            // Uptake counts an appended event of a counted item once: not its replay, not a
+            // duplicate id at a new offset, not an uncounted item.
+            let counted = PrefixEvent(user: "u2", item: "new", partition: 0, offset: 7, eventID: "e7", countsUptake: true)
+            _ = try await connection.applyPrefixEvents(
+                [counted, counted, PrefixEvent(user: "u2", item: "new", partition: 0, offset: 8, eventID: "e7", countsUptake: true),
+                 PrefixEvent(user: "u3", item: "new", partition: 0, offset: 9, countsUptake: true),
+                 PrefixEvent(user: "u3", item: "old", partition: 0, offset: 10)], keys: keys)
+            #expect(try await connection.command(RedisCommand("HGET", keys.uptake, "new")).string == "2")
+            #expect(try await connection.command(RedisCommand("HEXISTS", keys.uptake, "old")).integer == 0)
+
             // The script itself rejects a malformed argument with an error naming it.
             await #expect(throws: RedisError.self) {
                 try await connection.evalScript(PrefixScript.script, keys: [key], arguments: ["x", "-1", "1", "32"])

@@ -67,6 +67,8 @@ struct ConfigCheckProcessTests {
             (serveConfig(["topicList": "/no/such/topics.json"]), "serve.topicList"),
             (serveConfig(["maxEventBytes": "10"]), "serve.maxEventBytes"),
             (serveConfig(["excludeHistory": "maybe"]), "serve.excludeHistory"),
+            (serveConfig(["newItemUptakeWeight": "-1"]), "serve.newItemUptakeWeight"),
+            (serveConfig(["newItemUptakeWeight": "lots"]), "serve.newItemUptakeWeight"),
             ("kafka:\n  librdkafka:\n    fetch.wait.max.msec: \"5\"\n", "kafka.librdkafka.fetch.wait.max.msec"),
         ])
     func mistakesFailTheCheck(config: String, named: String) throws {

@@ -12,6 +12,11 @@
 /// (decimal, >= 0), `ARGV[3]` offset (decimal, 0 ... 2^53: Lua numbers are doubles),
 /// `ARGV[4]` the most items to keep, `ARGV[5]` the event id (empty: no duplicate check).
 ///
+/// **Optional key** `KEYS[2]` = `resid:{ns}:uptake`, a hash of item key → applied events: when
+/// present, an appended event adds one to its item's count in the same atomic step, so the
+/// count is exactly-once with the prefix (a replay or a duplicate counts nothing). The daemon
+/// passes it for items that took their SID online, whose uptake the generator cannot know.
+///
 /// **Reply** `{status, items}`: `status` is 1 when the item was appended, 0 when the event's
 /// offset is not above the partition's watermark (a replay of an event already seen at this
 /// position: nothing changes), 2 when the event id is in the window at another position (a
@@ -126,6 +131,7 @@ public enum PrefixScript {
           count = count - 1
         end
         redis.call('SET', KEYS[1], table.concat(newMarks, ',') .. '\30' .. ids .. '\30' .. items)
+        if KEYS[2] then redis.call('HINCRBY', KEYS[2], item, 1) end
         return {1, items}
         """#
 }
@@ -142,14 +148,17 @@ public struct PrefixEvent: Sendable, Hashable {
     public var offset: Int64
     /// The producer's event id; empty skips the duplicate check.
     public var eventID: String
+    /// Count the event in the item's uptake (``RedisKeys/uptake``) when it is appended.
+    public var countsUptake: Bool
 
     /// Creates an event.
-    public init(user: String, item: String, partition: Int32, offset: Int64, eventID: String = "") {
+    public init(user: String, item: String, partition: Int32, offset: Int64, eventID: String = "", countsUptake: Bool = false) {
         self.user = user
         self.item = item
         self.partition = partition
         self.offset = offset
         self.eventID = eventID
+        self.countsUptake = countsUptake
     }
 }
 

@@ -22,7 +22,7 @@ extension RedisConnection {
             try Self.validate(event)
             calls.append(
                 RedisScript.Call(
-                    keys: [keys.prefix(user: event.user)],
+                    keys: event.countsUptake ? [keys.prefix(user: event.user), keys.uptake] : [keys.prefix(user: event.user)],
                     arguments: [event.item, String(event.partition), String(event.offset), limit, event.eventID]))
         }
         return try runInChunks(PrefixScript.script, calls: calls, decode: Self.decodePrefixReply)

@@ -26,6 +26,9 @@ public struct RedisKeys: Sendable, Hashable {
         base + "sid3:" + bundle + ":" + String(c1) + ":" + String(c2)
     }
 
+    /// `resid:{ns}:uptake`: applied interactions per online item (see ``PrefixScript``).
+    public var uptake: String { base + "uptake" }
+
     /// `resid:{ns}:item:{bundle}:{item}`.
     public func item(bundle: String, item: String) -> String { base + "item:" + bundle + ":" + item }
 }

@@ -12,6 +12,9 @@ import Foundation
 /// - `serve.beamWidth` (20, 1...512): beams per user in the constrained search (>= topK).
 /// - `serve.excludeHistory` (true): never recommend an item of the user's stored prefix (a
 ///   film the user has just rated); false lets the generator's best items stand as they are.
+/// - `serve.newItemUptakeWeight` (2, 0...64): how far an item that took its SID online is lifted
+///   or lowered by its live uptake (its applied interactions against the other online items';
+///   see ``VariantDecoder``); 0 ranks online items by the generator alone.
 /// - `serve.microBatchSize` (64, 1...4096): most users decoded together in one encoder and
 ///   beam-search pass.
 /// - `serve.httpHost` (`127.0.0.1`), `serve.httpPort` (9464; 0 picks a free port).
@@ -35,6 +38,8 @@ public struct ServeConfiguration: Sendable {
     public var beamWidth = 20
     /// Leave the items of each user's prefix out of the predictions.
     public var excludeHistory = true
+    /// Weight of online items' live uptake in their scores (0: the generator alone).
+    public var newItemUptakeWeight = 2.0
     /// Most users per decode pass.
     public var microBatchSize = 64
     /// HTTP listen address.
@@ -52,7 +57,8 @@ public struct ServeConfiguration: Sendable {
 
     /// Every key this type reads (for the configuration schema).
     public static let keys = [
-        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.excludeHistory", "serve.microBatchSize",
+        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.excludeHistory", "serve.newItemUptakeWeight",
+        "serve.microBatchSize",
         "serve.httpHost", "serve.httpPort", "serve.topicList", "serve.topics.items", "serve.topics.interactions",
         "serve.topics.predictions", "serve.topics.itemSids", "serve.topics.deadLetter", "serve.instanceId",
         "serve.maxEventBytes",
@@ -82,6 +88,7 @@ public struct ServeConfiguration: Sendable {
         topK = try read.int("serve.topK", in: 1...1000) ?? topK
         beamWidth = try read.int("serve.beamWidth", in: 1...512) ?? beamWidth
         excludeHistory = try read.bool("serve.excludeHistory") ?? excludeHistory
+        newItemUptakeWeight = try read.double("serve.newItemUptakeWeight", in: 0...64) ?? newItemUptakeWeight
         microBatchSize = try read.int("serve.microBatchSize", in: 1...4096) ?? microBatchSize
         httpHost = read.string("serve.httpHost") ?? httpHost
         httpPort = try read.int("serve.httpPort", in: 0...65535) ?? httpPort
@@ -141,6 +148,19 @@ struct ServeConfigReader {
                 throw ServeError(.invalidConfiguration, "\(key): expected true or false, found `\(raw)`; fix the value")
             }
             return nil
+        }
+        return value
+    }
+
+    func double(_ key: String, in range: ClosedRange<Double>) throws(ServeError) -> Double? {
+        guard let value = config.double(forKey: ConfigKey(key)) else {
+            if let raw = config.string(forKey: ConfigKey(key)) {
+                throw ServeError(.invalidConfiguration, "\(key): expected a number, found `\(raw)`; fix the value")
+            }
+            return nil
+        }
+        guard range.contains(value), value.isFinite else {
+            throw ServeError(.invalidConfiguration, "\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound); set a value in that range")
         }
         return value
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Tokenizer
 
@@ -24,6 +25,12 @@ public final class ServingCatalog: Sendable {
         public let trie: SIDTrie
         /// Deleted items (still in the trie, filtered from predictions).
         public let removed: Set<Int32>
+        /// Catalogue index of the first item that took its SID online.
+        public let firstOnline: Int
+        /// Per online item (index − ``firstOnline``) as last read from Redis:
+        /// `log((n + 1) · N / Σ (n' + 1))` over the `N` online items, `n` its applied
+        /// interactions; 0 for average uptake, and empty until the first read.
+        public let uptakeLogShare: [Float]
 
         /// The SID of item `index`.
         public func sid(_ index: Int32) -> [Int] {
@@ -51,6 +58,8 @@ public final class ServingCatalog: Sendable {
         var removed: Set<Int32> = []
         var online = 0
         var undecodable = 0
+        var uptakeLogShare: [Float] = []
+        var uptakeReadAt: ContinuousClock.Instant?
     }
 
     /// The bundle.
@@ -106,7 +115,39 @@ public final class ServingCatalog: Sendable {
 
     /// The current catalogue.
     public func snapshot() -> Snapshot {
-        state.withLock { Snapshot(keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie, removed: $0.removed) }
+        state.withLock {
+            Snapshot(
+                keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie, removed: $0.removed,
+                firstOnline: bundle.keys.count, uptakeLogShare: $0.uptakeLogShare)
+        }
+    }
+
+    /// True if `key` took its SID online (it is not one of the bundle's own items).
+    public func isOnline(_ key: String) -> Bool {
+        state.withLock { $0.indexByKey[key].map { Int($0) >= bundle.keys.count } ?? false }
+    }
+
+    /// The online items' keys, in catalogue order, when their uptake was last read at least
+    /// `interval` ago (the call marks it read now); nil when not due or there are none.
+    public func uptakeReadDue(every interval: Duration, now: ContinuousClock.Instant = .now) -> [String]? {
+        state.withLock { state in
+            guard state.keys.count > bundle.keys.count, state.uptakeReadAt.map({ now - $0 >= interval }) ?? true else { return nil }
+            state.uptakeReadAt = now
+            return Array(state.keys[bundle.keys.count...])
+        }
+    }
+
+    /// Stores the applied-interaction counts read for the first `counts.count` online items
+    /// (items added since count as 0) as their log uptake share.
+    public func setUptake(_ counts: [Int]) {
+        state.withLock { state in
+            let online = state.keys.count - bundle.keys.count
+            guard online > 0 else { return }
+            var smoothed = [Float](repeating: 1, count: online)
+            for (index, count) in counts.prefix(online).enumerated() { smoothed[index] = Float(max(count, 0) + 1) }
+            let scale = Float(online) / smoothed.reduce(0, +)
+            state.uptakeLogShare = smoothed.map { logf($0 * scale) }
+        }
     }
 
     /// The catalogue index of `key`, if known.

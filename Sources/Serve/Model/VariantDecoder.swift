@@ -44,13 +44,14 @@ public final class VariantDecoder: Sendable {
             bundle.generator.makeSession()))
     }
 
-    /// ``decode(histories:catalog:k:excludeHistory:)`` on the decoder's dispatch queue.
+    /// ``decode(histories:catalog:k:excludeHistory:uptakeWeight:)`` on the decoder's dispatch queue.
     public func decodeOffPool(
-        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false, uptakeWeight: Float = 0
     ) async -> (rankings: [Ranking], statistics: PassStatistics) {
         await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: self.decode(histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory))
+                continuation.resume(returning: self.decode(
+                    histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory, uptakeWeight: uptakeWeight))
             }
         }
     }
@@ -59,8 +60,15 @@ public final class VariantDecoder: Sendable {
     /// left out) against `catalog` and returns each user's best `k` items that are not deleted
     /// and, with `excludeHistory`, not in that user's history (the search cuts them at the last
     /// level, so the beams go to the best items left).
+    ///
+    /// With `uptakeWeight` w > 0 an online item's beam score gains `w ·` its
+    /// ``ServingCatalog/Snapshot/uptakeLogShare`` before the beams are cut to `k`: the
+    /// generator judges the user's taste for the item's group, the live counts say how much
+    /// the item is being taken up, which nothing trained on before it could know. Items of
+    /// average uptake keep their score. The blend re-ranks the finished beams, so it lifts new
+    /// items the search kept, not ones it pruned.
     public func decode(
-        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false, uptakeWeight: Float = 0
     ) -> (rankings: [Ranking], statistics: PassStatistics) {
         guard !histories.isEmpty else { return ([], PassStatistics()) }
         let result = search.withLock { box in
@@ -71,18 +79,31 @@ public final class VariantDecoder: Sendable {
         }
         var rankings: [Ranking] = []
         rankings.reserveCapacity(histories.count)
+        let shares = uptakeWeight > 0 ? catalog.uptakeLogShare : []
+        var beams: [(score: Float, item: Int32)] = []
+        beams.reserveCapacity(result.width)
         for user in 0..<histories.count {
-            var ranking = Ranking(items: [], scores: [])
-            ranking.items.reserveCapacity(k)
-            ranking.scores.reserveCapacity(k)
-            for j in 0..<result.width where ranking.items.count < k {
+            beams.removeAll(keepingCapacity: true)
+            var blended = false
+            for j in 0..<result.width {
                 let row = user * result.width + j
                 let item = result.items[row]
                 guard item >= 0, !catalog.removed.contains(item) else { continue }
-                ranking.items.append(item)
-                ranking.scores.append(result.scores[row])
+                var score = result.scores[row]
+                let online = Int(item) - catalog.firstOnline
+                if online >= 0, online < shares.count {
+                    score += uptakeWeight * shares[online]
+                    blended = true
+                }
+                beams.append((score, item))
             }
-            rankings.append(ranking)
+            // Stable, so items of equal blended score keep the search's order.
+            if blended {
+                beams = beams.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+                    .map(\.element)
+            }
+            let kept = beams.prefix(k)
+            rankings.append(Ranking(items: kept.map(\.item), scores: kept.map(\.score)))
         }
         return (rankings, PassStatistics(beams: result.beams, invalidBeams: result.invalidBeams))
     }

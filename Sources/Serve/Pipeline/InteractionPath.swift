@@ -56,10 +56,10 @@ struct InteractionPath: Sendable {
         guard !accepted.isEmpty else { return outcome }
 
         let redisStart = ContinuousClock.now
-        let prefixEvents = accepted.map {
+        let prefixEvents = accepted.map { entry in
             PrefixEvent(
-                user: $0.event.user, item: $0.event.item, partition: $0.message.partition, offset: $0.message.offset,
-                eventID: $0.event.eventID)
+                user: entry.event.user, item: entry.event.item, partition: entry.message.partition, offset: entry.message.offset,
+                eventID: entry.event.eventID, countsUptake: catalogs.contains { $0.isOnline(entry.event.item) })
         }
         let updates = try await redis.run("prefix update") { connection in
             try await connection.applyPrefixEvents(prefixEvents, keys: keys)
@@ -76,6 +76,7 @@ struct InteractionPath: Sendable {
         }
         for (variantIndex, positions) in byVariant.enumerated() where !positions.isEmpty {
             let variant = variants.variants[variantIndex]
+            if configuration.newItemUptakeWeight > 0 { try await readUptake(of: variant.catalog) }
             var start = 0
             while start < positions.count {
                 let chunk = positions[start..<min(start + configuration.microBatchSize, positions.count)]
@@ -89,7 +90,8 @@ struct InteractionPath: Sendable {
                 }
                 let decodeStart = ContinuousClock.now
                 let (rankings, statistics) = await variant.decoder.decodeOffPool(
-                    histories: histories, catalog: snapshot, k: configuration.topK, excludeHistory: configuration.excludeHistory)
+                    histories: histories, catalog: snapshot, k: configuration.topK, excludeHistory: configuration.excludeHistory,
+                    uptakeWeight: Float(configuration.newItemUptakeWeight))
                 let decodeDuration = ContinuousClock.now - decodeStart
                 metrics.update { values in
                     values.beams[variant.spec.name, default: 0] += UInt64(statistics.beams)
@@ -121,6 +123,20 @@ struct InteractionPath: Sendable {
         }
         return outcome
     }
+
+    /// Refreshes the online items' uptake from `resid:{ns}:uptake` at most once per
+    /// ``uptakeReadInterval`` per catalogue: one HMGET of the online items, after this poll's
+    /// prefix updates counted theirs.
+    private func readUptake(of catalog: ServingCatalog) async throws {
+        guard let items = catalog.uptakeReadDue(every: Self.uptakeReadInterval) else { return }
+        let reply = try await redis.run("uptake read") { connection in
+            try await connection.command(RedisCommand("HMGET", arguments: [keys.uptake] + items))
+        }
+        catalog.setUptake((reply.array ?? []).map { $0.string.flatMap { Int($0) } ?? 0 })
+    }
+
+    /// How stale online items' uptake may be when a prediction uses it.
+    static let uptakeReadInterval: Duration = .seconds(1)
 
     /// Looks unknown items up in Redis (`resid:{ns}:item:{bundle}:{item}`) and adds the ones
     /// found to their catalogues.
