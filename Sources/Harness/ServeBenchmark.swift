@@ -83,6 +83,10 @@ public struct ServeBenchmark {
         public var events: Int
         public var endToEndMilliseconds: [String: Double]
         public var daemonTotalMilliseconds: [String: Double]
+        /// Sent to polled by the daemon, and produced by the daemon to received: the broker hops
+        /// (whole-millisecond wall-clock stamps, so each figure is exact only to a millisecond).
+        public var inboundMilliseconds: [String: Double]
+        public var outboundMilliseconds: [String: Double]
     }
 
     public struct Memory: Codable, Sendable {
@@ -168,7 +172,7 @@ public struct ServeBenchmark {
             // the steady state.
             _ = try await paced(rate: lightRate, seconds: 3, stream: &stream, producer: producer, collector: collector)
             let light = LightLoad(try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
-            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms")
+            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms; broker hops p50 in \(light.latency.inboundMilliseconds["p50"] ?? 0) ms, out \(light.latency.outboundMilliseconds["p50"] ?? 0) ms")
             if lightLoadOnly {
                 await first.stop()
                 reader.cancel()
@@ -308,10 +312,11 @@ public struct ServeBenchmark {
             guard try await task.value.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing events failed") }
         }
         _ = try await collector.waitForAll(events.map(\.id), timeout: .seconds(300))
-        let (endToEnd, daemon) = collector.latencies(events.map(\.id))
+        let measured = collector.latencies(events.map(\.id))
         return Latency(
             targetEventsPerSecond: rate, achievedEventsPerSecond: Double(total) / producedIn, events: total,
-            endToEndMilliseconds: Self.percentiles(endToEnd), daemonTotalMilliseconds: Self.percentiles(daemon))
+            endToEndMilliseconds: Self.percentiles(measured.endToEnd), daemonTotalMilliseconds: Self.percentiles(measured.daemon),
+            inboundMilliseconds: Self.percentiles(measured.inbound), outboundMilliseconds: Self.percentiles(measured.outbound))
     }
 
     static func percentiles(_ values: [Double]) -> [String: Double] {
