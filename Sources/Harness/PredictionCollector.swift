@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// It also splits the end-to-end time at the daemon, on the wall clock that the daemon's
 /// `produced_at_ms` uses (same machine): into the daemon (sent to polled, the broker's inbound
-/// hop) and out of it (produced to received, the outbound hop). Whole-millisecond stamps make
-/// each figure exact only to a millisecond; their percentiles show where the time goes.
+/// hop) and out of it (produced to received, the outbound hop). `produced_at_ms` is truncated to
+/// the millisecond, so it is read as the middle of its millisecond: each figure is then exact to
+/// half a millisecond and unbiased, and their percentiles show where the time goes.
 public final class PredictionCollector: Sendable {
     private struct Sent {
         var at: ContinuousClock.Instant
@@ -75,7 +76,7 @@ public final class PredictionCollector: Sendable {
             for case .message(let message) in events {
                 guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else { continue }
                 let received = Received(
-                    at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0, producedAtMilliseconds: record.produced_at_ms)
+                    at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0, producedAtMilliseconds: record.produced_at_ms + 0.5)
                 batch.append((record.source.event_id, received))
             }
             state.withLock { state in

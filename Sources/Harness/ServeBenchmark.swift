@@ -84,7 +84,8 @@ public struct ServeBenchmark {
         public var endToEndMilliseconds: [String: Double]
         public var daemonTotalMilliseconds: [String: Double]
         /// Sent to polled by the daemon, and produced by the daemon to received: the broker hops
-        /// (whole-millisecond wall-clock stamps, so each figure is exact only to a millisecond).
+        /// (wall-clock stamps, the daemon's in whole milliseconds: each figure is exact to half a
+        /// millisecond).
         public var inboundMilliseconds: [String: Double]
         public var outboundMilliseconds: [String: Double]
     }
@@ -244,10 +245,11 @@ public struct ServeBenchmark {
         FileHandle.standardError.write(Data("[bench serve] \(line)\n".utf8))
     }
 
-    /// The embedded (mock) broker answers an empty fetch only after the consumer's full
-    /// `fetch.wait.max.ms` (librdkafka's default: 500 ms), even when data arrives meanwhile; a
-    /// real broker answers as soon as data is there. Daemons and the reader here use 10 ms so the
-    /// latency measured is the daemon's, not the mock's long-poll.
+    /// The events' producer: the built-in producer defaults (linger 0, Nagle off), as a client of
+    /// the daemon would have them. The daemons and the prediction reader likewise use the built-in
+    /// consumer defaults (`fetch.wait.max.ms` 1): the embedded (mock) broker answers an empty
+    /// fetch only after that wait, even when data arrives meanwhile, so each consumer hop costs
+    /// about a millisecond there; a real broker answers as soon as data is there.
     static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
     }
