@@ -5,10 +5,40 @@ import Synchronization
 
 /// Reads the prediction topic in the background and remembers when each event's first
 /// prediction arrived and the daemon-reported total latency.
+///
+/// It also splits the end-to-end time at the daemon, on the wall clock that the daemon's
+/// `produced_at_ms` uses (same machine): into the daemon (sent to polled, the broker's inbound
+/// hop) and out of it (produced to received, the outbound hop). `produced_at_ms` is truncated to
+/// the millisecond, so it is read as the middle of its millisecond: each figure is then exact to
+/// half a millisecond and unbiased, and their percentiles show where the time goes.
 public final class PredictionCollector: Sendable {
+    private struct Sent {
+        var at: ContinuousClock.Instant
+        var wallMilliseconds: Double
+    }
+
+    private struct Received {
+        var at: ContinuousClock.Instant
+        var wallMilliseconds: Double
+        var total: Double
+        var producedAtMilliseconds: Double
+    }
+
     private struct State {
-        var sentAt: [String: ContinuousClock.Instant] = [:]
-        var received: [String: (at: ContinuousClock.Instant, total: Double)] = [:]
+        var sent: [String: Sent] = [:]
+        var received: [String: Received] = [:]
+    }
+
+    /// Latencies of a set of events, milliseconds.
+    public struct Latencies: Sendable {
+        /// Sent to prediction received.
+        public var endToEnd: [Double] = []
+        /// The daemon's own figure (`latency_ms.total`: poll to produce).
+        public var daemon: [Double] = []
+        /// Sent to polled by the daemon.
+        public var inbound: [Double] = []
+        /// Produced by the daemon to received.
+        public var outbound: [Double] = []
     }
 
     private let state = Mutex(State())
@@ -17,13 +47,19 @@ public final class PredictionCollector: Sendable {
     public init() {}
 
     public func sent(_ ids: [String], at instant: ContinuousClock.Instant) {
-        state.withLock { state in for id in ids { state.sentAt[id] = instant } }
+        let sent = Sent(at: instant, wallMilliseconds: Self.wallMilliseconds())
+        state.withLock { state in for id in ids { state.sent[id] = sent } }
+    }
+
+    private static func wallMilliseconds() -> Double {
+        Date().timeIntervalSince1970 * 1000
     }
 
     private struct Record: Decodable {
         struct Source: Decodable { var event_id: String }
         var source: Source
         var latency_ms: [String: Double]
+        var produced_at_ms: Double
     }
 
     public func follow(broker: KafkaEmbeddedBroker, topic: String, logger: Logger) async throws {
@@ -35,14 +71,16 @@ public final class PredictionCollector: Sendable {
         var iterator = consumer.events.makeAsyncIterator()
         let decoder = JSONDecoder()
         while !Task.isCancelled, let events = try await iterator.nextBatch() {
-            let now = ContinuousClock.now
-            var batch: [(String, Double)] = []
+            let (now, wall) = (ContinuousClock.now, Self.wallMilliseconds())
+            var batch: [(String, Received)] = []
             for case .message(let message) in events {
                 guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else { continue }
-                batch.append((record.source.event_id, record.latency_ms["total"] ?? 0))
+                let received = Received(
+                    at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0, producedAtMilliseconds: record.produced_at_ms + 0.5)
+                batch.append((record.source.event_id, received))
             }
             state.withLock { state in
-                for (id, total) in batch where state.received[id] == nil { state.received[id] = (now, total) }
+                for (id, received) in batch where state.received[id] == nil { state.received[id] = received }
             }
         }
         try? await consumer.close()
@@ -66,17 +104,18 @@ public final class PredictionCollector: Sendable {
         }
     }
 
-    /// Produce-to-receive and daemon-reported latencies (milliseconds) of `ids`.
-    public func latencies(_ ids: [String]) -> ([Double], [Double]) {
+    /// The latencies of `ids` that have their prediction.
+    public func latencies(_ ids: [String]) -> Latencies {
         state.withLock { state in
-            var endToEnd: [Double] = []
-            var daemon: [Double] = []
+            var latencies = Latencies()
             for id in ids {
-                guard let sent = state.sentAt[id], let received = state.received[id] else { continue }
-                endToEnd.append((received.at - sent).seconds * 1000)
-                daemon.append(received.total)
+                guard let sent = state.sent[id], let received = state.received[id] else { continue }
+                latencies.endToEnd.append((received.at - sent.at).seconds * 1000)
+                latencies.daemon.append(received.total)
+                latencies.inbound.append(received.producedAtMilliseconds - received.total - sent.wallMilliseconds)
+                latencies.outbound.append(received.wallMilliseconds - received.producedAtMilliseconds)
             }
-            return (endToEnd, daemon)
+            return latencies
         }
     }
 }

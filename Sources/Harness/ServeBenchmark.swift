@@ -83,6 +83,11 @@ public struct ServeBenchmark {
         public var events: Int
         public var endToEndMilliseconds: [String: Double]
         public var daemonTotalMilliseconds: [String: Double]
+        /// Sent to polled by the daemon, and produced by the daemon to received: the broker hops
+        /// (wall-clock stamps, the daemon's in whole milliseconds: each figure is exact to half a
+        /// millisecond).
+        public var inboundMilliseconds: [String: Double]
+        public var outboundMilliseconds: [String: Double]
     }
 
     public struct Memory: Codable, Sendable {
@@ -168,7 +173,7 @@ public struct ServeBenchmark {
             // the steady state.
             _ = try await paced(rate: lightRate, seconds: 3, stream: &stream, producer: producer, collector: collector)
             let light = LightLoad(try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
-            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms")
+            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms; broker hops p50 in \(light.latency.inboundMilliseconds["p50"] ?? 0) ms, out \(light.latency.outboundMilliseconds["p50"] ?? 0) ms")
             if lightLoadOnly {
                 await first.stop()
                 reader.cancel()
@@ -240,10 +245,11 @@ public struct ServeBenchmark {
         FileHandle.standardError.write(Data("[bench serve] \(line)\n".utf8))
     }
 
-    /// The embedded (mock) broker answers an empty fetch only after the consumer's full
-    /// `fetch.wait.max.ms` (librdkafka's default: 500 ms), even when data arrives meanwhile; a
-    /// real broker answers as soon as data is there. Daemons and the reader here use 10 ms so the
-    /// latency measured is the daemon's, not the mock's long-poll.
+    /// The events' producer: the built-in producer defaults (linger 0, Nagle off), as a client of
+    /// the daemon would have them. The daemons and the prediction reader likewise use the built-in
+    /// consumer defaults (`fetch.wait.max.ms` 1): the embedded (mock) broker answers an empty
+    /// fetch only after that wait, even when data arrives meanwhile, so each consumer hop costs
+    /// about a millisecond there; a real broker answers as soon as data is there.
     static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
     }
@@ -308,10 +314,11 @@ public struct ServeBenchmark {
             guard try await task.value.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing events failed") }
         }
         _ = try await collector.waitForAll(events.map(\.id), timeout: .seconds(300))
-        let (endToEnd, daemon) = collector.latencies(events.map(\.id))
+        let measured = collector.latencies(events.map(\.id))
         return Latency(
             targetEventsPerSecond: rate, achievedEventsPerSecond: Double(total) / producedIn, events: total,
-            endToEndMilliseconds: Self.percentiles(endToEnd), daemonTotalMilliseconds: Self.percentiles(daemon))
+            endToEndMilliseconds: Self.percentiles(measured.endToEnd), daemonTotalMilliseconds: Self.percentiles(measured.daemon),
+            inboundMilliseconds: Self.percentiles(measured.inbound), outboundMilliseconds: Self.percentiles(measured.outbound))
     }
 
     static func percentiles(_ values: [Double]) -> [String: Double] {

@@ -63,10 +63,7 @@ public final class ServeChild {
     /// A gauge or counter value from `/metrics` (first sample of `name`).
     public func metric(_ name: String) -> Double? {
         guard let body = try? HTTPProbe.get("/metrics", port: httpPort).body else { return nil }
-        for line in body.split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
-            return line.split(separator: " ").last.flatMap { Double($0) }
-        }
-        return nil
+        return PrometheusSamples(body).value(name)
     }
 
     /// Resident and peak resident memory in bytes (`VmRSS`, `VmHWM`).

@@ -174,8 +174,8 @@ public final class ServeDaemon: Service, Sendable {
 
         var outputs = itemOutcome.messages
         var deadLetterOffsets: Set<KafkaConsumerMessageID> = []
-        var deadByTopic: [String: UInt64] = [:]
-        var oversized: UInt64 = 0
+        var deadByTopic: [String: Int] = [:]
+        var oversized = 0
         let failedAt = nowMilliseconds()
         for (message, rejection) in rejected where deadLetterOffsets.insert(KafkaConsumerMessageID(message)).inserted {
             deadByTopic[message.topic, default: 0] += 1
@@ -194,42 +194,38 @@ public final class ServeDaemon: Service, Sendable {
         } catch {
             // A rebalance took a partition between poll and commit: its new owner replays the
             // events (idempotently); ours are done.
-            metrics.update { $0.commitFailures += 1 }
+            metrics.count(.commitFailures)
             logger.warning("offset commit failed", metadata: ["error": "\(error)"])
         }
 
-        let batchSeconds = InteractionPath.seconds(ContinuousClock.now - polledAt)
-        metrics.update { values in
-            for (topic, count) in deadByTopic {
-                values.deadLetters[topic, default: 0] += count
-                values.events[ServeMetrics.Pair(topic, "dead_letter"), default: 0] += count
-            }
-            var processed: [String: UInt64] = [:]
-            for message in messages { processed[message.topic, default: 0] += 1 }
-            for (topic, count) in processed {
-                values.events[ServeMetrics.Pair(topic, "processed"), default: 0] += count - (deadByTopic[topic] ?? 0)
-            }
-            for prediction in interactionOutcome.predictions {
-                values.predictions[prediction.variant, default: 0] += 1
-                values.predictionLatency[prediction.variant, default: LatencyHistogram()]
-                    .observe(InteractionPath.seconds(delivered - prediction.polledAt))
-            }
-            values.prefixReplays += UInt64(interactionOutcome.replays)
-            values.duplicateEvents += UInt64(interactionOutcome.duplicates)
-            values.oversizedEvents += oversized
-            for (bundle, count) in itemOutcome.newSIDs { values.newSIDs[bundle, default: 0] += UInt64(count) }
-            for (bundle, count) in itemOutcome.overflowSIDs { values.overflowSIDs[bundle, default: 0] += UInt64(count) }
-            for (bundle, count) in itemOutcome.spilledSIDs { values.spilledSIDs[bundle, default: 0] += UInt64(count) }
-            for (column, count) in itemOutcome.unknownFieldItems { values.unknownFieldItems[column, default: 0] += UInt64(count) }
-            for catalog in current.catalogs {
-                let bundle = catalog.bundle
-                let slots = Double(bundle.codeSizes.reduce(1, *))
-                values.level3CapacityUsed[bundle.id] = slots > 0 ? Double(catalog.count) / slots : 0
-                values.catalogItems[bundle.id] = UInt64(catalog.count)
-                values.undecodableItems[bundle.id] = UInt64(catalog.undecodableCount)
-            }
-            values.batchLatency.observe(batchSeconds)
+        for (topic, count) in deadByTopic {
+            metrics.count(.deadLetters, by: count, topic)
+            metrics.count(.events, by: count, topic, "dead_letter")
         }
+        var processed: [String: Int] = [:]
+        for message in messages { processed[message.topic, default: 0] += 1 }
+        for (topic, count) in processed {
+            metrics.count(.events, by: count - (deadByTopic[topic] ?? 0), topic, "processed")
+        }
+        for prediction in interactionOutcome.predictions {
+            metrics.count(.predictions, prediction.variant)
+            metrics.record(.predictionLatency, delivered - prediction.polledAt, prediction.variant)
+        }
+        metrics.count(.prefixReplays, by: interactionOutcome.replays)
+        metrics.count(.duplicateEvents, by: interactionOutcome.duplicates)
+        metrics.count(.oversizedEvents, by: oversized)
+        for (bundle, count) in itemOutcome.newSIDs { metrics.count(.newSIDs, by: count, bundle) }
+        for (bundle, count) in itemOutcome.overflowSIDs { metrics.count(.overflowSIDs, by: count, bundle) }
+        for (bundle, count) in itemOutcome.spilledSIDs { metrics.count(.spilledSIDs, by: count, bundle) }
+        for (column, count) in itemOutcome.unknownFieldItems { metrics.count(.unknownFieldItems, by: count, column) }
+        for catalog in current.catalogs {
+            let bundle = catalog.bundle
+            let slots = Double(bundle.codeSizes.reduce(1, *))
+            metrics.set(.level3CapacityUsed, to: slots > 0 ? Double(catalog.count) / slots : 0, bundle.id)
+            metrics.set(.catalogItems, to: Double(catalog.count), bundle.id)
+            metrics.set(.undecodableItems, to: Double(catalog.undecodableCount), bundle.id)
+        }
+        metrics.record(.batch, ContinuousClock.now - polledAt)
     }
 
     /// Produces `outputs` and waits for every acknowledgement, re-sending failed ones with
@@ -249,7 +245,7 @@ public final class ServeDaemon: Service, Sendable {
             }
             let failed = zip(pending, reports).filter { !$0.1.isDelivered }
             guard !failed.isEmpty else { return }
-            metrics.update { $0.deliveryRetries += UInt64(failed.count) }
+            metrics.count(.deliveryRetries, by: failed.count)
             logger.warning(
                 "re-sending undelivered outputs",
                 metadata: ["serve.failed": "\(failed.count)", "error": "\(failed[0].1.error.map { "\($0)" } ?? "")"])
@@ -277,7 +273,7 @@ public final class ServeDaemon: Service, Sendable {
         }
         guard !restarted.isEmpty else { return }
         health.hold(restarted)
-        metrics.update { $0.topicResets += UInt64(restarted.count) }
+        metrics.count(.topicResets, by: restarted.count)
         for partition in restarted {
             logger.error(
                 """
@@ -294,14 +290,15 @@ public final class ServeDaemon: Service, Sendable {
 
     private func renewProducer(because error: KafkaError) async throws {
         try await producer.renew(because: error)
-        metrics.update { $0.producerRenewals += 1 }
+        metrics.count(.producerRenewals)
     }
 
     private func updateLag(_ consumer: KafkaConsumer) {
         guard let lag = try? consumer.lag() else { return }
         var byTopic: [String: Int64] = [:]
         for (partition, behind) in lag { byTopic[partition.topic, default: 0] += behind }
-        metrics.update { $0.consumerLag = byTopic }
+        // Every consumed topic, so a topic whose partitions moved to another instance reads 0.
+        for topic in consumerConfiguration.topics { metrics.set(.consumerLag, to: Double(byTopic[topic] ?? 0), topic) }
     }
 }
 

@@ -36,10 +36,10 @@ public final class VariantReloadService: Service, Sendable {
         do {
             let (specs, salt) = try await source()
             try variants.apply(variants: specs, salt: salt)
-            metrics.update { $0.reloads += 1 }
+            metrics.count(.reloads)
             logger.info("variants reloaded", metadata: ["serve.variants": "\(specs.map(\.description))", "serve.salt.changed": "\(salt)"])
         } catch {
-            metrics.update { $0.reloadFailures += 1 }
+            metrics.count(.reloadFailures)
             logger.error("reload rejected; the previous variants stay in force", metadata: ["error": "\(error)"])
         }
     }

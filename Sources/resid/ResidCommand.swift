@@ -24,12 +24,13 @@ struct ResidCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Parses and runs the command, with the allocator keeping freed tensor memory for reuse
-    /// (``FreedMemoryPolicy``) for every command: training, benchmarks and the daemon.
+    /// Parses and runs the command, with the allocator's policy for freed memory that the
+    /// command asks for (``ChoosesFreedMemoryPolicy``), by default keeping freed tensor memory
+    /// for reuse as training and benchmarks want.
     static func main() async {
-        FreedMemoryPolicy.retainFreedMemory()
         do {
             var command = try parseAsRoot()
+            ((type(of: command) as? any ChoosesFreedMemoryPolicy.Type)?.freedMemoryPolicy ?? .retainForReuse).apply()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -53,7 +53,7 @@ struct ReliabilityIntegrationTests {
             #expect(Data(base64Encoded: letter.original_base64)?.count == DeadLetterRecord.excerptBytes)
             #expect((reader.messages[topics.deadLetter]?.first?.value?.count ?? .max) < 4096)
             #expect(try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id) == ["after"])
-            #expect(instance.metrics.current.oversizedEvents == 1)
+            #expect(instance.metrics.value(.oversizedEvents) == 1)
             await reader.close()
         }
     }
@@ -89,13 +89,13 @@ struct ReliabilityIntegrationTests {
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             // The last event is a duplicate: once the metric counts two, everything was read.
             let deadline = ContinuousClock.now + .seconds(30)
-            while instance.metrics.current.duplicateEvents < 2, ContinuousClock.now < deadline {
+            while instance.metrics.value(.duplicateEvents) < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
             try await reader.read(timeout: .seconds(3)) { $0.count(topics.predictions) > 3 }
             let predicted = try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id)
             #expect(predicted == ["e1", "e2", "e3"])
-            #expect(instance.metrics.current.duplicateEvents == 2)
+            #expect(instance.metrics.value(.duplicateEvents) == 2)
             let pool = RedisConnectionPool(configuration: servers.redis.configuration(namespace: "duplicate"))
             let stored = try await pool.withConnection { try await $0.command(RedisCommand("GET", RedisKeys(namespace: "duplicate").prefix(user: "dup"))) }
             #expect(stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init) == [keys[0], keys[1], keys[2]])
@@ -183,7 +183,7 @@ struct ReliabilityIntegrationTests {
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 10 })
             #expect(Set(try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id)).count == 10)
-            #expect(instance.metrics.current.redisOutageWaits > 0)
+            #expect(instance.metrics.value(.redisOutageWaits) > 0)
             await reader.close()
         }
     }
@@ -228,7 +228,7 @@ struct ReliabilityIntegrationTests {
                 broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 5 })
-            #expect(instance.metrics.current.producerRenewals == 1)
+            #expect(instance.metrics.value(.producerRenewals) == 1)
             #expect(instance.health.isLive, "\(instance.health.failure ?? "")")
             await reader.close()
         }
@@ -262,7 +262,7 @@ struct ReliabilityIntegrationTests {
             while instance.health.heldPartitions.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(instance.health.heldPartitions == [partition])
             #expect(instance.health.notReadyReasons.contains { $0.contains("re-created or truncated") })
-            #expect(instance.metrics.current.topicResets == 1)
+            #expect(instance.metrics.value(.topicResets) == 1)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.predictions])
             try await reader.read(timeout: .seconds(3)) { _ in false }
             #expect(reader.count(topics.topics.predictions) == 0)

@@ -117,7 +117,7 @@ struct ServeIntegrationTests {
                 #expect(found?.sid == (decodable && prediction.user == "bob" ? record.sid : nil), "\(prediction.user)")
             }
             #expect(decodable, "the claimed SID \(record.sid) is past the generator's level-3 vocabulary")
-            #expect(instance.metrics.current.newSIDs["synthetic-serve-bundle"] == 1)
+            #expect(instance.metrics.value(.newSIDs, "synthetic-serve-bundle") == 1)
             await sids.close()
             await reader.close()
             try await instance.stop()
@@ -210,9 +210,8 @@ extension ServeIntegrationTests {
             for message in reader.messages[topics.topics.deadLetter] ?? [] {
                 #expect(throws: Never.self) { try validator.validate(message.value ?? [], topic: "resid.deadletter.v1") }
             }
-            let metrics = instance.metrics.current
-            #expect(metrics.deadLetters.values.reduce(0, +) == 1000)
-            #expect(metrics.predictions["control"] == 100)
+            #expect(instance.metrics.total(.deadLetters) == 1000)
+            #expect(instance.metrics.value(.predictions, "control") == 100)
             await reader.close()
             try await instance.stop()
         }
@@ -257,9 +256,9 @@ extension ServeIntegrationTests {
             #expect(letters.allSatisfy { $0.reason.contains("no usable field") })
             #expect(letters.contains { $0.reason.contains("never saw in") && $0.reason.contains(column) })
             #expect(letters.contains { $0.reason.contains("does not have: colour") })
-            let metrics = instance.metrics.current
-            #expect(metrics.unknownFieldItems == [column: 1])
-            #expect(metrics.newSIDs.values.reduce(0, +) == 1)
+            #expect(instance.metrics.value(.unknownFieldItems, column) == 1)
+            #expect(instance.metrics.total(.unknownFieldItems) == 1)
+            #expect(instance.metrics.total(.newSIDs) == 1)
             await reader.close()
             try await instance.stop()
         }
@@ -333,14 +332,14 @@ extension ServeIntegrationTests {
             let overflowing = Set(records.filter { $0.overflow == true }.map(\.item))
             #expect(overflowing.count == overflows)
             #expect(overflowing.allSatisfy { (sidOfItem[$0]?[2] ?? 0) >= g3 })
-            let counted = [first, second].map { ($0.metrics.current.overflowSIDs.values.reduce(0, +), $0.metrics.current.spilledSIDs.values.reduce(0, +)) }
-            #expect(counted.map(\.0).reduce(0, +) == UInt64(overflows))
-            #expect(counted.map(\.1).reduce(0, +) == UInt64(spills))
+            let counted = [first, second].map { ($0.metrics.total(.overflowSIDs), $0.metrics.total(.spilledSIDs)) }
+            #expect(counted.map(\.0).reduce(0, +) == Double(overflows))
+            #expect(counted.map(\.1).reduce(0, +) == Double(spills))
             // Both instances claimed some of them, and both predicted.
-            let claimedByFirst = first.metrics.current.newSIDs.values.reduce(0, +)
-            let claimedBySecond = second.metrics.current.newSIDs.values.reduce(0, +)
+            let claimedByFirst = first.metrics.total(.newSIDs)
+            let claimedBySecond = second.metrics.total(.newSIDs)
             #expect(claimedByFirst > 0 && claimedBySecond > 0 && claimedByFirst + claimedBySecond == 200)
-            #expect((first.metrics.current.predictions["control"] ?? 0) + (second.metrics.current.predictions["control"] ?? 0) == 40)
+            #expect(first.metrics.value(.predictions, "control") + second.metrics.value(.predictions, "control") == 40)
             // Each instance learned the other's items through the item-SID topic.
             let catalogDeadline = ContinuousClock.now + .seconds(20)
             while first.variants.snapshot().variants[0].catalog.onlineCount < 200 || second.variants.snapshot().variants[0].catalog.onlineCount < 200 {

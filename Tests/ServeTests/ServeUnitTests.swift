@@ -131,16 +131,12 @@ struct VariantRouterTests {
 struct ServeMetricsTests {
     @Test func rendersPrometheusTextWithCumulativeBuckets() {
         let metrics = ServeMetrics()
-        metrics.update { values in
-            values.predictions["control"] = 3
-            values.deadLetters["resid.interactions.v1"] = 2
-            values.events[ServeMetrics.Pair("resid.interactions.v1", "processed")] = 5
-            values.predictionLatency["control", default: LatencyHistogram()].observe(0.004)
-            values.predictionLatency["control", default: LatencyHistogram()].observe(0.2)
-            values.predictionLatency["control", default: LatencyHistogram()].observe(30)
-            values.level3CapacityUsed["b"] = 0.5
-            values.consumerLag["resid.interactions.v1"] = 7
-        }
+        metrics.count(.predictions, by: 3, "control")
+        metrics.count(.deadLetters, by: 2, "resid.interactions.v1")
+        metrics.count(.events, by: 5, "resid.interactions.v1", "processed")
+        for milliseconds in [4, 200, 30_000] { metrics.record(.predictionLatency, .milliseconds(milliseconds), "control") }
+        metrics.set(.level3CapacityUsed, to: 0.5, "b")
+        metrics.set(.consumerLag, to: 7, "resid.interactions.v1")
         let text = metrics.render()
         #expect(text.contains("resid_serve_predictions_total{variant=\"control\"} 3\n"))
         #expect(text.contains("resid_serve_dead_letters_total{topic=\"resid.interactions.v1\"} 2\n"))
@@ -149,11 +145,33 @@ struct ServeMetricsTests {
         #expect(text.contains("resid_serve_prediction_latency_seconds_bucket{variant=\"control\",le=\"0.25\"} 2\n"))
         #expect(text.contains("resid_serve_prediction_latency_seconds_bucket{variant=\"control\",le=\"+Inf\"} 3\n"))
         #expect(text.contains("resid_serve_prediction_latency_seconds_count{variant=\"control\"} 3\n"))
-        #expect(text.contains("resid_serve_consumer_lag{topic=\"resid.interactions.v1\"} 7\n"))
         #expect(text.contains("# TYPE resid_serve_prediction_latency_seconds histogram\n"))
-        // Every sample line is `name{labels} value` or `name value`.
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            #expect(line.split(separator: " ").count == 2, "\(line)")
-        }
+        #expect(text.contains("# HELP resid_serve_predictions_total Predictions produced, by variant.\n"))
+
+        let samples = PrometheusSamples(text)
+        #expect(samples.invalidLines.isEmpty, "\(samples.invalidLines)")
+        #expect(samples.value("resid_serve_consumer_lag", ["topic": "resid.interactions.v1"]) == 7)
+        #expect(samples.value("resid_serve_level3_capacity_used_ratio", ["bundle": "b"]) == 0.5)
+        #expect(samples.value("resid_serve_prediction_latency_seconds_sum", ["variant": "control"]) == 30.204)
+        // Single-series metrics are exported at 0 before anything happens.
+        #expect(samples.value("resid_serve_duplicate_events_total") == 0)
+        #expect(samples.value("resid_serve_ready") == 0)
+    }
+
+    @Test func labelValuesAreEscapedAndReadBack() {
+        let metrics = ServeMetrics()
+        metrics.count(.unknownFieldItems, "genre \"main\"\\sub\nline")
+        let samples = PrometheusSamples(metrics.render())
+        #expect(samples.invalidLines.isEmpty, "\(samples.invalidLines)")
+        #expect(metrics.value(.unknownFieldItems, "genre \"main\"\\sub\nline") == 1)
+        #expect(metrics.total(.unknownFieldItems) == 1)
+    }
+
+    @Test func eachInstanceCountsOnlyItsOwn() {
+        let first = ServeMetrics()
+        let second = ServeMetrics()
+        first.count(.predictions, by: 2, "control")
+        #expect(first.value(.predictions, "control") == 2)
+        #expect(second.value(.predictions, "control") == 0)
     }
 }

@@ -32,9 +32,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var pollBatchSize: Int = 256
     /// How long one poll waits for a message before the iterator checks for cancellation.
     public var pollTimeout: Duration = .milliseconds(100)
-    /// Longest a broker holds a fetch that found no data (`fetch.wait.max.ms`). librdkafka's
-    /// 500 ms default becomes the latency of the next event on a quiet partition; 1 ms keeps it
-    /// near the daemon's own at the cost of more (empty) fetches.
+    /// Longest a broker holds a fetch that found no data (`fetch.wait.max.ms`). A real broker
+    /// answers as soon as data arrives, so there it only bounds an idle consumer's request rate;
+    /// the embedded (mock) broker holds every empty fetch for the whole wait, which is then added
+    /// to each hop: librdkafka's 500 ms default would be the latency of the next event on a quiet
+    /// partition, 1 ms costs about a millisecond (0 keeps a core busy with empty fetches).
     public var fetchWaitMax: Duration = .milliseconds(1)
     /// Any librdkafka property, applied last (overrides the typed settings above).
     public var librdkafka: [String: String] = [:]

@@ -37,6 +37,12 @@ final class DeliveryTracker: Sendable {
         }
     }
 
+    /// Forgets the waiter for `id` without completing it: its message was not enqueued after all
+    /// and is registered again when it is.
+    func withdraw(id: UInt64) {
+        _ = state.withLock { $0.waiters.removeValue(forKey: id) }
+    }
+
     /// Number of messages still awaiting a report.
     var pendingCount: Int { state.withLock { $0.waiters.count } }
 

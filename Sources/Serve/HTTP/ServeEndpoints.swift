@@ -33,11 +33,8 @@ public struct ServeEndpoints: Sendable {
     public func answer(path: String) -> Answer {
         switch path {
         case "/metrics":
-            let (ready, partitions) = (health.isReady, health.assignedPartitions.count)
-            metrics.update { values in
-                values.ready = ready
-                values.assignedPartitions = partitions
-            }
+            metrics.set(.ready, to: health.isReady ? 1 : 0)
+            metrics.set(.assignedPartitions, to: Double(health.assignedPartitions.count))
             return Answer(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         case "/health/live":
             return health.isLive ? Answer(status: 200, body: "live\n") : Answer(status: 503, body: "not live: \(health.failure ?? "")\n")

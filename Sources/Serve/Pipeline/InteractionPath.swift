@@ -93,11 +93,9 @@ struct InteractionPath: Sendable {
                     histories: histories, catalog: snapshot, k: configuration.topK, excludeHistory: configuration.excludeHistory,
                     uptakeWeight: Float(configuration.newItemUptakeWeight))
                 let decodeDuration = ContinuousClock.now - decodeStart
-                metrics.update { values in
-                    values.beams[variant.spec.name, default: 0] += UInt64(statistics.beams)
-                    values.invalidBeams[variant.spec.name, default: 0] += UInt64(statistics.invalidBeams)
-                    values.decodeLatency[variant.spec.name, default: LatencyHistogram()].observe(Self.seconds(decodeDuration))
-                }
+                metrics.count(.beams, by: statistics.beams, variant.spec.name)
+                metrics.count(.invalidBeams, by: statistics.invalidBeams, variant.spec.name)
+                metrics.record(.decode, decodeDuration, variant.spec.name)
                 let produced = nowMilliseconds()
                 for (position, ranking) in zip(chunk, rankings) {
                     let entry = accepted[position]

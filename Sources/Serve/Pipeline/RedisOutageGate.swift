@@ -42,7 +42,7 @@ struct RedisOutageGate: Sendable {
                 }
                 waited = true
                 health.setRedisReachable(false)
-                metrics.update { $0.redisOutageWaits += 1 }
+                metrics.count(.redisOutageWaits)
                 guard !stopRequested() else { throw CancellationError() }
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, Self.maximumDelay)

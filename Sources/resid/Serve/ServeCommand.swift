@@ -8,7 +8,10 @@ import Serve
 import Tensor
 
 /// `resid serve`: the streaming daemon.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: AsyncParsableCommand, ChoosesFreedMemoryPolicy {
+    /// A daemon's RSS should follow what it uses, not its peak (see the policy).
+    static let freedMemoryPolicy = FreedMemoryPolicy.returnToSystem
+
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the streaming daemon: item SIDs, user prefixes, generative predictions, A/B variants.",
@@ -41,7 +44,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level `\(logLevel)` is not a level; use trace, debug, info, notice, warning, error or critical")
         }
         try blas.apply()
-        FreedMemoryPolicy.returnLargeBlocks()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
