@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // Already in the graph through Hummingbird; ByteBuffer and TimeAmount for its API.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Child processes: the embedded broker, redis-server, `resid serve` children, tools.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // Already in the graph through swift-subprocess; FilePath and FileDescriptor for its API.
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -70,6 +74,15 @@ let package = Package(
         .target(
             name: "Bundle",
             dependencies: ["Tensor", "JSON", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // MARK: Child processes: launch, signals, readiness, graceful stop, awaited exit
+        .target(
+            name: "Supervision",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
 
         // MARK: Infrastructure wrappers (C types never leave these modules)
@@ -138,6 +151,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
         .testTarget(
