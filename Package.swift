@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
-        .target(name: "Data", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Data", dependencies: ["Tensor", "Supervision", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Evaluation
@@ -103,8 +103,18 @@ let package = Package(
             ]
         ),
 
-        // MARK: Test kit: real servers (redis-server, embedded broker) for integration tests
-        .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis"]),
+        // MARK: Local servers: a private redis-server and the embedded broker (`resid broker`)
+        .target(
+            name: "LocalServers",
+            dependencies: [
+                "Kafka", "Redis", "Supervision",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Test kit: the local servers with the integration tests' defaults
+        .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis", "LocalServers"]),
 
         // MARK: The streaming daemon
         .target(
@@ -126,7 +136,8 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
+                "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -135,7 +146,8 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve", "Harness",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
+                "Harness", "Supervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -152,11 +164,14 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServers", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: [
+                "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training", "Data",
+                "Bundle", "Tokenizer",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )
