@@ -91,7 +91,6 @@ let package = Package(
             dependencies: [
                 "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .target(
@@ -99,7 +98,6 @@ let package = Package(
             dependencies: [
                 "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
@@ -171,6 +169,8 @@ let package = Package(
             dependencies: [
                 "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training", "Data",
                 "Bundle", "Tokenizer",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -81,7 +81,7 @@ public struct SoakBenchmark {
         let ledger = SoakLedger()
         let reader = Task { try await ledger.follow(broker: broker, topics: topics, logger: logger) }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
-        var instances = [
+        let instances = [
             try await ServeChild(configuration: configuration("soak-a"), name: "a"),
             try await ServeChild(configuration: configuration("soak-b"), name: "b"),
         ]
