@@ -2,7 +2,7 @@
 public struct KafkaConfiguration: Sendable {
     /// Where the cluster is.
     public enum Bootstrap: Sendable, Equatable {
-        /// Start the embedded broker (librdkafka's mock cluster in a `resid broker` process).
+        /// Start the embedded broker (librdkafka's mock cluster in a child process).
         case embedded
         /// A real cluster.
         case servers([KafkaBrokerAddress])
