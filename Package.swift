@@ -33,6 +33,10 @@ let package = Package(
         // The daemon's metrics: the swift-metrics API, exported by swift-prometheus on /metrics.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Child processes: the embedded broker, redis-server, `resid serve` children, tools.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // Already in the graph through swift-subprocess; FilePath and FileDescriptor for its API.
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, found through pkg-config)
@@ -59,7 +63,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
-        .target(name: "Data", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Data", dependencies: ["Tensor", "Supervision", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Evaluation
@@ -75,13 +79,21 @@ let package = Package(
             dependencies: ["Tensor", "JSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // MARK: Child processes: launch, signals, readiness, graceful stop, awaited exit
+        .target(
+            name: "Supervision",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
         // MARK: Infrastructure wrappers (C types never leave these modules)
         .target(
             name: "Kafka",
             dependencies: [
                 "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         .target(
@@ -89,12 +101,21 @@ let package = Package(
             dependencies: [
                 "CHiredis",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
-        // MARK: Test kit: real servers (redis-server, embedded broker) for integration tests
-        .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis"]),
+        // MARK: Local servers: a private redis-server and the embedded broker (`resid broker`)
+        .target(
+            name: "LocalServers",
+            dependencies: [
+                "Kafka", "Redis", "Supervision",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Test kit: the local servers with the integration tests' defaults
+        .target(name: "ReSIDTestKit", dependencies: ["Kafka", "Redis", "LocalServers"]),
 
         // MARK: The streaming daemon
         .target(
@@ -118,7 +139,8 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve",
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
+                "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -127,7 +149,8 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "ReSIDTestKit", "Serve", "Harness",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
+                "Harness", "Supervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -143,11 +166,17 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ReSIDTestKit"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServers", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "JSON", "Kafka", "Redis", "ReSIDTestKit", "Training", "Data", "Bundle", "Tokenizer"]),
+            dependencies: [
+                "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training", "Data",
+                "Bundle", "Tokenizer",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,7 @@ public struct DemoBundle {
         self.budget = budget
     }
 
-    public func ensure(log: @escaping @Sendable (String) -> Void) throws -> URL {
+    public func ensure(log: @escaping @Sendable (String) -> Void) async throws -> URL {
         if let path {
             let url = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
             _ = try ModelBundle(directory: url)
@@ -51,7 +51,7 @@ public struct DemoBundle {
         guard let dataset = PublishedDataset.named("ml-100k") else { throw HarnessFailure("ml-100k is not a known dataset") }
         if !cache.isFetched(dataset) {
             log("fetching ml-100k into \(cache.root)")
-            _ = try cache.fetch(dataset, progress: log)
+            _ = try await cache.fetch(dataset, progress: log)
         }
         log("building \(url.path) with the offline pipeline on ml-100k (training budget \(Int(budget)) s; cached for later runs)")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
-import ReSIDTestKit
 import Serve
 import Synchronization
 
@@ -52,7 +52,7 @@ public struct DemoRun: Sendable {
         say("[2/5] embedded Kafka broker and private redis-server")
         var logger = Logger(label: "resid.demo")
         logger.logLevel = .warning
-        let broker = try await KafkaEmbeddedBroker(executable: executable, topicList: topicList, logger: logger)
+        let broker = try await EmbeddedBroker(executable: executable, topicList: topicList, logger: logger)
         let redis: RedisServer
         do {
             redis = try await RedisServer.start()
@@ -72,11 +72,11 @@ public struct DemoRun: Sendable {
         say("[5/5] stopping \(daemons.count) daemons (SIGTERM: drain and commit), the broker and redis-server")
         for daemon in daemons { await daemon.stop(timeout: .seconds(60)) }
         await broker.stop()
-        redis.stop()
+        await redis.stop()
         return try outcome.get()
     }
 
-    private func startDaemons(broker: KafkaEmbeddedBroker, redis: RedisServer) async throws -> [ServeChild] {
+    private func startDaemons(broker: EmbeddedBroker, redis: RedisServer) async throws -> [ServeChild] {
         say("[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)")
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         var daemons: [ServeChild] = []
@@ -85,7 +85,7 @@ public struct DemoRun: Sendable {
                 bootstrap: bootstrap, redisURL: redis.url, namespace: "demo", groupID: "resid-demo",
                 variants: ["control:0.5:\(bundle.path)", "treatment:0.5:\(bundle.path)"], topicList: topicList.path,
                 instanceID: "demo-\(index)")
-            daemons.append(try ServeChild(configuration: file, name: "demo-\(index)"))
+            daemons.append(try await ServeChild(configuration: file, name: "demo-\(index)"))
         }
         for daemon in daemons {
             do {
@@ -99,7 +99,7 @@ public struct DemoRun: Sendable {
         return daemons
     }
 
-    private func replay(broker: KafkaEmbeddedBroker, daemons: [ServeChild], logger: Logger) async throws -> DemoSummary {
+    private func replay(broker: EmbeddedBroker, daemons: [ServeChild], logger: Logger) async throws -> DemoSummary {
         // Outputs: a private consumer group reads predictions, dead letters and item SIDs.
         var consumerSettings = KafkaConsumerConfiguration(
             bootstrapServers: broker.bootstrapServers, groupID: "resid-demo-scoreboard-\(UUID().uuidString.prefix(8))",

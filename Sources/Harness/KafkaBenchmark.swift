@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
 import Tensor
 
@@ -83,9 +84,7 @@ public struct KafkaBenchmark: Sendable {
         let runID = UUID().uuidString.prefix(8).lowercased()
         let topic = "bench.kafka.\(runID)"
         let sequentialTopic = "bench.kafka.sequential.\(runID)"
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let broker = try await KafkaEmbeddedBroker(
-            executable: executable,
+        let broker = try await EmbeddedBroker(
             topics: [(topic, partitions), (sequentialTopic, partitions)],
             logger: logger)
         do {
@@ -98,7 +97,7 @@ public struct KafkaBenchmark: Sendable {
         }
     }
 
-    private func measure(broker: KafkaEmbeddedBroker, topic: String, sequentialTopic: String, logger: Logger) async throws -> Report {
+    private func measure(broker: EmbeddedBroker, topic: String, sequentialTopic: String, logger: Logger) async throws -> Report {
         var random = SeededRandom(seed: 42)
         // A few distinct payloads, so the run measures Kafka rather than the generator.
         let payloads: [[UInt8]] = (0..<16).map { _ in (0..<messageBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) } }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
 import Synchronization
 
@@ -62,7 +63,7 @@ public final class PredictionCollector: Sendable {
         var produced_at_ms: Double
     }
 
-    public func follow(broker: KafkaEmbeddedBroker, topic: String, logger: Logger) async throws {
+    public func follow(broker: EmbeddedBroker, topic: String, logger: Logger) async throws {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "bench-reader-\(UUID().uuidString.prefix(8))", topics: [topic])
         configuration.sessionTimeout = .seconds(4)
         configuration.heartbeatInterval = .milliseconds(500)

@@ -1,6 +1,7 @@
 import Foundation
-import ReSIDTestKit
+import LocalServers
 import Redis
+import Supervision
 import Tensor
 
 /// What `resid bench redis` measures: pipelined prefix-script calls per second through our client,
@@ -88,12 +89,16 @@ public struct RedisBenchmark {
     /// Starts a private redis-server, runs the trials and returns the report; progress goes to
     /// standard error.
     public func run() async throws -> Report {
-        guard let benchmarkTool = Self.which("redis-benchmark") else {
+        guard let benchmarkTool = ExecutableSearch.find("redis-benchmark") else {
             throw InvalidSettings("redis-benchmark is not on PATH; install redis-tools (Deploy/setup.sh)")
         }
         let loadAtStart = Self.loadAverage()
-        let server = try await RedisServer.start()
-        defer { server.stop() }
+        return try await withRedisServer { server in
+            try await run(on: server, benchmarkTool: benchmarkTool, loadAtStart: loadAtStart)
+        }
+    }
+
+    private func run(on server: RedisServer, benchmarkTool: URL, loadAtStart: Double?) async throws -> Report {
         var configuration = server.configuration(namespace: "bench")
         configuration.poolSize = clients
         configuration.pipelineDepth = pipeline
@@ -133,9 +138,9 @@ public struct RedisBenchmark {
             let replays = batches.map { $0.map { PrefixEvent(user: $0.user, item: "item:123456", partition: 0, offset: 0) } }
             let replay = try await runPrefix(replays, pool: pool, keys: keys)
             guard replay.applied == 0 else { throw InvalidSettings("a replayed prefix event applied") }
-            let referenceReplay = try Self.runRedisBenchmark(benchmarkTool, arguments: replayArguments)
+            let referenceReplay = try await Self.runRedisBenchmark(benchmarkTool, arguments: replayArguments)
             let lpush = try await runLpush(batches, pool: pool)
-            let referenceLpush = try Self.runRedisBenchmark(benchmarkTool, arguments: lpushArguments)
+            let referenceLpush = try await Self.runRedisBenchmark(benchmarkTool, arguments: lpushArguments)
             let result = Trial(
                 oursPrefixAppliedCallsPerSecond: Double(events) / prefix.seconds,
                 oursPrefixReplayCallsPerSecond: Double(events) / replay.seconds,
@@ -244,18 +249,11 @@ public struct RedisBenchmark {
 
     // MARK: - Helpers
 
-    private static func runRedisBenchmark(_ tool: URL, arguments: [String]) throws -> Double {
-        let process = Process()
-        process.executableURL = tool
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+    private static func runRedisBenchmark(_ tool: URL, arguments: [String]) async throws -> Double {
+        var command = ChildCommand(tool, arguments)
+        command.standardOutput = .captured
+        let text = try await ChildProcess.run(command).output
         // CSV: "test","rps",...; the figure is the second field of the data line.
-        let text = String(decoding: data, as: UTF8.self)
         guard let line = text.split(separator: "\n").last(where: { !$0.hasPrefix("\"test\"") && $0.contains(",") })
         else {
             throw InvalidSettings("redis-benchmark printed no result:\n\(text)")
@@ -285,12 +283,6 @@ public struct RedisBenchmark {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private static func which(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
     private func progress(_ line: String) {

@@ -1,8 +1,8 @@
 import Bundle
 import Foundation
 import Kafka
+import LocalServers
 import Logging
-import ReSIDTestKit
 import Redis
 import Serve
 import Synchronization
@@ -144,10 +144,8 @@ public struct ServeBenchmark {
         let items = try opened.decodeJSON(BundleItems.self, from: BundleItems.fileName)
         let topicList = try repositoryTopicList()
         progress("starting the embedded broker and redis-server")
-        let broker = try await KafkaEmbeddedBroker(
-            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), topicList: topicList, logger: logger)
+        let broker = try await EmbeddedBroker(topicList: topicList, logger: logger)
         let redis = try await RedisServer.start()
-        defer { redis.stop() }
         let topics = ServeTopics()
         let inputPartitions = try KafkaTopicList.load(from: topicList).topics
             .filter { [topics.items, topics.interactions].contains($0.name) }.map(\.partitions).reduce(0, +)
@@ -166,7 +164,7 @@ public struct ServeBenchmark {
 
         do {
             progress("starting instance 1 (\(bundleURL.lastPathComponent), \(items.keys.count) items)")
-            let first = try ServeChild(configuration: configuration("bench-1", bundle: bundleURL.path), name: "1")
+            let first = try await ServeChild(configuration: configuration("bench-1", bundle: bundleURL.path), name: "1")
             try await first.waitReady()
             try await waitAssigned([first], partitions: inputPartitions)
             // A warm-up at the same rate first: the first fetches after a group settles are not
@@ -180,13 +178,14 @@ public struct ServeBenchmark {
                 _ = try? await reader.value
                 try? await producer.shutdown(timeout: .seconds(5))
                 await broker.stop()
+                await redis.stop()
                 return .lightLoadOnly(light)
             }
             let one = try await throughput(instances: 1, stream: &stream, producer: producer, collector: collector)
             progress("one instance: \(Int(one.eventsPerSecond)) events/s")
 
             progress("starting instance 2")
-            let second = try ServeChild(configuration: configuration("bench-2", bundle: bundleURL.path), name: "2")
+            let second = try await ServeChild(configuration: configuration("bench-2", bundle: bundleURL.path), name: "2")
             try await second.waitReady()
             try await waitAssigned([first, second], partitions: inputPartitions)
             let two = try await throughput(instances: 2, stream: &stream, producer: producer, collector: collector)
@@ -212,7 +211,7 @@ public struct ServeBenchmark {
                 progress("serving the large bundle \(url.lastPathComponent) (\(large.keys.count) items\(large.synthetic ? ", synthetic" : ""))")
                 var config = configuration("bench-large", bundle: url.path)
                 config.groupID = "bench-serve-large"
-                let child = try ServeChild(configuration: config, name: "large")
+                let child = try await ServeChild(configuration: config, name: "large")
                 try await child.waitReady(timeout: .seconds(600))
                 try await waitAssigned([child], partitions: inputPartitions)
                 var largeStream = BenchEventStream(items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
@@ -231,12 +230,14 @@ public struct ServeBenchmark {
             _ = try? await reader.value  // the reader leaves its group before the broker stops
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
+            await redis.stop()
             return .full(report)
         } catch {
             reader.cancel()
             _ = try? await reader.value
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
+            await redis.stop()
             throw error
         }
     }
@@ -250,7 +251,7 @@ public struct ServeBenchmark {
     /// consumer defaults (`fetch.wait.max.ms` 1): the embedded (mock) broker answers an empty
     /// fetch only after that wait, even when data arrives meanwhile, so each consumer hop costs
     /// about a millisecond there; a real broker answers as soon as data is there.
-    static func producerConfiguration(_ broker: KafkaEmbeddedBroker) -> KafkaProducerConfiguration {
+    static func producerConfiguration(_ broker: EmbeddedBroker) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
     }
 

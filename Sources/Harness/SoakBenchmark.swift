@@ -1,8 +1,8 @@
 import Bundle
 import Foundation
 import Kafka
+import LocalServers
 import Logging
-import ReSIDTestKit
 import Redis
 import Serve
 import Tensor
@@ -68,10 +68,8 @@ public struct SoakBenchmark {
         let bundleID = try ModelBundle(directory: bundleURL, verify: false).manifest.bundleID
         let topicList = try repositoryTopicList()
         progress("starting the embedded broker and redis-server (AOF, fsync always)")
-        let broker = try await KafkaEmbeddedBroker(
-            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), topicList: topicList, logger: logger)
+        let broker = try await EmbeddedBroker(topicList: topicList, logger: logger)
         let redis = try await RedisServer.start(persistence: .appendOnlyFsyncAlways)
-        defer { redis.stop() }
         let topics = ServeTopics()
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         func configuration(_ name: String) -> ServeConfigurationFile {
@@ -83,7 +81,10 @@ public struct SoakBenchmark {
         let ledger = SoakLedger()
         let reader = Task { try await ledger.follow(broker: broker, topics: topics, logger: logger) }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
-        var instances = [try ServeChild(configuration: configuration("soak-a"), name: "a"), try ServeChild(configuration: configuration("soak-b"), name: "b")]
+        let instances = [
+            try await ServeChild(configuration: configuration("soak-a"), name: "a"),
+            try await ServeChild(configuration: configuration("soak-b"), name: "b"),
+        ]
         do {
             for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
             let rssStart = instances.map { $0.memory().rss }
@@ -106,9 +107,7 @@ public struct SoakBenchmark {
                 }
                 if ContinuousClock.now >= nextKill {
                     let victim = kills % instances.count
-                    kill(instances[victim].process.processIdentifier, SIGKILL)
-                    instances[victim].process.waitUntilExit()
-                    instances[victim] = try ServeChild(configuration: configuration("soak-\(victim == 0 ? "a" : "b")"), name: victim == 0 ? "a" : "b")
+                    try await instances[victim].restart()
                     kills += 1
                     nextKill = ContinuousClock.now + .seconds(killEvery)
                     progress("killed instance \(victim == 0 ? "a" : "b") (SIGKILL) and started it again")
@@ -144,6 +143,7 @@ public struct SoakBenchmark {
             _ = try? await reader.value
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
+            await redis.stop()
             return report
         } catch {
             for instance in instances { await instance.stop(timeout: .seconds(5)) }
@@ -151,6 +151,7 @@ public struct SoakBenchmark {
             _ = try? await reader.value
             try? await producer.shutdown(timeout: .seconds(5))
             await broker.stop()
+            await redis.stop()
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
 import Serve
 import Synchronization
@@ -38,7 +39,7 @@ public final class SoakLedger: Sendable {
     }
 
     /// Reads predictions, dead letters and item SIDs until cancelled.
-    public func follow(broker: KafkaEmbeddedBroker, topics: ServeTopics, logger: Logger) async throws {
+    public func follow(broker: EmbeddedBroker, topics: ServeTopics, logger: Logger) async throws {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: broker.bootstrapServers, groupID: "soak-ledger-\(UUID().uuidString.prefix(8))",
             topics: [topics.predictions, topics.deadLetter, topics.itemSIDs])

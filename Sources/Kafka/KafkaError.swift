@@ -93,7 +93,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     }
 
     /// An invalid configuration error naming `key`.
-    static func invalidConfiguration(
+    public static func invalidConfiguration(
         key: String, _ reason: String, file: String = #fileID, line: UInt = #line
     ) -> KafkaError {
         KafkaError(code: .invalidConfiguration, message: "\(key): \(reason)", file: file, line: line)

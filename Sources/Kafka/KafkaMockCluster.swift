@@ -2,7 +2,8 @@ import CRdKafka
 import Logging
 
 /// librdkafka's in-process mock Kafka cluster: real Kafka protocol over TCP on loopback, data in
-/// memory. Backs `resid broker` (the embedded broker for the demo and integration tests).
+/// memory. Backs the embedded broker process (for `kafka.bootstrap: embedded`, the demo,
+/// benchmarks and integration tests).
 ///
 /// It has no CreateTopics API (topics are created here, or auto-created with the default
 /// partition count on first use), no `read_committed` filtering and ignores topic configs such

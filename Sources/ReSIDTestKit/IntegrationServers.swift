@@ -1,4 +1,5 @@
 import Kafka
+import LocalServers
 
 /// The real servers an integration test needs, started together and stopped together: the
 /// embedded Kafka broker and a private redis-server (persistence off).
@@ -18,7 +19,7 @@ public struct IntegrationServers: Sendable {
             let broker = try await EmbeddedBroker.start(topics: topics)
             return IntegrationServers(broker: broker, redis: redis)
         } catch {
-            redis.stop()
+            await redis.stop()
             throw error
         }
     }
@@ -26,7 +27,7 @@ public struct IntegrationServers: Sendable {
     /// Stops every server. Idempotent.
     public func stop() async {
         await broker.stop()
-        redis.stop()
+        await redis.stop()
     }
 }
 

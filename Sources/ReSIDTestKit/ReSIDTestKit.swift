@@ -1,1 +1,2 @@
-/// Real servers for integration tests: a private redis-server and the embedded Kafka broker.
+/// Integration-test defaults over the local servers: the repository's topics, the `resid`
+/// binary next to the test bundle, both servers started and stopped together.

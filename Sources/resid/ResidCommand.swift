@@ -1,4 +1,5 @@
 import ArgumentParser
+import LocalServers
 import Tensor
 
 /// The `resid` command: one binary for the whole life of a ReSID recommender.

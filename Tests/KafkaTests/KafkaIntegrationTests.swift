@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
 import ReSIDTestKit
 import Synchronization

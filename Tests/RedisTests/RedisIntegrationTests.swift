@@ -1,6 +1,7 @@
 import Foundation
-import ReSIDTestKit
+import LocalServers
 import Redis
+import ReSIDTestKit
 import Synchronization
 import Testing
 

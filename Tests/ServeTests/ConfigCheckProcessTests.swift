@@ -1,5 +1,7 @@
 import Foundation
+import LocalServers
 import ReSIDTestKit
+import Supervision
 import Testing
 
 /// `resid config check` and `resid serve` as an operator runs them: every mistake in the serve
@@ -8,7 +10,7 @@ import Testing
 struct ConfigCheckProcessTests {
     /// Runs `resid` with `arguments` from the repository root (where the default topic list
     /// is); returns the exit status and output.
-    static func run(_ arguments: [String], config: String?) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], config: String?) async throws -> (status: ChildExit, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-check-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -18,21 +20,12 @@ struct ConfigCheckProcessTests {
             try Data(config.utf8).write(to: file)
             arguments += ["--config", file.path]
         }
-        let output = directory.appendingPathComponent("output.txt")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        let process = Process()
-        process.executableURL = try EmbeddedBroker.residExecutable()
-        process.arguments = arguments
-        process.currentDirectoryURL = EmbeddedBroker.repositoryTopicList.deletingLastPathComponent().deletingLastPathComponent()
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        var command = ChildCommand(try EmbeddedBroker.residExecutable(), arguments, name: "resid")
+        command.workingDirectory = EmbeddedBroker.repositoryTopicList.deletingLastPathComponent().deletingLastPathComponent()
+        command.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        command.standardOutput = .captured
+        command.standardError = .captured
+        return try await ChildProcess.run(command)
     }
 
     static var topicList: String { EmbeddedBroker.repositoryTopicList.path }
@@ -49,11 +42,11 @@ struct ConfigCheckProcessTests {
     }
 
     @Test("a valid configuration passes, an empty file means the defaults")
-    func validConfigurationsPass() throws {
-        let valid = try Self.run(["config", "check"], config: Self.serveConfig())
-        #expect(valid.status == 0 && valid.output.contains("configuration OK"), "\(valid.output)")
-        let empty = try Self.run(["config", "check"], config: "")
-        #expect(empty.status == 0 && empty.output.contains("configuration OK"), "\(empty.output)")
+    func validConfigurationsPass() async throws {
+        let valid = try await Self.run(["config", "check"], config: Self.serveConfig())
+        #expect(valid.status.isSuccess && valid.output.contains("configuration OK"), "\(valid.output)")
+        let empty = try await Self.run(["config", "check"], config: "")
+        #expect(empty.status.isSuccess && empty.output.contains("configuration OK"), "\(empty.output)")
     }
 
     @Test(
@@ -71,20 +64,20 @@ struct ConfigCheckProcessTests {
             (serveConfig(["newItemUptakeWeight": "lots"]), "serve.newItemUptakeWeight"),
             ("kafka:\n  librdkafka:\n    fetch.wait.max.msec: \"5\"\n", "kafka.librdkafka.fetch.wait.max.msec"),
         ])
-    func mistakesFailTheCheck(config: String, named: String) throws {
-        let result = try Self.run(["config", "check"], config: config)
-        #expect(result.status != 0, "passed: \(result.output)")
+    func mistakesFailTheCheck(config: String, named: String) async throws {
+        let result = try await Self.run(["config", "check"], config: config)
+        #expect(!result.status.isSuccess, "passed: \(result.output)")
         #expect(result.output.contains(named), "\(result.output)")
         #expect(!result.output.contains("configuration OK"))
     }
 
     @Test("resid serve refuses an unknown log level and the mistakes config check finds")
-    func serveRefusesTheSameMistakes() throws {
-        let level = try Self.run(["serve", "--log-level", "bogus"], config: Self.serveConfig())
-        #expect(level.status != 0 && level.output.contains("bogus"), "\(level.output)")
-        let topK = try Self.run(["serve"], config: Self.serveConfig(["topK": "-1"]))
-        #expect(topK.status != 0 && topK.output.contains("serve.topK"), "\(topK.output)")
-        let bundle = try Self.run(["serve"], config: Self.serveConfig(variants: ["control:1:/no/such/bundle"]))
-        #expect(bundle.status != 0 && bundle.output.contains("no manifest.json"), "\(bundle.output)")
+    func serveRefusesTheSameMistakes() async throws {
+        let level = try await Self.run(["serve", "--log-level", "bogus"], config: Self.serveConfig())
+        #expect(!level.status.isSuccess && level.output.contains("bogus"), "\(level.output)")
+        let topK = try await Self.run(["serve"], config: Self.serveConfig(["topK": "-1"]))
+        #expect(!topK.status.isSuccess && topK.output.contains("serve.topK"), "\(topK.output)")
+        let bundle = try await Self.run(["serve"], config: Self.serveConfig(variants: ["control:1:/no/such/bundle"]))
+        #expect(!bundle.status.isSuccess && bundle.output.contains("no manifest.json"), "\(bundle.output)")
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Kafka
 import Logging
+import LocalServers
 import ReSIDTestKit
 import Redis
 import Serve

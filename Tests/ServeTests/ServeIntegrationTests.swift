@@ -1,7 +1,8 @@
 import Foundation
 import Kafka
-import ReSIDTestKit
+import LocalServers
 import Redis
+import ReSIDTestKit
 import Serve
 import Testing
 

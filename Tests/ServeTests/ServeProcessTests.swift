@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Kafka
 import Logging
+import LocalServers
 import ReSIDTestKit
 import Redis
 import Serve
@@ -30,7 +31,7 @@ struct ServeProcessTests {
     func killNineThenRestartLosesNothingAndAppliesNothingTwice() async throws {
         let topics = TestTopics("kill")
         try await withIntegrationServers(topics: topics.brokerTopics) { servers in
-            let daemon = try ServeProcess(
+            let daemon = try await ServeProcess(
                 servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "kill",
                 variants: ["control:1:\(TestBundle.url.path)"], instanceID: "kill-a")
             try await daemon.waitReady()
@@ -59,7 +60,7 @@ struct ServeProcessTests {
             daemon.signal(SIGKILL)
             _ = try await daemon.waitExit(timeout: .seconds(10))
             let beforeRestart = reader.count(topics.topics.predictions)
-            try daemon.launch()
+            try await daemon.launch()
             try await daemon.waitReady()
             try await feeder.value
             let all = first + second
@@ -107,7 +108,7 @@ struct ServeProcessTests {
 
     static func sigtermScenario(servers: IntegrationServers, topics: TestTopics) async throws {
         let group = uniqueTestName("serve")
-        let daemon = try ServeProcess(
+        let daemon = try await ServeProcess(
             servers: servers, topics: topics.topics, groupID: group, namespace: "term",
             variants: ["control:1:\(TestBundle.url.path)"], instanceID: "term-a")
         try await daemon.waitReady()
@@ -157,7 +158,7 @@ struct ServeProcessTests {
         let topics = TestTopics("hup")
         try await withIntegrationServers(topics: topics.brokerTopics) { servers in
             let path = TestBundle.url.path
-            let daemon = try ServeProcess(
+            let daemon = try await ServeProcess(
                 servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "hup",
                 variants: ["control:1:\(path)", "treatment:0:\(path)"], instanceID: "hup-a")
             try await daemon.waitReady()

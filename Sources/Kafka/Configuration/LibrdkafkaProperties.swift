@@ -5,8 +5,8 @@ import Foundation
 /// The names of every configuration property this librdkafka build knows, read from
 /// librdkafka itself (`rd_kafka_conf_properties_show`), so that `kafka.librdkafka.*` keys can be
 /// looked up in a `ConfigReader`, which cannot list its keys.
-enum LibrdkafkaProperties {
-    static let names: [String] = {
+public enum LibrdkafkaProperties {
+    public static let names: [String] = {
         var buffer: UnsafeMutablePointer<CChar>?
         var size = 0
         guard let stream = open_memstream(&buffer, &size) else { return [] }

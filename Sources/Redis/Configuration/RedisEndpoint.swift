@@ -16,16 +16,16 @@ public enum RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The parts of a parsed `redis.url`.
-    struct Parsed: Equatable {
-        var endpoint: RedisEndpoint
-        var username: String?
-        var database: Int
+    public struct Parsed: Equatable, Sendable {
+        public var endpoint: RedisEndpoint
+        public var username: String?
+        public var database: Int
     }
 
     /// Parses `redis.url`.
     /// - Throws: ``RedisError/Code/invalidConfiguration`` naming the key and the accepted forms;
     ///   a password in the URL is refused so that it cannot end up in a file or a log line.
-    static func parse(_ url: String, key: String = "redis.url") throws(RedisError) -> Parsed {
+    public static func parse(_ url: String, key: String = "redis.url") throws(RedisError) -> Parsed {
         let forms = "use `embedded`, `redis://host:port/db` or `unix:///path/to/socket`"
         func fail(_ why: String) -> RedisError {
             RedisError(.invalidConfiguration, "\(key): \(why); \(forms)")

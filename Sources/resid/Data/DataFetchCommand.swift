@@ -24,7 +24,7 @@ struct DataFetchCommand: AsyncParsableCommand {
         }
         let cache = DatasetCache(root: dataCache.directory)
         // A DataError propagates as is: ArgumentParser prints its description and exits 1.
-        let outcome = try cache.fetch(published) { line in
+        let outcome = try await cache.fetch(published) { line in
             FileHandle.standardError.write(Foundation.Data("[data fetch \(published.name)] \(line)\n".utf8))
         }
         if output.json {

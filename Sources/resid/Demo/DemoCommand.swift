@@ -2,6 +2,7 @@ import ArgumentParser
 import Data
 import Foundation
 import Harness
+import Supervision
 
 /// `resid demo`: the whole online system on this machine, on real MovieLens data.
 ///
@@ -56,13 +57,13 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("run the demo from the repository root (it reads Topics/ and Config/resid.yaml)")
         }
         say("[1/5] model bundle")
-        let bundleURL = try DemoBundle(path: bundle, budget: bundleBudget).ensure(log: say)
+        let bundleURL = try await DemoBundle(path: bundle, budget: bundleBudget).ensure(log: say)
         let dataset = try DatasetName(name: "ml-100k", cacheDir: nil).prepare()
         let events = DemoEvents(dataset: dataset, users: users, eventsPerUser: eventsPerUser, newItems: newItems, malformed: malformed, seed: seed)
         say("replay: \(events.replayed.count) real ml-100k interactions of \(min(users, dataset.sequences.userCount)) users, \(events.newItems.count) new items, \(events.malformed) malformed events")
         let run = DemoRun(
             events: events, bundle: bundleURL, instances: instances, rate: rate, idleTimeout: idleTimeout,
-            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+            executable: ExecutableSearch.running,
             topicList: URL(fileURLWithPath: "Topics/topics.json"))
         let summary = try await run.runInterruptibly()
         summary.print(toStandardError: output.json)

@@ -69,7 +69,7 @@ struct PipelineCommand: AsyncParsableCommand {
             let cache = DatasetCache(root: cacheDir)
             if !cache.isFetched(published) {
                 log("fetching \(published.name) into \(cache.root)")
-                _ = try cache.fetch(published, progress: log)
+                _ = try await cache.fetch(published, progress: log)
             }
         }
         let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import LocalServers
 import Logging
-import ReSIDTestKit
 import Redis
 import Serve
 import Tensor
@@ -53,15 +53,13 @@ struct ServeCommand: AsyncParsableCommand, ChoosesFreedMemoryPolicy {
         let logger = Logger(label: "resid.serve")
 
         // Embedded servers for `kafka.bootstrap: embedded` / `redis.url: embedded`.
-        var broker: KafkaEmbeddedBroker?
+        var broker: EmbeddedBroker?
         var redisServer: RedisServer?
-        defer { redisServer?.stop() }
         if loaded.kafka.bootstrap == .embedded || loaded.redis.endpoint == .embedded {
             // The same check the application runs, before anything is started.
             let settings = try ServePreflight.check(config: loaded.reader).settings
             if loaded.kafka.bootstrap == .embedded {
-                let started = try await KafkaEmbeddedBroker(
-                    executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                let started = try await EmbeddedBroker(
                     topicList: URL(fileURLWithPath: settings.topicList), logger: logger)
                 broker = started
                 loaded.kafka.resolveBootstrap(started.bootstrapServers)
@@ -89,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand, ChoosesFreedMemoryPolicy {
             result = .failure(error)
         }
         await broker?.stop()
+        await redisServer?.stop()
         try result.get()
     }
 }

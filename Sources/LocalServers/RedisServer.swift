@@ -1,9 +1,10 @@
 import Foundation
 import Redis
+import Supervision
 import Synchronization
 
-/// A private `redis-server` on a free loopback port, for integration tests, benchmarks and the
-/// embedded demo.
+/// A private `redis-server` on a free loopback port, for `redis.url: embedded`, the demo,
+/// benchmarks and integration tests.
 ///
 /// It runs from `PATH` in a fresh temporary directory (its log, and its append-only file when
 /// persistence is on). ``start(persistence:)`` returns once the server answers `PING`;
@@ -26,7 +27,7 @@ public final class RedisServer: Sendable {
     /// What the server keeps on disk.
     public let persistence: Persistence
     private let executable: URL
-    private let process: Mutex<Process?>
+    private let child: Mutex<ChildProcess?>
 
     /// `redis://127.0.0.1:<port>`.
     public var url: String { "redis://127.0.0.1:\(port)" }
@@ -44,7 +45,7 @@ public final class RedisServer: Sendable {
         self.directory = directory
         self.persistence = persistence
         self.executable = executable
-        self.process = Mutex(nil)
+        self.child = Mutex(nil)
     }
 
     /// Starts a server on a free port and waits until it answers `PING`.
@@ -52,7 +53,7 @@ public final class RedisServer: Sendable {
     /// - Throws: ``RedisServerError`` when `redis-server` is not on `PATH` or does not come up
     ///   (the message includes the end of its log).
     public static func start(persistence: Persistence = .none) async throws -> RedisServer {
-        guard let executable = findOnPath("redis-server") else {
+        guard let executable = ExecutableSearch.find("redis-server") else {
             throw RedisServerError("redis-server is not on PATH; install the redis-server package (Deploy/setup.sh)")
         }
         var lastError: (any Error)?
@@ -69,7 +70,7 @@ public final class RedisServer: Sendable {
                 return server
             } catch {
                 lastError = error
-                server.stop()
+                await server.stop()
             }
         }
         throw lastError ?? RedisServerError("redis-server did not start")
@@ -77,9 +78,7 @@ public final class RedisServer: Sendable {
 
     /// Kills the server with `SIGKILL` (no shutdown save) and waits until it has exited.
     public func kill() async {
-        guard let running = process.withLock({ $0.take() }) else { return }
-        Foundation.kill(running.processIdentifier, SIGKILL)
-        await Self.waitForExit(running, timeout: .seconds(10))
+        await child.withLock { $0.take() }?.kill()
     }
 
     /// Starts the server again on the same port and directory (after ``kill()``), and waits until
@@ -89,21 +88,19 @@ public final class RedisServer: Sendable {
         try await launch()
     }
 
-    /// Stops the server and removes its directory. Safe to call more than once.
+    /// Stops the server, waits for its exit and removes its directory. Safe to call more than
+    /// once.
     ///
-    /// `SIGKILL`, not `SIGTERM`: the data is thrown away with the directory anyway, and a child
-    /// spawned from a pool thread inherits that thread's blocked signals, so redis-server may
-    /// never see a `SIGTERM`.
-    public func stop() {
-        if let running = process.withLock({ $0.take() }) {
-            Foundation.kill(running.processIdentifier, SIGKILL)
-            running.waitUntilExit()
-        }
+    /// `SIGKILL`, not `SIGTERM`: the data is thrown away with the directory anyway, so a
+    /// shutdown save would only cost time.
+    public func stop() async {
+        await kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
     deinit {
-        stop()
+        // Without stop(): the server process is killed with its ChildProcess.
+        try? FileManager.default.removeItem(at: directory)
     }
 
     /// The last lines of the server's log, for error messages.
@@ -124,55 +121,28 @@ public final class RedisServer: Sendable {
         case .appendOnlyFsyncAlways:
             arguments += ["--appendonly", "yes", "--appendfsync", "always"]
         }
-        let child = Process()
-        child.executableURL = executable
-        child.arguments = arguments
-        child.currentDirectoryURL = directory
-        child.standardInput = FileHandle.nullDevice
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        try child.run()
-        process.withLock { $0 = child }
-        try await waitUntilReady(child)
+        var command = ChildCommand(executable, arguments, name: "redis-server on port \(port)")
+        command.workingDirectory = directory
+        let launched = try await ChildProcess.launch(command)
+        child.withLock { $0 = launched }
+        try await waitUntilReady(launched)
     }
 
-    private func waitUntilReady(_ child: Process) async throws {
+    private func waitUntilReady(_ launched: ChildProcess) async throws {
         var configuration = configuration()
         configuration.connectTimeout = .milliseconds(200)
         configuration.commandTimeout = .seconds(1)
         configuration.reconnect = ReconnectPolicy(
             initialDelay: .milliseconds(10), maxDelay: .milliseconds(10), giveUpAfter: .zero)
         let connection = RedisConnection(configuration: configuration, name: "redis-ping")
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(15)
-        while clock.now < deadline {
-            guard child.isRunning else {
-                throw RedisServerError("redis-server on port \(port) exited during start-up:\n\(logTail())")
-            }
+        do {
             // While it loads its append-only file the server answers PING with -LOADING.
-            if let reply = try? await connection.command(RedisCommand("PING")), reply.string == "PONG" { return }
-            try await Task.sleep(for: .milliseconds(20))
+            try await launched.waitUntilReady("answering PING", timeout: .seconds(15)) {
+                (try? await connection.command(RedisCommand("PING")))?.string == "PONG"
+            }
+        } catch let failure as ChildProcessError {
+            throw RedisServerError("\(failure.message); its log:\n\(logTail())")
         }
-        throw RedisServerError("redis-server on port \(port) did not answer PING within 15 s:\n\(logTail())")
-    }
-
-    private static func waitForExit(_ child: Process, timeout: Duration) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while child.isRunning && clock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-    }
-
-    private static func findOnPath(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        for directory in ["/usr/bin", "/usr/local/bin", "/usr/sbin"] {
-            let candidate = URL(fileURLWithPath: directory).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
     }
 }
 
@@ -182,11 +152,17 @@ public func withRedisServer<T>(
     persistence: RedisServer.Persistence = .none, _ body: (RedisServer) async throws -> T
 ) async throws -> T {
     let server = try await RedisServer.start(persistence: persistence)
-    defer { server.stop() }
-    return try await body(server)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
 }
 
-/// Why a test server could not be started.
+/// Why a private redis-server could not be started.
 public struct RedisServerError: Error, CustomStringConvertible {
     /// What went wrong, with the end of the server's log where there is one.
     public var message: String

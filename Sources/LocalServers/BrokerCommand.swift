@@ -5,8 +5,11 @@ import Kafka
 import Logging
 
 /// `resid broker`: the embedded Kafka broker (librdkafka's mock cluster) in its own process.
-struct BrokerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+///
+/// It lives beside ``EmbeddedBroker``, which starts it: the command line that one writes is the
+/// one this one reads (``arguments(topicList:topics:brokerCount:bootstrapFile:)``).
+public struct BrokerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "broker",
         abstract: "Run the embedded Kafka broker (librdkafka's mock cluster) until SIGTERM or SIGINT.",
         discussion: """
@@ -34,7 +37,26 @@ struct BrokerCommand: AsyncParsableCommand {
     @Flag(help: "Also stop when standard input closes (lets a parent process stop it by exiting).")
     var exitOnStdinEof = false
 
-    func run() async throws {
+    public init() {}
+
+    /// The command line (after the program name) that runs this command with `topicList`'s
+    /// topics (none without one) and `topics` pre-created, writes the bootstrap address to
+    /// `bootstrapFile` and stops at the end of standard input.
+    public static func arguments(
+        topicList: URL?, topics: [(name: String, partitions: Int)], brokerCount: Int, bootstrapFile: URL
+    ) -> [String] {
+        var arguments = [
+            configuration.commandName ?? "broker", "--brokers", "\(brokerCount)", "--bootstrap-file", bootstrapFile.path,
+            "--exit-on-stdin-eof",
+        ]
+        arguments += topicList.map { ["--topics", $0.path] } ?? ["--no-topics"]
+        for topic in topics {
+            arguments += ["--topic", "\(topic.name):\(topic.partitions)"]
+        }
+        return arguments
+    }
+
+    public func run() async throws {
         var logger = Logger(label: "resid.broker")
         logger.logLevel = .warning
         let definitions = try topicsToCreate()

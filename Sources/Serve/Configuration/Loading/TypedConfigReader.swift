@@ -1,6 +1,7 @@
 import Configuration
+import Redis
 
-/// Reads typed values and tells "absent" from "present but of the wrong type".
+/// Reads typed `redis.*` values and tells "absent" from "present but of the wrong type".
 ///
 /// `ConfigReader`'s optional getters return nil for both; a value that cannot be converted would
 /// then silently fall back to the default. Re-reading the key as a string tells the two apart,

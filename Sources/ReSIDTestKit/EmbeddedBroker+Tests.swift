@@ -1,37 +1,21 @@
 import Foundation
 import Kafka
+import LocalServers
 import Logging
 
-/// The embedded Kafka broker for integration tests: a `resid broker` process (librdkafka's mock
-/// cluster) with the repository's topics from `Topics/topics.json` plus any test topics.
+/// The embedded broker as integration tests start it: the repository's topics from
+/// `Topics/topics.json` plus any test topics, run by the `resid` binary that `make test` builds.
 ///
 /// The `resid` binary is taken from `RESID_BINARY` if set, else from the build products
-/// directory next to the test bundle (`make test` builds it before `swift test`).
-public final class EmbeddedBroker: Sendable {
-    /// The running broker process.
-    public let process: KafkaEmbeddedBroker
-
-    /// The broker's bootstrap address.
-    public var bootstrapServers: [KafkaBrokerAddress] { process.bootstrapServers }
-
-    private init(process: KafkaEmbeddedBroker) {
-        self.process = process
-    }
-
+/// directory next to the test bundle.
+extension EmbeddedBroker {
     /// Starts a broker with the repository's topics and `topics` (name, partition count).
     ///
-    /// - Throws: ``KafkaError`` if `resid` cannot be found or the broker does not start.
+    /// - Throws: when `resid` cannot be found or the broker does not start.
     public static func start(topics: [(name: String, partitions: Int)] = []) async throws -> EmbeddedBroker {
         var logger = Logger(label: "resid.test.broker")
         logger.logLevel = .warning
-        let process = try await KafkaEmbeddedBroker(
-            executable: try residExecutable(), topicList: repositoryTopicList, topics: topics, logger: logger)
-        return EmbeddedBroker(process: process)
-    }
-
-    /// Stops the broker process (SIGTERM, then SIGKILL). Idempotent.
-    public func stop() async {
-        await process.stop()
+        return try await EmbeddedBroker(executable: try residExecutable(), topicList: repositoryTopicList, topics: topics, logger: logger)
     }
 
     /// A consumer configuration for this broker, tuned for quick group joins and rebalances:
