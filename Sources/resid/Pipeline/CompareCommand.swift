@@ -33,8 +33,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Comma-separated models: \(Self.knownModels.joined(separator: ", ")). random-sids is the GAOQ code tree with items assigned to its SIDs at random (SIDs without semantics).")
     var models = "mostpop,sasrec,sasrec*,resid,resid-t5,rq-kmeans,hkmeans,random-sids"
@@ -70,8 +69,7 @@ struct CompareCommand: AsyncParsableCommand {
     @Flag(help: "Continue an interrupted comparison from --checkpoint-dir.")
     var resume = false
 
-    @Flag(help: "Print the rows as JSON at the end.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func validate() throws {
         let names = modelNames
@@ -94,7 +92,7 @@ struct CompareCommand: AsyncParsableCommand {
         BLAS.setThreads(1)
         let names = modelNames
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
+        let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare()
         log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training targets")
         var training = sequence.configuration(budget: budget)
         training.resume = resume
@@ -196,7 +194,7 @@ struct CompareCommand: AsyncParsableCommand {
     }
 
     private func finish(_ rows: [ResultsReport.Row], log: (String) -> Void) {
-        if json { try? printJSON(rows) }
+        if output.json { try? printJSON(rows) }
         log("report: \(report)")
     }
 

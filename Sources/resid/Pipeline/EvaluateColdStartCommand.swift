@@ -36,8 +36,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Share of the catalogue that is new: the cut-off time is where the items first seen after it are this share.")
     var newItemShare = 0.05
@@ -58,8 +57,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
     @Option(help: "Most held-out events with a warm target scored per part, drawn at random (0: all); every new-item target is scored.")
     var maxWarmEvents = 3_000
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func validate() throws {
         guard newItemShare > 0, newItemShare < 0.5, budget > 0, selectionShare > 0, selectionShare < 1, maxWarmEvents >= 0 else {
@@ -99,7 +97,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
     func run() async throws {
         BLAS.setThreads(1)
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let name = DatasetName(name: dataset, cacheDir: cacheDir)
+        let name = DatasetName(name: dataset, cacheDir: dataCache.directory)
         let raw = try name.load()
         let prepared = try Preprocessor().prepare(raw)
         let split = try ColdStartSplit(dataset: raw, prepared: prepared, newItemShare: newItemShare)
@@ -207,7 +205,7 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
             levels: levelSizes, spilledNewItems: online.spilled, overflowNewItems: online.overflow,
             generator: describe(generatorReport), sasrec: describe(sasrecReport),
             selection: selection, chosenScoring: label(chosen, chosenWeight), methods: methods)
-        if json { try printJSON(report) }
+        if output.json { try printJSON(report) }
     }
 
     /// Claims SIDs for the new items in order of first appearance, in micro-batches of 64 as

@@ -23,8 +23,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Dataset the bundle was trained on (ml-1m, ml-100k, synthetic-ITEMS[-seedN]).")
     var dataset: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "validation or test.")
     var split: String = "test"
@@ -41,14 +40,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(help: "Switch the trie constraint off (to measure invalid beams).")
     var unconstrained = false
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 1
+    @OptionGroup var blas: BLASThreadOptions
 
     @Option(help: "Append the result as a row to this Markdown report (JSON kept beside it).")
     var report: String?
 
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     struct Output: Codable {
         var bundle: String
@@ -66,7 +63,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        BLAS.setThreads(threads)
+        try blas.apply()
         guard let which = RankingEvaluator.Split(rawValue: split) else {
             throw ValidationError("--split must be validation or test, not '\(split)'")
         }
@@ -74,7 +71,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let loaded = try ModelBundle(directory: URL(fileURLWithPath: bundle))
         let items = try loaded.decodeJSON(BundleItems.self, from: BundleItems.fileName)
         let generator = try SIDGeneratorModel(contents: loaded.tensors("generator.safetensors"))
-        let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare(historyLimit: generator.historyLimit)
+        let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare(historyLimit: generator.historyLimit)
         guard prepared.items.keys == items.keys else {
             throw ValidationError("the bundle's items (\(items.keys.count), from \(items.dataset)) are not the prepared items of --dataset \(dataset) (\(prepared.items.count)); pass the dataset the bundle was trained on")
         }
@@ -82,8 +79,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         let recommender = try GeneratorRecommender(model: generator, table: table, beamWidth: beam)
         recommender.constrained = !unconstrained
         let outcome = try RankingEvaluator(split: prepared.split, batchSize: batch, userLimit: users)
-            .evaluate(recommender, on: which, progress: { line in if !json { print(line) } })
-        let output = Output(
+            .evaluate(recommender, on: which, progress: { line in if !output.json { print(line) } })
+        let result = Output(
             bundle: loaded.id, dataset: prepared.name, synthetic: prepared.isSynthetic, split: which.rawValue, users: outcome.users,
             beam: beam, constrained: !unconstrained, metrics: outcome.metrics, beams: recommender.beams,
             invalidBeams: recommender.invalidBeams, seconds: outcome.seconds, usersPerSecond: Double(outcome.users) / max(outcome.seconds, 1e-9))
@@ -94,11 +91,11 @@ struct EvaluateCommand: AsyncParsableCommand {
                 trainSeconds: 0, epochs: 0, split: which.rawValue, users: outcome.users, metrics: outcome.metrics,
                 notes: "train time and epochs are in the bundle's evaluation.json"))
         }
-        if json {
-            try printJSON(output)
+        if output.json {
+            try printJSON(result)
         } else {
             print(ResultsReport.metricColumns.map { "\($0) \(String(format: "%.4f", outcome.metrics[$0] ?? 0))" }.joined(separator: "  "))
-            print("\(outcome.users) users, invalid beams \(recommender.invalidBeams)/\(recommender.beams), \(String(format: "%.1f", output.usersPerSecond)) users/s")
+            print("\(outcome.users) users, invalid beams \(recommender.invalidBeams)/\(recommender.beams), \(String(format: "%.1f", result.usersPerSecond)) users/s")
         }
     }
 }

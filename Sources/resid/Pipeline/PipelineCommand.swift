@@ -20,8 +20,7 @@ struct PipelineCommand: AsyncParsableCommand {
     @Option(help: "Bundle directory to create (must not exist), e.g. bundles/ml1m-2026-12-01.")
     var out: String
 
-    @Option(help: "Cache directory for ml-1m / ml-100k.")
-    var cacheDir: String?
+    @OptionGroup var dataCache: DatasetCacheOptions
 
     @Option(help: "Total training budget in seconds (FAMAE 30%, then the generator).")
     var timeBudget: Double?
@@ -44,8 +43,7 @@ struct PipelineCommand: AsyncParsableCommand {
     @Option(help: "Test users (0: all).")
     var testUsers = 0
 
-    @Option(help: "Data-parallel training threads (OpenBLAS runs one thread per worker).")
-    var threads = 2
+    @OptionGroup var training: TrainingThreadOptions
 
     @Option(help: "Generator architecture: causal (every position per pass, the default) or t5 (the paper's encoder-decoder).")
     var generator = GeneratorArchitecture.causal.rawValue
@@ -53,38 +51,37 @@ struct PipelineCommand: AsyncParsableCommand {
     @Option(help: "Seed for every stage.")
     var seed: UInt64 = 42
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
         BLAS.setThreads(1)
         guard let architecture = GeneratorArchitecture(rawValue: generator) else {
             throw ValidationError("--generator must be causal or t5, not '\(generator)'")
         }
-        guard threads >= 1, batch >= 1, windowsPerEpoch >= 0, (timeBudget ?? 1) > 0, (b1 ?? 2) >= 2, (b2 ?? 2) >= 2 else {
-            throw ValidationError("--threads and --batch must be >= 1, --time-budget > 0, --b1/--b2 >= 2, --windows-per-epoch >= 0")
+        guard batch >= 1, windowsPerEpoch >= 0, (timeBudget ?? 1) > 0, (b1 ?? 2) >= 2, (b2 ?? 2) >= 2 else {
+            throw ValidationError("--batch must be >= 1, --time-budget > 0, --b1/--b2 >= 2, --windows-per-epoch >= 0")
         }
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         if let published = PublishedDataset.named(dataset) {
-            let cache = DatasetCache(root: cacheDir)
+            let cache = DatasetCache(root: dataCache.directory)
             if !cache.isFetched(published) {
                 log("fetching \(published.name) into \(cache.root)")
                 _ = try await cache.fetch(published, progress: log)
             }
         }
-        let prepared = try DatasetName(name: dataset, cacheDir: cacheDir).prepare()
+        let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare()
         var settings = OfflinePipelineConfiguration()
         settings.timeBudgetSeconds = timeBudget
         settings.b1 = b1
         settings.b2 = b2
         settings.seed = seed
-        settings.threads = threads
+        settings.threads = training.threads
         settings.architecture = architecture
         settings.windowSampling = windowsPerEpoch > 0 ? .randomPerEpoch(windowsPerEpoch) : .all
         settings.generatorTraining.batchSize = batch
         settings.generatorTraining.validationUsers = validationUsers > 0 ? validationUsers : nil
         settings.testUsers = testUsers > 0 ? testUsers : nil
         let summary = try OfflinePipeline(configuration: settings, progress: log).run(prepared, output: URL(fileURLWithPath: out))
-        if json { try printJSON(summary) }
+        if output.json { try printJSON(summary) }
     }
 }

@@ -31,8 +31,10 @@ struct SequenceTrainingOptions: ParsableArguments {
     @Option(help: "Beam width of the SID generators.")
     var beam = 50
 
-    @Option(help: "Data-parallel training and evaluation threads (OpenBLAS runs one thread per worker).")
-    var threads = 2
+    @OptionGroup var training: TrainingThreadOptions
+
+    /// Data-parallel workers for training and evaluation.
+    var threads: Int { training.threads }
 
     @Option(help: "Peak AdamW learning rate of the sequence models (warm-up, then cosine decay).")
     var learningRate: Float = SequenceTrainingConfiguration().learningRate
@@ -47,8 +49,8 @@ struct SequenceTrainingOptions: ParsableArguments {
     var seed: UInt64 = 42
 
     func validate() throws {
-        guard batch >= 1, beam >= 1, threads >= 1, learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--batch, --beam, --threads and --learning-rate must be positive")
+        guard batch >= 1, beam >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--batch, --beam and --learning-rate must be positive")
         }
         guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1, validationSmoothing >= 1 else {
             throw ValidationError("--max-epochs, --patience, --validations-per-epoch and --validation-smoothing must be at least 1, --min-epochs and --plateau at least 0")

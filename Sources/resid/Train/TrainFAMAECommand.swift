@@ -50,8 +50,7 @@ struct TrainFAMAECommand: AsyncParsableCommand {
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 2
+    @OptionGroup var training: TrainingThreadOptions
 
     @OptionGroup var dataCache: DatasetCacheOptions
 
@@ -68,7 +67,7 @@ struct TrainFAMAECommand: AsyncParsableCommand {
         run.patience = patience
         run.sampledSoftmaxThreshold = sampledSoftmaxThreshold
         run.seed = seed
-        run.threads = threads
+        run.threads = training.threads
         run.cacheDirectory = dataCache.directory
         let summary = try await InvalidSettings.asValidationError { try run.run() }
         if output.json {
