@@ -2,7 +2,7 @@
 SWIFT_FLAGS ?= -c release
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing
 
-.PHONY: setup demo test build
+.PHONY: setup demo test build format lint
 
 setup:
 	@./Deploy/setup.sh
@@ -19,3 +19,10 @@ demo: build
 test: setup
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build
+
+# The formatter ships with the Swift toolchain; its settings are in .swift-format.
+format:
+	swift format format --in-place --recursive --parallel Package.swift Sources Tests
+
+lint:
+	swift format lint --recursive --parallel Package.swift Sources Tests

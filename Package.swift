@@ -180,3 +180,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every Swift target of the package opts into the upcoming language rules: existentials
+// spelled `any`, members visible only through the module that is imported, and imports
+// internal unless declared `public import`. CI (`RESID_WARNINGS_AS_ERRORS=1`) also turns
+// every warning of these targets into an error; dependencies keep their own settings.
+let treatWarningsAsErrors = Context.environment["RESID_WARNINGS_AS_ERRORS"] == "1"
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    if treatWarningsAsErrors { settings.append(.treatAllWarnings(as: .error)) }
+    target.swiftSettings = settings
+}

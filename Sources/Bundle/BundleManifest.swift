@@ -1,5 +1,5 @@
-import Foundation
-import JSON
+public import Foundation
+public import JSON
 
 /// `manifest.json`: what a bundle holds and the SHA-256 of every file in it.
 ///

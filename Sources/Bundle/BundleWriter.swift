@@ -1,5 +1,5 @@
-import Foundation
-import Tensor
+public import Foundation
+public import Tensor
 
 /// Writes a model bundle: files go to a hidden staging directory beside the target, and
 /// ``finish(_:)`` hashes them, writes `manifest.json`, marks everything read-only and renames the

@@ -1,5 +1,5 @@
-import Foundation
-import Tensor
+public import Foundation
+public import Tensor
 
 /// A finished, immutable model bundle, opened for reading.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+public import Kafka
 import Tensor
 
 /// The synthetic event stream: seeded random (user, item) pairs over the bundle's items.

@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Foundation
 import Tensor
 

@@ -1,6 +1,7 @@
-import Bundle
+public import Bundle
 import Data
-import Foundation
+public import Foundation
+import JSON
 import Models
 import Training
 

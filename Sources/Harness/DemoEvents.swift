@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Evaluation
 import Foundation
 import Tensor

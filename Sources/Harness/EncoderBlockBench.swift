@@ -1,4 +1,4 @@
-import Models
+public import Models
 import Tensor
 
 /// Forward + backward throughput of one FAMAE-sized pre-LN Transformer encoder block

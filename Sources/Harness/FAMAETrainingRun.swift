@@ -1,8 +1,9 @@
 import Data
+import Evaluation
 import Foundation
-import Models
+public import Models
 import Tensor
-import Training
+public import Training
 
 /// What `resid train famae` does: trains the FAMAE item encoder and writes its weights and the
 /// item vectors GAOQ quantises.

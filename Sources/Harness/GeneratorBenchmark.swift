@@ -1,8 +1,9 @@
 import Data
+import Foundation
 import Models
 import Tensor
 import Tokenizer
-import Training
+public import Training
 
 /// What `resid bench generator` measures: the T5 generator's training throughput (tokens/s, and
 /// achieved GFLOP/s as a share of raw sgemm peak measured in the same run) and its top-10 inference

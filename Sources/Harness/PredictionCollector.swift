@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import LocalServers
-import Logging
+public import LocalServers
+public import Logging
 import Synchronization
 
 /// Reads the prediction topic in the background and remembers when each event's first

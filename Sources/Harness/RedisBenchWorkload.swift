@@ -1,4 +1,4 @@
-import Redis
+public import Redis
 import Tensor
 
 /// The synthetic workload: uniform random users and items; every user's offsets increase, and

@@ -1,6 +1,6 @@
-import Foundation
-import Serve
-import Supervision
+public import Foundation
+public import Serve
+public import Supervision
 
 /// A `resid serve` child process (for `resid bench serve`, `resid bench soak`, `resid demo` and
 /// the daemon's process tests): its own configuration file and log in a temporary directory,

@@ -1,8 +1,8 @@
 import Foundation
 import Kafka
-import LocalServers
-import Logging
-import Serve
+public import LocalServers
+public import Logging
+public import Serve
 import Synchronization
 
 /// What a soak run sent and what came out of the daemons, read from the output topics while the

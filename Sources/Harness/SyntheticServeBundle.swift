@@ -1,5 +1,5 @@
 import Data
-import Foundation
+public import Foundation
 import Training
 
 /// Builds a large synthetic bundle for serving-memory measurements with the real offline

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Any JSON value: event payloads checked against the topic schemas, and the parts of a bundle
 /// manifest each component defines for itself (dataset schema, hyperparameters).

@@ -1,5 +1,5 @@
 import CRdKafka
-import Logging
+public import Logging
 
 /// Administrative operations on a real cluster (CreateTopics).
 public final class KafkaAdminClient: Sendable {

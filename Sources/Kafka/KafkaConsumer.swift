@@ -1,5 +1,5 @@
 import CRdKafka
-import Logging
+public import Logging
 import Synchronization
 
 /// A consumer-group member: reads the subscribed topics from the partitions the group assigns

@@ -1,5 +1,5 @@
 import CRdKafka
-import Logging
+public import Logging
 
 /// librdkafka's in-process mock Kafka cluster: real Kafka protocol over TCP on loopback, data in
 /// memory. Backs the embedded broker process (for `kafka.bootstrap: embedded`, the demo,

@@ -1,6 +1,6 @@
 import CRdKafka
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// An idempotent producer whose delivery reports can be awaited per message or per batch.

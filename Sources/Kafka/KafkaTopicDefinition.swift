@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One topic of the topic list file (`Topics/topics.json`).
 public struct KafkaTopicDefinition: Sendable, Codable, Equatable {

@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import Dispatch
-import Foundation
+public import Foundation
 import Kafka
 import Logging
 

@@ -1,7 +1,7 @@
-import Foundation
-import Kafka
-import Logging
-import Supervision
+public import Foundation
+public import Kafka
+public import Logging
+public import Supervision
 
 /// The embedded broker: a `resid broker` child process running librdkafka's mock cluster
 /// (see ``BrokerCommand``). Used for `kafka.bootstrap: embedded`, the demo, benchmarks and

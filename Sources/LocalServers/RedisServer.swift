@@ -1,5 +1,5 @@
-import Foundation
-import Redis
+public import Foundation
+public import Redis
 import Supervision
 import Synchronization
 

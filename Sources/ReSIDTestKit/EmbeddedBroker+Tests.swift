@@ -1,6 +1,6 @@
-import Foundation
-import Kafka
-import LocalServers
+public import Foundation
+public import Kafka
+public import LocalServers
 import Logging
 
 /// The embedded broker as integration tests start it: the repository's topics from

@@ -1,5 +1,5 @@
 import Kafka
-import LocalServers
+public import LocalServers
 
 /// The real servers an integration test needs, started together and stopped together: the
 /// embedded Kafka broker and a private redis-server (persistence off).

@@ -1,7 +1,7 @@
 import Kafka
-import Logging
-import Redis
-import ServiceLifecycle
+public import Logging
+public import Redis
+public import ServiceLifecycle
 
 /// Asks the broker and Redis once a second whether they answer, and keeps readiness in step:
 /// the event loop only learns of an outage when it has work, so an idle instance would

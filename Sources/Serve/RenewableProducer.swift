@@ -1,5 +1,5 @@
-import Kafka
-import Logging
+public import Kafka
+public import Logging
 import Synchronization
 
 /// The daemon's producer, replaced by a new one when its idempotence state no longer matches

@@ -1,10 +1,11 @@
 import Foundation
-import Logging
+public import Logging
 import Redis
 import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
+import Kafka
 #endif
 
 /// The whole daemon of `resid serve`, built from a loaded configuration: the HTTP endpoints,

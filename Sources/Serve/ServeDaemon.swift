@@ -1,7 +1,7 @@
-import Kafka
-import Logging
-import Redis
-import ServiceLifecycle
+public import Kafka
+public import Logging
+public import Redis
+public import ServiceLifecycle
 import Synchronization
 
 /// The event loop of `resid serve`: one consumer-group member reading item and interaction

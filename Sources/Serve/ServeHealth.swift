@@ -1,4 +1,4 @@
-import Kafka
+public import Kafka
 import Synchronization
 
 /// Liveness and readiness of one daemon instance, for `/health/*` and the `ready` gauge.

@@ -1,5 +1,5 @@
-import Foundation
-import UnixSignals
+public import Foundation
+public import UnixSignals
 
 /// Start-up choices of a ``ServeApplication`` that are not configuration keys: they belong to
 /// one start of the process (command-line flags), or to the host running it.

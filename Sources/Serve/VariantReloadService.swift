@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import UnixSignals
 
 /// Reloads the variants and the A/B salt on SIGHUP, without stopping the event loop: the new

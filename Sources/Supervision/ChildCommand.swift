@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What to start as a child process and where its output goes.
 public struct ChildCommand: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension ChildProcess {
     /// Whether the child has not been seen to exit yet.

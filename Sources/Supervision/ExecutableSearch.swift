@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds a program by name, as a shell would, so a missing one is reported by name before any
 /// launch is tried.

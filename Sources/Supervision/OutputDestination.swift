@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where one of a child's output streams goes.
 public enum OutputDestination: Sendable, Equatable {

@@ -32,7 +32,7 @@ struct ResidCommand: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             ((type(of: command) as? any ChoosesFreedMemoryPolicy.Type)?.freedMemoryPolicy ?? .retainForReuse).apply()
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -1,5 +1,6 @@
 import Bundle
 import Foundation
+import JSON
 import Tensor
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LocalServers
+import ArgumentParser
 
 /// The command line ``EmbeddedBroker`` writes is one `resid broker` reads as meant.
 @Suite struct BrokerCommandLineTests {

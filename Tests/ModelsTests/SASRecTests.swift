@@ -1,9 +1,10 @@
 import Data
+import Evaluation
 import Foundation
+@testable import Models
 import Tensor
 import Testing
 import Training
-@testable import Models
 
 @Suite("SASRec baselines")
 struct SASRecTests {

@@ -3,6 +3,7 @@ import Redis
 import Testing
 
 @testable import Serve
+import Kafka
 
 /// The configuration loader: precedence and validation of every source. No process is
 /// started; files are written to a temporary directory.

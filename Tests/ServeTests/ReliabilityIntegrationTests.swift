@@ -9,6 +9,9 @@ import ReSIDTestKit
 import Redis
 import Serve
 import Testing
+import Data
+import Tokenizer
+import Training
 
 /// The daemon under hostile input, outages and lost state, against a real redis-server and the
 /// embedded broker: each test is one way a deployment goes wrong.

@@ -1,10 +1,14 @@
+import Data
 import Foundation
 import Kafka
 import LocalServers
-import Redis
+import Models
 import ReSIDTestKit
+import Redis
 import Serve
 import Testing
+import Tokenizer
+import Training
 
 /// The daemon in this process against a real redis-server and the embedded broker, serving a
 /// real (small, synthetic-data) bundle written by the offline pipeline.

@@ -9,6 +9,7 @@ import ReSIDTestKit
 import Redis
 import Serve
 import Testing
+import Data
 
 /// `resid serve` as a child process: hard kills, graceful stops and live reloads.
 @Suite("resid serve process (integration)", .serialized)

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import Models
 @testable import Serve
 import Testing
+import Tokenizer
 
 /// The daemon's re-scoring of online items by their live uptake (`serve.newItemUptakeWeight`),
 /// on the real synthetic test bundle.

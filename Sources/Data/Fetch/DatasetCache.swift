@@ -1,5 +1,6 @@
 import Crypto
-import Foundation
+public import Foundation
+import Supervision
 
 /// The local cache of fetched datasets: one directory per dataset under ``root``, holding the
 /// extracted files and a `.fetched` marker written last (so an interrupted fetch is redone).

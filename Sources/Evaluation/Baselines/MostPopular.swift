@@ -1,4 +1,4 @@
-import Data
+public import Data
 
 /// MostPop: every user gets the catalogue's most frequent training targets, in order of count.
 ///

@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Tensor
 
 /// Scores ``ColdStartRecommender``s on held-out events of a ``ColdStartSplit``.

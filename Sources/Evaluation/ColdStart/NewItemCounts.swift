@@ -1,4 +1,4 @@
-import Data
+public import Data
 
 /// How many interactions each new item of a ``ColdStartSplit`` had before a given time: the
 /// online signal a live system has about items nothing was trained on (the daemon sees every

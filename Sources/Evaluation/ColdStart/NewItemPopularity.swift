@@ -1,4 +1,4 @@
-import Data
+public import Data
 
 /// Popularity among new items, counted only from interactions before the prediction time:
 /// the new items with the most events strictly before it, ties to the earlier first appearance.

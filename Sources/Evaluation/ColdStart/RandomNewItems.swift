@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Tensor
 
 /// `k` new items drawn at random for each request (seeded): the floor for ranking new items.

@@ -1,4 +1,5 @@
-import Data
+public import Data
+import Foundation
 import Tensor
 
 /// Runs a ``SequenceRecommender`` over the leave-one-out validation or test samples in batches
@@ -60,7 +61,7 @@ public struct RankingEvaluator: Sendable {
     ) throws -> Outcome {
         var single = self
         single.threads = 1
-        let box = UncheckedBox(model)
+        let box = UncheckedBox<any SequenceRecommender>(model)
         return try single.evaluate(name: model.name, on: which, progress: progress) { box.value }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
-import Tensor
+public import Foundation
+public import Tensor
 
 /// Saving and loading a FAMAE model as one safetensors file.
 ///

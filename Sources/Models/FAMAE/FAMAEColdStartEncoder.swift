@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// Encodes items FAMAE was not trained on into the same vector space as
 /// ``FAMAEModel/itemVectors()``, deterministically.

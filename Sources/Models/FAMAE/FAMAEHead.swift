@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// FAMAE's tied output head and loss: a masked field `k` scores each of its values `v`
 /// by `sqrt(d) · cos(h_T, Emb_k[v])`, where `Emb_k` is the field's own input table, and is

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// FAMAE's masking rule for the target position: draw K uniformly from `1...J`, then
 /// mask a uniformly random subset of K of the J fields. History positions are never masked, so

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// FAMAE, the field-aware masked auto-encoder that turns items into vectors.
 ///

@@ -3,7 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
-import Tokenizer
+public import Tokenizer
 
 /// Batched beam search over Semantic IDs, constrained by a ``SIDTrie`` so that every beam is a
 /// real item, ranking items by the sum of their tokens' log-probabilities.

@@ -1,4 +1,4 @@
-import Tokenizer
+public import Tokenizer
 
 /// The generator's token space: three special tokens, then each SID level's codes at its own
 /// offset so levels never share a token.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// The T5 v1.0-style encoder-decoder that reads the SIDs of a user's history and writes the SID
 /// of the next item, one token per level.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// The two SID generator architectures.
 public enum GeneratorArchitecture: String, Sendable, Codable, CaseIterable {

@@ -1,5 +1,5 @@
-import Foundation
-import Tensor
+public import Foundation
+public import Tensor
 
 /// What both SID generators share on disk: safetensors weights named by `namedParameters()`,
 /// with the architecture's `format`, its sizes and its vocabulary as JSON in the metadata.

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// A lookup table of learned vectors, one row per index.
 public final class Embedding: Layer {

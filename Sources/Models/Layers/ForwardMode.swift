@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Training or inference, threaded through forward passes as `inout`.
 ///

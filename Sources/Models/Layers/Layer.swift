@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// A trainable component: it owns parameters and may contain other layers.
 ///

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Layer normalisation over the last axis with a learned gain (init 1) and bias (init 0).
 public final class LayerNorm: Layer {

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// A fully connected layer, `y = x W + b`, applied to the last axis of any `[..., inputWidth]`
 /// input in one GEMM.

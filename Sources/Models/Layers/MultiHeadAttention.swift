@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Multi-head attention with one fused input projection.
 ///

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// A pre-LayerNorm Transformer encoder block (as PyTorch's `TransformerEncoderLayer` with
 /// `norm_first=True`):

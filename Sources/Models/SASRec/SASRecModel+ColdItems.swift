@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 extension SASRecModel {
     /// Scores of every catalogue item and of `coldItemFields.count` items the model never

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// SASRec (Kang & McAuley 2018) as an ID-only baseline, and SASRec*: the same model whose item
 /// representation is the ID embedding plus the item's field embeddings (a multi-valued field

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// A synthetic sequence task for exercising the numeric core end to end: read a random
 /// sequence of tokens and emit it reversed, one prediction per position, with a bidirectional

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// One connection to a Redis server, with its own thread.
 ///

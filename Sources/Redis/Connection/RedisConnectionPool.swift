@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// A fixed set of connections, each lent to one task at a time.

@@ -1,4 +1,4 @@
-import Configuration
+public import Configuration
 import Foundation
 
 /// The `serve:` section: what `resid serve` serves and how.

@@ -1,5 +1,5 @@
-import Foundation
-import JSON
+public import Foundation
+public import JSON
 import Kafka
 
 /// Validates message values against their topic's JSON Schema, as listed in the topic list

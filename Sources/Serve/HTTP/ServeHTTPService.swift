@@ -1,8 +1,8 @@
 import Hummingbird
 import HummingbirdCore
-import Logging
-import NIOCore
-import ServiceLifecycle
+public import Logging
+public import NIOCore
+public import ServiceLifecycle
 import Synchronization
 
 /// The daemon's HTTP endpoints (``ServeEndpoints``) on Hummingbird: requests are served

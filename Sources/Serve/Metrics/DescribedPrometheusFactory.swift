@@ -15,26 +15,30 @@ struct DescribedPrometheusFactory: MetricsFactory {
     let timerBuckets: [Duration]
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     /// A gauge; aggregating recorders (value histograms) have no use here, so they are gauges too.
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: label, unitName: "", helpText: help(label)), labels: dimensions,
-            buckets: timerBuckets)
+            descriptor: descriptor(label), labels: dimensions, buckets: timerBuckets)
+    }
+
+    /// The metric's name exactly as given (no unit suffix) with its help text.
+    private func descriptor(_ label: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: help(label))
     }
 
     func destroyCounter(_ handler: any CounterHandler) {

@@ -1,5 +1,5 @@
 import CoreMetrics
-import Prometheus
+public import Prometheus
 
 /// The daemon's metrics: recorded through swift-metrics into a Prometheus registry that this
 /// object owns, and rendered from it for `/metrics`.

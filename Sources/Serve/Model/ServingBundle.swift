@@ -1,9 +1,10 @@
 import Bundle
 import Data
-import Foundation
-import Models
+public import Foundation
+import JSON
+public import Models
 import Tokenizer
-import Training
+public import Training
 
 /// A model bundle opened for serving: the generator, the cold-start tokenizer and the frozen item
 /// table, all read from the bundle's files (verified against the manifest's SHA-256 sums).

@@ -1,6 +1,7 @@
 import Foundation
+import Models
 import Synchronization
-import Tokenizer
+public import Tokenizer
 
 /// One bundle's live catalogue: the frozen items plus every item whose SID was assigned online
 /// (by any instance, learned from the item-SID topic or from Redis), with the trie that

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import Synchronization
 
 /// The variants being served and the router that picks one per user; replaced as a whole on

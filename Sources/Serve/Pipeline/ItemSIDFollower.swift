@@ -1,7 +1,8 @@
 import Foundation
-import Kafka
-import Logging
-import ServiceLifecycle
+import JSON
+public import Kafka
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// Follows the compacted item-SID topic from its beginning into every served bundle's

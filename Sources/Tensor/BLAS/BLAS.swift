@@ -1,4 +1,4 @@
-import CBLAS
+public import CBLAS
 
 /// The only place the numeric core calls OpenBLAS.
 ///

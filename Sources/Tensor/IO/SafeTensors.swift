@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reads and writes the safetensors format, the ecosystem's weight format, so that PyTorch users
 /// can inspect or produce our weights.

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Balanced assignment of `n` items to `k` clusters: every cluster receives `floor(n/k)` or
 /// `ceil(n/k)` items and the total squared distance is minimal.

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// The TIGER-style residual k-means baseline: level `l` clusters the residuals left by levels
 /// `1 ..< l` (plain, unconstrained Lloyd k-means with k-means++ seeding), and a fourth token, the

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// k-means whose clusters all hold `floor(n/k)` or `ceil(n/k)` items.
 ///

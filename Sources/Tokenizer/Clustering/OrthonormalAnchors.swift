@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Shared anchor directions for one GAOQ level: `count` orthonormal vectors in `dimension` dims.
 ///

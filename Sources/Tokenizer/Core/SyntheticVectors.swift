@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// SYNTHETIC item vectors for tests and scale benchmarks: clustered Gaussians with a two-level
 /// hierarchy (topics, then sub-topics around each topic), loosely shaped like field-embedding

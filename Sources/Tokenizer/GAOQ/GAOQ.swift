@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// Globally aligned orthogonal quantisation: fits a ``GAOQCodebook`` to item vectors.
 ///

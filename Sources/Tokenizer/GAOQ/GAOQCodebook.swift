@@ -1,5 +1,5 @@
-import Foundation
-import Tensor
+public import Foundation
+public import Tensor
 
 /// A fitted GAOQ quantiser, frozen: everything the online assigner needs plus the item table.
 ///

@@ -1,4 +1,4 @@
-import Tensor
+public import Tensor
 
 /// Tokenizes unseen items against a frozen ``GAOQCodebook``.
 ///

@@ -1,7 +1,7 @@
-import Data
-import Models
-import Tensor
-import Tokenizer
+public import Data
+public import Models
+public import Tensor
+public import Tokenizer
 
 /// The online item path as one library call: raw field values of new items →
 /// FAMAE cold-start vectors → SIDs claimed against a frozen GAOQ codebook.

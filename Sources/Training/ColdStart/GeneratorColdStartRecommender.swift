@@ -1,7 +1,7 @@
-import Evaluation
+public import Evaluation
 import Foundation
-import Models
-import Tokenizer
+public import Models
+public import Tokenizer
 
 /// A SID generator in a cold-start evaluation: beam search over a trie of every item (warm and
 /// new) for the whole-catalogue lists, and over a trie of the new items alone for the new-only

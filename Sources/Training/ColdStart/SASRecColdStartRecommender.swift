@@ -1,5 +1,6 @@
-import Evaluation
-import Models
+public import Evaluation
+public import Models
+import Tensor
 
 /// SASRec* in a cold-start evaluation: trained on the warm items, it scores a new item by the
 /// representation its fields alone give (``SASRecModel/scores(histories:coldItemFields:)``),

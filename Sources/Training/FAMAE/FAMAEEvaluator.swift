@@ -1,6 +1,6 @@
-import Data
-import Evaluation
-import Models
+public import Data
+public import Evaluation
+public import Models
 import Tensor
 
 /// FAMAE's two task-aware metrics, Recall@10 over leave-one-out held-out targets.

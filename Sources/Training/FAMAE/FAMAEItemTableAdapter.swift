@@ -1,5 +1,5 @@
-import Data
-import Models
+public import Data
+public import Models
 
 /// Bridges the Data module's prepared ``ItemTable`` to FAMAE's field list and catalogue codes.
 ///

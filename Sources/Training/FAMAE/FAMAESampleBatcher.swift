@@ -1,6 +1,6 @@
-import Data
-import Models
-import Tensor
+public import Data
+public import Models
+public import Tensor
 
 /// Builds FAMAE batches from leave-one-out samples: the (≤ 32) history items before each
 /// target, left-padded, and the target's catalogue codes with a masking pattern.

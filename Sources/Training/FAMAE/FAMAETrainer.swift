@@ -1,6 +1,6 @@
-import Data
+public import Data
 import Foundation
-import Models
+public import Models
 import Tensor
 
 /// Trains FAMAE: AdamW with decoupled weight decay, linear warm-up then cosine decay,

@@ -1,4 +1,4 @@
-import Data
+public import Data
 
 /// How FAMAE is trained, and how long.
 public struct FAMAETrainingConfiguration: Sendable, Codable, Equatable {

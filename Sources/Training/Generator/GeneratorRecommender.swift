@@ -1,7 +1,7 @@
-import Evaluation
-import Models
+public import Evaluation
+public import Models
 import Tensor
-import Tokenizer
+public import Tokenizer
 
 /// A SID generator of either architecture as a ``SequenceRecommender``: read each history's
 /// SIDs, decode with the trie-constrained beam search, and return the items of the best beams.

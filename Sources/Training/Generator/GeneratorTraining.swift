@@ -1,7 +1,7 @@
-import Data
+public import Data
 import Evaluation
-import Models
-import Tokenizer
+public import Models
+public import Tokenizer
 
 /// Builds and trains a SID generator of either architecture on one SID table, the one place the
 /// pipeline, `resid compare` and the benchmarks choose between them.

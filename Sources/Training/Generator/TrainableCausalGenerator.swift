@@ -1,9 +1,9 @@
-import Data
-import Evaluation
-import Foundation
-import Models
-import Tensor
-import Tokenizer
+public import Data
+public import Evaluation
+public import Foundation
+public import Models
+public import Tensor
+public import Tokenizer
 
 /// The causal SID generator paired with the SID table of its catalogue, in the shape the
 /// ``SequenceTrainer`` trains: next-token cross-entropy at every position of each tile (every
@@ -49,7 +49,7 @@ public final class TrainableCausalGenerator: SequenceTrainable {
         return replica
     }
 
-    public func recommender() throws -> SequenceRecommender {
+    public func recommender() throws -> any SequenceRecommender {
         try GeneratorRecommender(name: name, model: .causal(model), table: table, beamWidth: beamWidth)
     }
 

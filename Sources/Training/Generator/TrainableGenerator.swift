@@ -1,9 +1,9 @@
-import Data
-import Evaluation
-import Foundation
-import Models
-import Tensor
-import Tokenizer
+public import Data
+public import Evaluation
+public import Foundation
+public import Models
+public import Tensor
+public import Tokenizer
 
 /// The SID generator paired with the SID table of the catalogue it is trained on, in the shape
 /// the ``SequenceTrainer`` trains: teacher-forced token cross-entropy on each window's history
@@ -50,7 +50,7 @@ public final class TrainableGenerator: SequenceTrainable {
         return replica
     }
 
-    public func recommender() throws -> SequenceRecommender {
+    public func recommender() throws -> any SequenceRecommender {
         try GeneratorRecommender(name: name, model: .t5(model), table: table, beamWidth: beamWidth)
     }
 

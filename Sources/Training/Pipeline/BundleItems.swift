@@ -1,4 +1,4 @@
-import Data
+public import Data
 
 /// `items.json` of a bundle: the item table frozen at training time, item key → internal
 /// index (the array position) → SID, plus every item's field values so the daemon can rebuild

@@ -1,7 +1,7 @@
 import Bundle
-import Data
+public import Data
 import Evaluation
-import Foundation
+public import Foundation
 import JSON
 import Models
 import Tensor

@@ -1,5 +1,5 @@
-import Data
-import Models
+public import Data
+public import Models
 
 /// Settings of `resid pipeline`: which stages get how much of the time budget, the quantiser's
 /// branching, and the generator's sizes and training settings.

@@ -1,8 +1,8 @@
-import Data
-import Evaluation
-import Foundation
-import Models
-import Tensor
+public import Data
+public import Evaluation
+public import Foundation
+public import Models
+public import Tensor
 
 /// SASRec / SASRec* in the shape the ``SequenceTrainer`` trains, and as a full-ranking
 /// recommender (every catalogue item scored, the top `k` kept).
@@ -48,7 +48,7 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
         return replica
     }
 
-    public func recommender() throws -> SequenceRecommender { self }
+    public func recommender() throws -> any SequenceRecommender { self }
 
     public func saveCheckpoint(to url: URL) throws {
         try SafeTensors.write(

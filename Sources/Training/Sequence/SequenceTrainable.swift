@@ -1,8 +1,8 @@
-import Data
-import Evaluation
-import Foundation
-import Models
-import Tensor
+public import Data
+public import Evaluation
+public import Foundation
+public import Models
+public import Tensor
 
 /// A model's loss on one batch, with what it covered.
 public struct BatchLoss {
@@ -50,7 +50,7 @@ public protocol SequenceTrainable: AnyObject {
 
     /// The model as a recommender over its current parameters. The trainer asks for a new one at
     /// every validation (and one per evaluation thread), so it may take a snapshot of them.
-    func recommender() throws -> SequenceRecommender
+    func recommender() throws -> any SequenceRecommender
 
     /// Writes the current parameters to `url` (the best checkpoint, in the model's own format).
     func saveCheckpoint(to url: URL) throws

@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Evaluation
 import Foundation
 import Models
@@ -127,8 +127,8 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         /// Validates, keeps the best parameters, writes the state; returns true when early
         /// stopping ends the run.
         func validate() throws -> Bool {
-            let snapshotModel = UncheckedModel(model)
-            let outcome = try evaluator.evaluate(name: model.name, on: .validation) { try snapshotModel.model.recommender() }
+            let snapshotModel = RecommenderSource(model)
+            let outcome = try evaluator.evaluate(name: model.name, on: .validation) { try snapshotModel.recommender() }
             lastValidationSeconds = outcome.seconds
             let record = SequenceTrainingReport.Validation(
                 epoch: loop.report.epochs, step: loop.report.totalSteps, meanLoss: loop.lossSum / Double(max(1, loop.lossSteps)),
@@ -237,9 +237,3 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
     }
 }
 
-/// Lets the validation workers each ask the model for a recommender. `recommender()` only reads
-/// the parameters, and no training step runs while validation does.
-private final class UncheckedModel<Model: SequenceTrainable>: @unchecked Sendable {
-    let model: Model
-    init(_ model: Model) { self.model = model }
-}

@@ -1,4 +1,5 @@
-import Data
+public import Data
+import Foundation
 import Models
 
 /// How a next-item model is trained: AdamW with decoupled weight decay, linear warm-up sized to

@@ -1,4 +1,4 @@
-import Data
+public import Data
 import Models
 import Tensor
 

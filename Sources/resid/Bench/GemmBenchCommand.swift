@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Harness
 
 /// `resid bench gemm`: ``GemmBenchmark`` on each shape, then the forward + backward throughput

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Data
 import Harness
 
 /// `resid data stats --dataset ml-1m|ml-100k|synthetic|PATH`: runs ``DatasetStatsRun`` (the data

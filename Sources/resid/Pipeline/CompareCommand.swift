@@ -135,8 +135,8 @@ struct CompareCommand: AsyncParsableCommand {
             let trained = try trainer.train()
             curves.series.append(.init(name: trainable.name, points: trained.validations.map { ($0.seconds, $0.recall10, $0.recall10Error) }))
             try Data(curves.svg.utf8).write(to: curvesURL, options: .atomic)
-            let model = UncheckedTrainable(trainable)
-            let outcome = try tester.evaluate(name: trainable.name, on: .test, progress: log) { try model.value.recommender() }
+            let model = RecommenderSource(trainable)
+            let outcome = try tester.evaluate(name: trainable.name, on: .test, progress: log) { try model.recommender() }
             return (trained, outcome)
         }
 
@@ -241,10 +241,4 @@ struct CompareCommand: AsyncParsableCommand {
             return try GAOQ(local).fit(vectors, progress: log).codebook.table
         }
     }
-}
-
-/// Lets each test-evaluation worker ask the trained model for its own recommender (read-only).
-private final class UncheckedTrainable<Model: SequenceTrainable>: @unchecked Sendable {
-    let value: Model
-    init(_ value: Model) { self.value = value }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Data
+import Evaluation
 import Models
 import Tensor
 import Training

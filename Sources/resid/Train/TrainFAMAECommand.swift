@@ -1,5 +1,6 @@
 import ArgumentParser
 import Harness
+import Models
 import Training
 
 /// `resid train famae`: runs ``FAMAETrainingRun`` (trains the FAMAE item encoder and writes its

@@ -7,6 +7,7 @@ import Kafka
 import LocalServers
 import ReSIDTestKit
 import Serve
+import Supervision
 
 /// `resid serve` as a child process with a configuration file of its own (for signal tests:
 /// SIGKILL, SIGTERM, SIGHUP), started from the `resid` binary next to the tests. Its log, kept

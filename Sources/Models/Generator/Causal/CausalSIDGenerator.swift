@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+public import Tensor
 
 /// The causal (decoder-only) SID generator: a user's history flattened into SID tokens, read by
 /// causal self-attention, trained with next-token loss at every position.

@@ -1,5 +1,5 @@
-import Configuration
-import Kafka
+public import Configuration
+public import Kafka
 
 extension KafkaConfiguration {
     /// Reads the `kafka.*` keys.

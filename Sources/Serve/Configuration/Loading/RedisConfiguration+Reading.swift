@@ -1,6 +1,6 @@
-import Configuration
+public import Configuration
 import Foundation
-import Redis
+public import Redis
 
 extension RedisConfiguration {
     /// Reads the configuration; keys that are absent keep their defaults.

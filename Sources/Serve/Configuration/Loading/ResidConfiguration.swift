@@ -1,6 +1,6 @@
-import Configuration
-import Kafka
-import Redis
+public import Configuration
+public import Kafka
+public import Redis
 
 /// The validated configuration of every component, plus the reader it came from (for
 /// components that read further keys themselves).
