@@ -1,9 +1,9 @@
 import Bundle
 import Foundation
+import Inference
 import Kafka
 import Serve
 import Tensor
-import Training
 
 /// The soak's event stream: valid interactions over the bundle's items and, around them,
 /// one hostile or special event for every four valid ones.

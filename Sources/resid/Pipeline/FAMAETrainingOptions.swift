@@ -1,5 +1,6 @@
 import ArgumentParser
 import Data
+import Inference
 import Models
 import Tensor
 import Training
