@@ -66,9 +66,14 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor", "Supervision", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
+        // MARK: Inference: a bundle's file names, frozen items and cold-start tokenizer, shared by
+        // the offline pipeline that writes bundles and the daemon that serves them, so the
+        // daemon links no training code
+        .target(name: "Inference", dependencies: ["Tensor", "Models", "Data", "Tokenizer"]),
+
         // MARK: Evaluation
         .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
-        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Bundle", "JSON"]),
+        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Inference", "Bundle", "JSON"]),
 
         // MARK: JSON values and the topic schemas' validator (events and bundle manifests)
         .target(name: "JSON"),
@@ -121,7 +126,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Training", "Bundle", "JSON", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Inference", "Bundle", "JSON", "Kafka", "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,8 +144,8 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
-                "Supervision",
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis", "LocalServers",
+                "Serve", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -149,8 +154,8 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Bundle", "Kafka", "Redis", "LocalServers", "Serve",
-                "Harness", "Supervision",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis",
+                "LocalServers", "Serve", "Harness", "Supervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -163,7 +168,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Data", "Tokenizer", "Evaluation", "Bundle"]),
+        .testTarget(
+            name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Inference", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),

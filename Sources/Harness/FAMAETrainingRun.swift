@@ -1,6 +1,7 @@
 import Data
 import Evaluation
 import Foundation
+import Inference
 public import Models
 import Tensor
 public import Training

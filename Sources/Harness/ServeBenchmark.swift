@@ -1,5 +1,6 @@
 import Bundle
 import Foundation
+import Inference
 import Kafka
 import LocalServers
 import Logging
@@ -7,7 +8,6 @@ import Redis
 import Serve
 import Synchronization
 import Tensor
-import Training
 
 /// What `resid bench serve` measures: the streaming daemon end to end, as separate `resid serve`
 /// processes against the embedded broker and a private redis-server.

@@ -1,12 +1,12 @@
 import Bundle
 import Foundation
+import Inference
 import Kafka
 import LocalServers
 import Logging
 import Redis
 import Serve
 import Tensor
-import Training
 
 /// What `resid bench soak` does: two daemons under mixed valid and hostile traffic, with an
 /// instance killed (SIGKILL) and Redis restarted every few minutes, then a check of what came out.

@@ -1,9 +1,9 @@
 import Bundle
 import Foundation
+public import Inference
 public import Kafka
 public import Serve
 import Tensor
-public import Training
 
 /// The soak's event stream: valid interactions over the bundle's items and, around them,
 /// one hostile or special event for every four valid ones.

@@ -1,9 +1,9 @@
 import Data
+import Inference
 @testable import Models
 import Tensor
 import Testing
 import Tokenizer
-import Training
 
 /// Cold-start encoding and SID assignment on synthetic data (generated, not real users).
 @Suite struct FAMAEColdStartTests {

@@ -2,6 +2,7 @@ import Bundle
 import Data
 import Evaluation
 import Foundation
+import Inference
 import Tensor
 import Testing
 import Tokenizer

@@ -12,6 +12,7 @@ import Testing
 import Data
 import Tokenizer
 import Training
+import Inference
 
 /// The daemon under hostile input, outages and lost state, against a real redis-server and the
 /// embedded broker: each test is one way a deployment goes wrong.

@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Inference
 import Kafka
 import LocalServers
 import Models

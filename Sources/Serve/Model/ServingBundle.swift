@@ -1,10 +1,10 @@
 import Bundle
 import Data
 public import Foundation
+public import Inference
 import JSON
 public import Models
 import Tokenizer
-public import Training
 
 /// A model bundle opened for serving: the generator, the cold-start tokenizer and the frozen item
 /// table, all read from the bundle's files (verified against the manifest's SHA-256 sums).
@@ -56,9 +56,9 @@ public final class ServingBundle: Sendable {
         }
         do {
             let items = try bundle.decodeJSON(BundleItems.self, from: BundleItems.fileName)
-            let codebook = try GAOQCodebook(contentsOf: bundle.url("gaoq.safetensors"))
-            let famae = try FAMAEModel.load(from: bundle.url("famae.safetensors"))
-            let generator = try SIDGeneratorModel(contents: bundle.tensors("generator.safetensors"))
+            let codebook = try GAOQCodebook(contentsOf: bundle.url(BundleFiles.codebook))
+            let famae = try FAMAEModel.load(from: bundle.url(BundleFiles.famae))
+            let generator = try SIDGeneratorModel(contents: bundle.tensors(BundleFiles.generator))
             let table = try Self.itemTable(manifest: bundle.manifest, items: items)
             tokenizer = try ColdStartTokenizer(table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
             // The field values are needed only to rebuild the item table; not kept (at 150k items

@@ -1,9 +1,9 @@
+import Inference
 import Kafka
 import Logging
 import Redis
 import Tensor
 import Tokenizer
-import Training
 
 /// The item path: new items' fields → cold-start vector → level 1/2 placement → atomic level-3
 /// claim in Redis → item-SID records, for every served bundle.

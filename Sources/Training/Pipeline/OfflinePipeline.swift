@@ -2,6 +2,7 @@ import Bundle
 public import Data
 import Evaluation
 public import Foundation
+import Inference
 import JSON
 import Models
 import Tensor
@@ -9,8 +10,9 @@ import Tokenizer
 
 /// The offline pipeline behind `resid pipeline`: train FAMAE on a prepared dataset, quantise its
 /// item vectors with GAOQ, train the SID generator, evaluate it on the test split, and write a
-/// complete, verified bundle (`manifest.json` with SHA-256 per file, `famae.safetensors`,
-/// `gaoq.safetensors`, `generator.safetensors`, `items.json`, `evaluation.json`).
+/// complete, verified bundle (`manifest.json` with SHA-256 per file and the files of
+/// ``BundleFiles``: `famae.safetensors`, `gaoq.safetensors`, `generator.safetensors`,
+/// `items.json`, `evaluation.json`).
 public final class OfflinePipeline {
     public let configuration: OfflinePipelineConfiguration
     public var progress: (String) -> Void
@@ -98,13 +100,13 @@ public final class OfflinePipeline {
         // The bundle.
         stage.restart()
         progress("[5/5] writing bundle \(output.path)")
-        try writer.write(try Self.fileBytes { try famae.save(to: $0, metadata: ["dataset": dataset.name]) }, as: "famae.safetensors")
-        try writer.write(try Self.fileBytes { try codebook.save(to: $0) }, as: "gaoq.safetensors")
-        try writer.writeTensors(generator.namedTensors(), metadata: try generator.metadata(), as: "generator.safetensors")
+        try writer.write(try Self.fileBytes { try famae.save(to: $0, metadata: ["dataset": dataset.name]) }, as: BundleFiles.famae)
+        try writer.write(try Self.fileBytes { try codebook.save(to: $0) }, as: BundleFiles.codebook)
+        try writer.writeTensors(generator.namedTensors(), metadata: try generator.metadata(), as: BundleFiles.generator)
         try writer.writeJSON(BundleItems(dataset: dataset, sids: table.codes), as: BundleItems.fileName)
         summary.stageSeconds["bundle"] = stage.elapsed
         summary.totalSeconds = clock.elapsed
-        try writer.writeJSON(summary, as: "evaluation.json")
+        try writer.writeJSON(summary, as: BundleFiles.evaluation)
         var manifest = BundleManifest(
             bundleID: output.lastPathComponent,
             schema: try Self.json(["dataset": JSONValue.string(dataset.name), "fields": try Self.json(dataset.items.fields)]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Data
 import Evaluation
 import Foundation
+import Inference
 import Models
 import Tensor
 import Tokenizer

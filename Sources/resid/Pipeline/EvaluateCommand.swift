@@ -3,6 +3,7 @@ import Bundle
 import Data
 import Evaluation
 import Foundation
+import Inference
 import Models
 import Tensor
 import Tokenizer
@@ -70,7 +71,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard beam >= 1, batch >= 1 else { throw ValidationError("--beam and --batch must be at least 1") }
         let loaded = try ModelBundle(directory: URL(fileURLWithPath: bundle))
         let items = try loaded.decodeJSON(BundleItems.self, from: BundleItems.fileName)
-        let generator = try SIDGeneratorModel(contents: loaded.tensors("generator.safetensors"))
+        let generator = try SIDGeneratorModel(contents: loaded.tensors(BundleFiles.generator))
         let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare(historyLimit: generator.historyLimit)
         guard prepared.items.keys == items.keys else {
             throw ValidationError("the bundle's items (\(items.keys.count), from \(items.dataset)) are not the prepared items of --dataset \(dataset) (\(prepared.items.count)); pass the dataset the bundle was trained on")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Evaluation
+import Inference
 import Models
 import Tensor
 import Training

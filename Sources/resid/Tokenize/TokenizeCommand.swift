@@ -2,6 +2,7 @@ import ArgumentParser
 import Bundle
 import Data
 import Foundation
+import Inference
 import Models
 import Tensor
 import Tokenizer
@@ -144,7 +145,7 @@ struct TokenizeCommand: AsyncParsableCommand {
             return (matrix, path)
         case let (nil, path?):
             let opened = try ModelBundle(directory: URL(fileURLWithPath: path, isDirectory: true))
-            let famae = try FAMAEModel.load(from: opened.url("famae.safetensors"))
+            let famae = try FAMAEModel.load(from: opened.url(BundleFiles.famae))
             return (famae.itemVectors(), "\(path) (FAMAE item vectors)")
         default:
             throw ValidationError("give exactly one input: --vectors FILE or --bundle DIR")

@@ -5,7 +5,7 @@ public import Data
 /// its catalogue without the dataset.
 public struct BundleItems: Sendable, Codable, Equatable {
     /// The file name inside a bundle.
-    public static let fileName = "items.json"
+    public static let fileName = BundleFiles.items
 
     /// The dataset the items come from.
     public var dataset: String
