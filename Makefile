@@ -25,4 +25,4 @@ format:
 	swift format format --in-place --recursive --parallel Package.swift Sources Tests
 
 lint:
-	swift format lint --recursive --parallel Package.swift Sources Tests
+	swift format lint --strict --recursive --parallel Package.swift Sources Tests

@@ -63,7 +63,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "Tokenizer"]),
 
         // MARK: Data and tokenization
-        .target(name: "Data", dependencies: ["Tensor", "Supervision", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Data", dependencies: ["Tensor", "Supervision", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Tokenizer", dependencies: ["Tensor"]),
 
         // MARK: Inference: a bundle's file names, frozen items and cold-start tokenizer, shared by
@@ -73,7 +74,9 @@ let package = Package(
 
         // MARK: Evaluation
         .target(name: "Evaluation", dependencies: ["Tensor", "Data"]),
-        .target(name: "Training", dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Inference", "Bundle", "JSON"]),
+        .target(
+            name: "Training",
+            dependencies: ["Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Inference", "Bundle", "JSON"]),
 
         // MARK: JSON values and the topic schemas' validator (events and bundle manifests)
         .target(name: "JSON"),
@@ -144,7 +147,8 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis", "LocalServers",
+                "Tensor", "Models", "Data", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis",
+                "LocalServers",
                 "Serve", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -154,7 +158,8 @@ let package = Package(
         .executableTarget(
             name: "resid",
             dependencies: [
-                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Inference", "Bundle", "Kafka",
+                "Redis",
                 "LocalServers", "Serve", "Harness", "Supervision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,7 +174,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Data"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "JSON", "Tensor"]),
         .testTarget(
-            name: "ModelsTests", dependencies: ["Models", "Tensor", "Training", "Inference", "Data", "Tokenizer", "Evaluation", "Bundle"]),
+            name: "ModelsTests",
+            dependencies: ["Models", "Tensor", "Training", "Inference", "Data", "Tokenizer", "Evaluation", "Bundle"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
@@ -178,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "ServeTests",
             dependencies: [
-                "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training", "Data",
+                "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training",
+                "Data",
                 "Bundle", "Tokenizer",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -3,7 +3,8 @@ public struct BundleError: Error, CustomStringConvertible, Sendable {
     /// The kind of failure; match on these, the message is for people.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
-            case io, missingManifest, badManifest, unsupportedVersion, missingFile, unlistedFile, corruptFile, alreadyExists, badName
+            case io, missingManifest, badManifest, unsupportedVersion, missingFile, unlistedFile, corruptFile,
+                alreadyExists, badName
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }

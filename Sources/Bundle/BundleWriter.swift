@@ -20,7 +20,8 @@ public final class BundleWriter {
             throw BundleError(.alreadyExists, "\(self.directory.path) exists; bundles are immutable, choose a new name")
         }
         let parent = self.directory.deletingLastPathComponent()
-        staging = parent.appendingPathComponent(".\(self.directory.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
+        staging = parent.appendingPathComponent(
+            ".\(self.directory.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
@@ -75,12 +76,14 @@ public final class BundleWriter {
             try? fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: staging.appendingPathComponent(name).path)
         }
         if fm.fileExists(atPath: directory.path) {
-            throw BundleError(.alreadyExists, "\(directory.path) appeared while writing; bundles are immutable, choose a new name")
+            throw BundleError(
+                .alreadyExists, "\(directory.path) appeared while writing; bundles are immutable, choose a new name")
         }
         do {
             try fm.moveItem(at: staging, to: directory)
         } catch {
-            throw BundleError(.io, "cannot move the finished bundle to \(directory.path): \(error.localizedDescription)")
+            throw BundleError(
+                .io, "cannot move the finished bundle to \(directory.path): \(error.localizedDescription)")
         }
         finished = true
         return try ModelBundle(directory: directory)
@@ -88,7 +91,8 @@ public final class BundleWriter {
 
     private func stagedURL(_ name: String) throws -> URL {
         guard ModelBundle.isPlainName(name), name != ModelBundle.manifestName else {
-            throw BundleError(.badName, "'\(name)' is not a plain file name (no '/', not '.'-prefixed, not manifest.json)")
+            throw BundleError(
+                .badName, "'\(name)' is not a plain file name (no '/', not '.'-prefixed, not manifest.json)")
         }
         return staging.appendingPathComponent(name)
     }

@@ -21,7 +21,9 @@ public struct ModelBundle: Sendable {
         self.directory = directory.standardizedFileURL
         let manifestURL = self.directory.appendingPathComponent(Self.manifestName)
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
-            throw BundleError(.missingManifest, "\(self.directory.path) has no \(Self.manifestName): not a bundle, or one whose writing did not finish")
+            throw BundleError(
+                .missingManifest,
+                "\(self.directory.path) has no \(Self.manifestName): not a bundle, or one whose writing did not finish")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -47,7 +49,10 @@ public struct ModelBundle: Sendable {
     public func verify() throws {
         let present = Set((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
         for name in present.sorted() where name != Self.manifestName && manifest.files[name] == nil {
-            throw BundleError(.unlistedFile, "\(directory.path)/\(name) is not in the manifest; bundles are immutable, rebuild instead of adding files")
+            throw BundleError(
+                .unlistedFile,
+                "\(directory.path)/\(name) is not in the manifest; bundles are immutable, rebuild instead of adding files"
+            )
         }
         for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {
             guard Self.isPlainName(name) else {
@@ -75,7 +80,10 @@ public struct ModelBundle: Sendable {
     /// The bytes of a listed file.
     public func data(_ name: String) throws -> Data {
         guard manifest.files[name] != nil else {
-            throw BundleError(.missingFile, "\(directory.path) has no file '\(name)' (has: \(manifest.files.keys.sorted().joined(separator: ", ")))")
+            throw BundleError(
+                .missingFile,
+                "\(directory.path) has no file '\(name)' (has: \(manifest.files.keys.sorted().joined(separator: ", ")))"
+            )
         }
         do {
             return try Data(contentsOf: url(name), options: .alwaysMapped)

@@ -22,7 +22,10 @@ public struct DatasetName {
         if let published = PublishedDataset.named(name) {
             let cache = DatasetCache(root: cacheDir)
             guard cache.isFetched(published) else {
-                throw DataError(.datasetNotFetched, "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first")
+                throw DataError(
+                    .datasetNotFetched,
+                    "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first"
+                )
             }
             return try RecBoleLoader(directory: cache.directory(for: published), name: published.name).load()
         }
@@ -32,10 +35,13 @@ public struct DatasetName {
             if parts.count == 3, parts[2].hasPrefix("seed"), let value = UInt64(parts[2].dropFirst(4)) {
                 seed = value
             } else if parts.count != 2 {
-                throw DataError(.unknownDataset, "'\(name)': write synthetic-ITEMS or synthetic-ITEMS-seedN, e.g. synthetic-5000-seed3")
+                throw DataError(
+                    .unknownDataset,
+                    "'\(name)': write synthetic-ITEMS or synthetic-ITEMS-seedN, e.g. synthetic-5000-seed3")
             }
             return try SyntheticDatasetGenerator(SyntheticConfiguration(itemCount: items, seed: seed)).generate()
         }
-        throw DataError(.unknownDataset, "'\(name)' is not a training dataset; use ml-1m, ml-100k or synthetic-ITEMS[-seedN]")
+        throw DataError(
+            .unknownDataset, "'\(name)' is not a training dataset; use ml-1m, ml-100k or synthetic-ITEMS[-seedN]")
     }
 }

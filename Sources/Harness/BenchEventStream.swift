@@ -30,7 +30,8 @@ public struct BenchEventStream: Sendable {
             let user = Self.user(Int(random.next() % UInt64(users)))
             let item = items[Int(random.next() % UInt64(items.count))]
             let id = "bench-\(counter)"
-            let json = #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(Self.escape(item))","type":"view","timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000))}"#
+            let json =
+                #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(Self.escape(item))","type":"view","timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000))}"#
             return Event(id: id, message: KafkaProducerMessage(topic: topic, key: user, value: Array(json.utf8)))
         }
     }

@@ -113,10 +113,14 @@ public struct ColdStartBenchmark {
             let prepared = try DatasetName(name: dataset, cacheDir: cacheDirectory).prepare()
             let (famae, modelSource) = try loadOrTrain(prepared)
             let (frozen, codebookSource) = try loadOrFit(famae, b1: branching[0], b2: branching[1])
-            let tokenizer = try ColdStartTokenizer(table: prepared.items, encoder: FAMAEColdStartEncoder(model: famae, topK: topK), codebook: frozen)
+            let tokenizer = try ColdStartTokenizer(
+                table: prepared.items, encoder: FAMAEColdStartEncoder(model: famae, topK: topK), codebook: frozen)
             let claimer = try InMemoryLevel3Claimer(codebook: frozen, keys: prepared.items.keys)
             func newItems(_ prefix: String) -> [ColdStartTokenizer.Item] {
-                (0..<items).map { ColdStartTokenizer.Item(key: "\(prefix)-\($0)", values: prepared.items.values(item: $0 % prepared.items.count)) }
+                (0..<items).map {
+                    ColdStartTokenizer.Item(
+                        key: "\(prefix)-\($0)", values: prepared.items.values(item: $0 % prepared.items.count))
+                }
             }
             // Warm-up (allocations, page faults), not timed.
             _ = try await tokenizer.assign(Array(newItems("bench-warmup").prefix(8)), claimer: claimer)
@@ -140,15 +144,20 @@ public struct ColdStartBenchmark {
             let batchItems = newItems("bench-batch")
             let batchWatch = Stopwatch()
             for start in stride(from: 0, to: batchItems.count, by: batch) {
-                sids += try await tokenizer.assign(Array(batchItems[start..<min(batchItems.count, start + batch)]), claimer: claimer)
+                sids += try await tokenizer.assign(
+                    Array(batchItems[start..<min(batchItems.count, start + batch)]), claimer: claimer)
             }
             let batchSeconds = batchWatch.elapsed
             let all = frozen.itemSIDs + sids
             // Own groups, placed again outside the timed passes.
-            let ownGroups = try tokenizer.assigner.place(tokenizer.vectors(newItems("bench-single") + batchItems)).map { [$0.c1, $0.c2] }
+            let ownGroups = try tokenizer.assigner.place(tokenizer.vectors(newItems("bench-single") + batchItems)).map {
+                [$0.c1, $0.c2]
+            }
             let spilled = zip(sids, ownGroups).filter { [$0.c1, $0.c2] != $1 }.count
             let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] * 1000 }
+            func percentile(_ p: Double) -> Double {
+                sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] * 1000
+            }
             let single = Double(items) / latencies.reduce(0, +)
             let batched = Double(items) / batchSeconds
             let trained = frozen.heldLevel3Codes
@@ -156,13 +165,17 @@ public struct ColdStartBenchmark {
             for sid in sids { perGroup[[sid.c1, sid.c2], default: 0] += 1 }
             let report = Report(
                 dataset: prepared.name, synthetic: prepared.isSynthetic, catalogueItems: prepared.items.count,
-                model: modelSource, codebook: codebookSource, topK: topK, vectorWidth: famae.configuration.itemVectorWidth,
+                model: modelSource, codebook: codebookSource, topK: topK,
+                vectorWidth: famae.configuration.itemVectorWidth,
                 items: items,
                 singleItem: Latency(
-                    p50Milliseconds: percentile(0.5), p90Milliseconds: percentile(0.9), p99Milliseconds: percentile(0.99),
+                    p50Milliseconds: percentile(0.5), p90Milliseconds: percentile(0.9),
+                    p99Milliseconds: percentile(0.99),
                     meanMilliseconds: latencies.reduce(0, +) / Double(items) * 1000,
-                    meanEncodeMilliseconds: encodeSeconds / Double(items) * 1000, meanAssignMilliseconds: assignSeconds / Double(items) * 1000),
-                singleItemsPerSecond: single, batchSize: batch, batchedItemsPerSecond: batched, batchedOverSingle: batched / single,
+                    meanEncodeMilliseconds: encodeSeconds / Double(items) * 1000,
+                    meanAssignMilliseconds: assignSeconds / Double(items) * 1000),
+                singleItemsPerSecond: single, batchSize: batch, batchedItemsPerSecond: batched,
+                batchedOverSingle: batched / single,
                 uniqueSIDs: Set(all).count == all.count, level3Codes: frozen.g3, largestGroup: frozen.largestGroup,
                 newItems: sids.count, newItemsOnTrainedCodes: sids.filter { trained.contains($0.c3) }.count,
                 newItemsOnUnheldCodes: sids.filter { $0.c3 < frozen.g3 && !trained.contains($0.c3) }.count,
@@ -202,7 +215,10 @@ public struct ColdStartBenchmark {
         var configuration = GAOQ.Configuration(b1: b1, b2: b2, seed: 42, workers: 1)
         configuration.level3Slack = level3Slack
         let fit = try GAOQ(configuration).fit(famae.itemVectors()) { log($0) }
-        return (fit.codebook, "GAOQ \(b1)x\(b2), level-3 slack \(level3Slack), fitted here on the model's \(famae.catalog.count) item vectors")
+        return (
+            fit.codebook,
+            "GAOQ \(b1)x\(b2), level-3 slack \(level3Slack), fitted here on the model's \(famae.catalog.count) item vectors"
+        )
     }
 }
 

@@ -71,14 +71,17 @@ public struct DatasetStatsRun: Sendable {
         let loadSeconds = watch.elapsed
         let loadCPUSeconds = processCPUSeconds() - cpuStart
         cpuStart = processCPUSeconds()
-        progress("loaded \(loaded.interactions.count) events, \(loaded.catalog.count) catalogue items in \(truncatedDecimal(loadSeconds, digits: 2)) s; applying \(k)-core, time sort, leave-one-out")
+        progress(
+            "loaded \(loaded.interactions.count) events, \(loaded.catalog.count) catalogue items in \(truncatedDecimal(loadSeconds, digits: 2)) s; applying \(k)-core, time sort, leave-one-out"
+        )
         watch.restart()
         let prepared = try Preprocessor(minimumEvents: k, historyLimit: historyLimit).prepare(loaded)
         let prepareSeconds = watch.elapsed
         let prepareCPUSeconds = processCPUSeconds() - cpuStart
         progress("prepared in \(truncatedDecimal(prepareSeconds, digits: 2)) s; computing statistics")
         let statistics = DatasetStatistics(dataset: loaded, prepared: prepared, k: k)
-        let recent = TrainingWindowSampler(split: prepared.split, sampling: .mostRecentPerUser(recentPerUser), seed: seed)
+        let recent = TrainingWindowSampler(
+            split: prepared.split, sampling: .mostRecentPerUser(recentPerUser), seed: seed)
         let report = Report(
             statistics: statistics, loadSeconds: loadSeconds, prepareSeconds: prepareSeconds,
             loadCPUSeconds: loadCPUSeconds, prepareCPUSeconds: prepareCPUSeconds, source: source,
@@ -98,14 +101,19 @@ public struct DatasetStatsRun: Sendable {
         if let published = PublishedDataset.named(dataset) {
             let cache = DatasetCache(root: cacheDirectory)
             guard cache.isFetched(published) else {
-                throw DataError(.datasetNotFetched, "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first")
+                throw DataError(
+                    .datasetNotFetched,
+                    "\(published.name) is not in the cache at \(cache.root); run `resid data fetch \(published.name)` first"
+                )
             }
             let directory = cache.directory(for: published)
             return (try RecBoleLoader(directory: directory, name: published.name).load(), directory)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dataset, isDirectory: &isDirectory) else {
-            throw DataError(.unknownDataset, "'\(dataset)' is neither a known dataset (ml-1m, ml-100k, synthetic) nor an existing path")
+            throw DataError(
+                .unknownDataset,
+                "'\(dataset)' is neither a known dataset (ml-1m, ml-100k, synthetic) nor an existing path")
         }
         if isDirectory.boolValue { return (try RecBoleLoader(directory: dataset).load(), dataset) }
         let name = URL(fileURLWithPath: dataset).deletingPathExtension().lastPathComponent

@@ -56,7 +56,10 @@ public struct DemoEvents: Sendable {
     ///   - eventsPerUser: each user's most recent events replayed, ending with the held-out one.
     ///   - newItems: never-seen items, each re-listing a random item of the replay (see above).
     ///   - malformed: hostile events mixed into the stream.
-    public init(dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int, seed: UInt64) {
+    public init(
+        dataset: PreparedDataset, users: Int, eventsPerUser: Int, newItems newItemCount: Int, malformed: Int,
+        seed: UInt64
+    ) {
         var random = SeededRandom(seed: seed)
         let sequences = dataset.sequences
         let chosen = Self.spread(count: min(users, sequences.userCount), over: sequences.userCount)
@@ -85,7 +88,9 @@ public struct DemoEvents: Sendable {
             let key = "new:\(index + 1)"
             newItems.append(key)
             relisted[dataset.items.keys[template]] = key
-            messages.append(Message(topic: Self.itemsTopic, key: key, value: Self.itemEvent(key: key, fields: fields, index: index)))
+            messages.append(
+                Message(topic: Self.itemsTopic, key: key, value: Self.itemEvent(key: key, fields: fields, index: index))
+            )
         }
         func key(_ item: Int) -> String {
             let original = dataset.items.keys[item]
@@ -108,9 +113,10 @@ public struct DemoEvents: Sendable {
                 nextItem: last ? nil : key(itemIndex(user: event.user, position: event.position + 1)),
                 nextIsHeldOut: event.position + 1 == sequence.count - 1,
                 earlier: replayedItems[user] ?? [])
-            messages.append(Message(
-                topic: Self.interactionsTopic, key: user,
-                value: Self.interaction(id: id, user: user, item: item, timestamp: event.time), eventID: id))
+            messages.append(
+                Message(
+                    topic: Self.interactionsTopic, key: user,
+                    value: Self.interaction(id: id, user: user, item: item, timestamp: event.time), eventID: id))
             if n % hostileEvery == hostileEvery - 1, self.malformed < malformed {
                 messages.append(Self.hostile(self.malformed, user: user))
                 self.malformed += 1
@@ -142,11 +148,26 @@ public struct DemoEvents: Sendable {
     private static func hostile(_ n: Int, user: String) -> Message {
         let kinds: [(String, String)] = [
             (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-json-\#(n)", "user": "#),
-            (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-type-\#(n)", "user": 42, "item": "1", "type": "rating", "timestamp_ms": 1}"#),
-            (interactionsTopic, #"{"schema_version": 9, "event_id": "bad-version-\#(n)", "user": "u", "item": "1", "type": "rating", "timestamp_ms": 1}"#),
-            (interactionsTopic, #"{"schema_version": 1, "event_id": "bad-value-\#(n)", "user": "u", "item": "1", "type": "rating", "value": "NaN", "timestamp_ms": 1}"#),
-            (interactionsTopic, #"{"schema_version": 1, "event_id": "unknown-item-\#(n)", "user": "\#(user)", "item": "no-such-item-\#(n)", "type": "rating", "timestamp_ms": 1}"#),
-            (itemsTopic, #"{"schema_version": 1, "event_id": "bad-item-\#(n)", "op": "upsert", "item": "x\#(n)", "fields": {"genres": [\#(String(repeating: "\"a\",", count: 200))"a"]}, "timestamp_ms": 1}"#),
+            (
+                interactionsTopic,
+                #"{"schema_version": 1, "event_id": "bad-type-\#(n)", "user": 42, "item": "1", "type": "rating", "timestamp_ms": 1}"#
+            ),
+            (
+                interactionsTopic,
+                #"{"schema_version": 9, "event_id": "bad-version-\#(n)", "user": "u", "item": "1", "type": "rating", "timestamp_ms": 1}"#
+            ),
+            (
+                interactionsTopic,
+                #"{"schema_version": 1, "event_id": "bad-value-\#(n)", "user": "u", "item": "1", "type": "rating", "value": "NaN", "timestamp_ms": 1}"#
+            ),
+            (
+                interactionsTopic,
+                #"{"schema_version": 1, "event_id": "unknown-item-\#(n)", "user": "\#(user)", "item": "no-such-item-\#(n)", "type": "rating", "timestamp_ms": 1}"#
+            ),
+            (
+                itemsTopic,
+                #"{"schema_version": 1, "event_id": "bad-item-\#(n)", "op": "upsert", "item": "x\#(n)", "fields": {"genres": [\#(String(repeating: "\"a\",", count: 200))"a"]}, "timestamp_ms": 1}"#
+            ),
         ]
         let (topic, text) = kinds[n % kinds.count]
         return Message(topic: topic, key: topic == itemsTopic ? "x\(n)" : user, value: Array(text.utf8))

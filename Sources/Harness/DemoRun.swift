@@ -18,7 +18,8 @@ public struct DemoRun: Sendable {
     /// A run of `events` against `instances` daemons serving `bundle` (an A/A split), offered
     /// at `rate` events per second (0: as fast as the broker takes them).
     public init(
-        events: DemoEvents, bundle: URL, instances: Int, rate: Double, idleTimeout: Double, executable: URL, topicList: URL
+        events: DemoEvents, bundle: URL, instances: Int, rate: Double, idleTimeout: Double, executable: URL,
+        topicList: URL
     ) {
         self.events = events
         self.bundle = bundle
@@ -77,7 +78,9 @@ public struct DemoRun: Sendable {
     }
 
     private func startDaemons(broker: EmbeddedBroker, redis: RedisServer) async throws -> [ServeChild] {
-        say("[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)")
+        say(
+            "[3/5] \(instances) daemon instances in consumer group 'resid-demo', A/A variants control/treatment (50/50)"
+        )
         let bootstrap = broker.bootstrapServers.map(\.description).joined(separator: ",")
         var daemons: [ServeChild] = []
         for index in 1...instances {
@@ -94,7 +97,9 @@ public struct DemoRun: Sendable {
                 for started in daemons { await started.stop(timeout: .seconds(10)) }
                 throw error
             }
-            say("\(daemon.name) ready on http://127.0.0.1:\(daemon.httpPort) (/metrics, /health/ready, /admin/variants)")
+            say(
+                "\(daemon.name) ready on http://127.0.0.1:\(daemon.httpPort) (/metrics, /health/ready, /admin/variants)"
+            )
         }
         return daemons
     }
@@ -110,7 +115,9 @@ public struct DemoRun: Sendable {
         let reader = Task {
             for try await message in consumer.messages {
                 let now = ContinuousClock.now
-                board.withLock { $0.record(topic: message.topic, key: message.keyString, value: message.value, at: now) }
+                board.withLock {
+                    $0.record(topic: message.topic, key: message.keyString, value: message.value, at: now)
+                }
             }
         }
         defer { reader.cancel() }
@@ -122,7 +129,8 @@ public struct DemoRun: Sendable {
         }
 
         say("[4/5] replaying")
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
         let clock = ContinuousClock()
         let items = events.messages.filter { $0.topic == DemoEvents.itemsTopic && $0.key.hasPrefix("new:") }
         let rest = events.messages.filter { !($0.topic == DemoEvents.itemsTopic && $0.key.hasPrefix("new:")) }
@@ -132,7 +140,9 @@ public struct DemoRun: Sendable {
         while board.withLock({ $0.publishedNewSIDs.count }) < events.newItems.count, clock.now < itemDeadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        say("new items: \(board.withLock { $0.publishedNewSIDs.count })/\(events.newItems.count) SIDs published to resid.item-sids.v1")
+        say(
+            "new items: \(board.withLock { $0.publishedNewSIDs.count })/\(events.newItems.count) SIDs published to resid.item-sids.v1"
+        )
 
         let start = clock.now
         var sent = 0
@@ -141,7 +151,9 @@ public struct DemoRun: Sendable {
             lastReport = clock.now
             let (predicted, dead) = board.withLock { ($0.predicted.count, $0.deadLetters) }
             let seconds = max(1e-9, (clock.now - start).seconds)
-            say("produced \(sent)/\(rest.count)  predictions \(predicted)/\(events.replayed.count)  dead letters \(dead)/\(events.malformed)  \(Int(Double(predicted) / seconds)) predictions/s")
+            say(
+                "produced \(sent)/\(rest.count)  predictions \(predicted)/\(events.replayed.count)  dead letters \(dead)/\(events.malformed)  \(Int(Double(predicted) / seconds)) predictions/s"
+            )
         }
         let chunk = rate > 0 ? max(1, Int(rate / 10)) : 500
         while sent < rest.count {
@@ -163,7 +175,9 @@ public struct DemoRun: Sendable {
         // or nothing has come out for the idle timeout.
         while true {
             try Task.checkCancellation()
-            let (complete, last) = board.withLock { ($0.isComplete && $0.deadLetters >= events.malformed, $0.lastOutput ?? start) }
+            let (complete, last) = board.withLock {
+                ($0.isComplete && $0.deadLetters >= events.malformed, $0.lastOutput ?? start)
+            }
             if complete || clock.now - last > .seconds(idleTimeout) { break }
             try await Task.sleep(for: .milliseconds(200))
             if clock.now - lastReport >= .seconds(2) { report() }
@@ -171,11 +185,17 @@ public struct DemoRun: Sendable {
         report()
         let elapsed = (board.withLock { $0.lastOutput } ?? clock.now) - start
         var health: [String: String] = [:]
-        for daemon in daemons { health[daemon.name] = (try? HTTPProbe.get("/health/ready", port: daemon.httpPort))?.body ?? "unreachable" }
+        for daemon in daemons {
+            health[daemon.name] = (try? HTTPProbe.get("/health/ready", port: daemon.httpPort))?.body ?? "unreachable"
+        }
         try? await producer.shutdown(timeout: .seconds(10))
         reader.cancel()
         try? await consumer.close()
-        return board.withLock { DemoSummary(board: $0, elapsed: elapsed.seconds, instances: instances, offeredRate: rate > 0 ? rate : nil, health: health) }
+        return board.withLock {
+            DemoSummary(
+                board: $0, elapsed: elapsed.seconds, instances: instances, offeredRate: rate > 0 ? rate : nil,
+                health: health)
+        }
     }
 }
 

@@ -56,7 +56,9 @@ struct DemoScoreboard {
             deadLetters += 1
         case "resid.item-sids.v1":
             // Keyed "bundle/item" (one compacted entry per bundle and item).
-            if let item = key?.split(separator: "/", maxSplits: 1).last, item.hasPrefix("new:") { publishedNewSIDs.insert(String(item)) }
+            if let item = key?.split(separator: "/", maxSplits: 1).last, item.hasPrefix("new:") {
+                publishedNewSIDs.insert(String(item))
+            }
         default:
             guard let value, let prediction = try? JSONDecoder().decode(Prediction.self, from: Data(value)) else {
                 undecodable += 1
@@ -75,7 +77,8 @@ struct DemoScoreboard {
         if let total = prediction.latency_ms["total"] { serviceLatencies.append(total) }
         if let sent = producedAt[id] {
             let elapsed = now - sent
-            endToEndLatencies.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            endToEndLatencies.append(
+                Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
         }
         let items = prediction.items.map(\.item)
         let newOnes = items.filter { $0.hasPrefix("new:") }
@@ -91,7 +94,9 @@ struct DemoScoreboard {
             tally.judged += 1
             tally.hits += hit ? 1 : 0
             mostPopular.judged += 1
-            mostPopular.hits += events.mostPopular.lazy.filter { !replay.earlier.contains($0) }.prefix(items.count).contains(next) ? 1 : 0
+            mostPopular.hits +=
+                events.mostPopular.lazy.filter { !replay.earlier.contains($0) }.prefix(items.count).contains(next)
+                ? 1 : 0
             if next.hasPrefix("new:") {
                 newItemTargets.judged += 1
                 newItemTargets.hits += hit ? 1 : 0

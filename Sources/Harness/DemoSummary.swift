@@ -47,7 +47,9 @@ public struct DemoSummary: Encodable, Sendable {
 
     init(board: DemoScoreboard, elapsed: Double, instances: Int, offeredRate: Double?, health: [String: String]) {
         func rate(_ tally: DemoScoreboard.VariantTally) -> HitRate {
-            HitRate(judged: tally.judged, hits: tally.hits, rate: tally.judged > 0 ? Double(tally.hits) / Double(tally.judged) : nil)
+            HitRate(
+                judged: tally.judged, hits: tally.hits,
+                rate: tally.judged > 0 ? Double(tally.hits) / Double(tally.judged) : nil)
         }
         self.instances = instances
         self.offeredRate = offeredRate
@@ -57,8 +59,12 @@ public struct DemoSummary: Encodable, Sendable {
         undecodablePredictions = board.undecodable
         seconds = elapsed
         eventsPerSecond = elapsed > 0 ? Double(board.predicted.count) / elapsed : 0
-        serviceLatencyMs = Latency(p50: DemoScoreboard.percentile(board.serviceLatencies, 0.5), p99: DemoScoreboard.percentile(board.serviceLatencies, 0.99))
-        endToEndLatencyMs = Latency(p50: DemoScoreboard.percentile(board.endToEndLatencies, 0.5), p99: DemoScoreboard.percentile(board.endToEndLatencies, 0.99))
+        serviceLatencyMs = Latency(
+            p50: DemoScoreboard.percentile(board.serviceLatencies, 0.5),
+            p99: DemoScoreboard.percentile(board.serviceLatencies, 0.99))
+        endToEndLatencyMs = Latency(
+            p50: DemoScoreboard.percentile(board.endToEndLatencies, 0.5),
+            p99: DemoScoreboard.percentile(board.endToEndLatencies, 0.99))
         malformedSent = board.events.malformed
         deadLetters = board.deadLetters
         let total = board.variants.values.reduce(into: DemoScoreboard.VariantTally()) {
@@ -85,22 +91,28 @@ public struct DemoSummary: Encodable, Sendable {
         func share(_ rate: HitRate) -> String {
             rate.rate.map { String(format: "%.4f (%d of %d)", $0, rate.hits, rate.judged) } ?? "n/a"
         }
-        let lines = [
-            "",
-            "ReSID Stream demo summary (real MovieLens-100K interactions; new items re-list real items: same fields, new key, the original's interactions)",
-            "  daemons                 \(instances) instances, one consumer group",
-            "  interactions replayed   \(interactions); predictions \(predictions) (+\(repeatedPredictions) repeats)",
-            String(format: "  throughput              %.1f events/s over %.1f s (offered: %@)", eventsPerSecond, seconds, offeredRate.map { String(format: "%.0f events/s", $0) } ?? "as fast as possible"),
-            "  latency in the daemon   p50 \(ms(serviceLatencyMs.p50)), p99 \(ms(serviceLatencyMs.p99))",
-            "  latency end to end      p50 \(ms(endToEndLatencyMs.p50)), p99 \(ms(endToEndLatencyMs.p99))",
-            "  dead letters            \(deadLetters) (malformed sent: \(malformedSent))",
-            "  hit rate (top-K has the next item)   \(share(hitRate))",
-            "    held-out next item only            \(share(heldOutHitRate))",
-            "    MostPop on the same predictions    \(share(mostPopularHitRate))",
-        ] + variants.sorted { $0.key < $1.key }.map { "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))" } + [
-            "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; recommended \(newItemRecommendations) times (\(newItemsRecommended) distinct items, in \(predictionsWithNewItems) predictions)",
-            "    hits when the next item was new    \(share(newItemHitRate))",
-        ]
+        let lines =
+            [
+                "",
+                "ReSID Stream demo summary (real MovieLens-100K interactions; new items re-list real items: same fields, new key, the original's interactions)",
+                "  daemons                 \(instances) instances, one consumer group",
+                "  interactions replayed   \(interactions); predictions \(predictions) (+\(repeatedPredictions) repeats)",
+                String(
+                    format: "  throughput              %.1f events/s over %.1f s (offered: %@)", eventsPerSecond,
+                    seconds, offeredRate.map { String(format: "%.0f events/s", $0) } ?? "as fast as possible"),
+                "  latency in the daemon   p50 \(ms(serviceLatencyMs.p50)), p99 \(ms(serviceLatencyMs.p99))",
+                "  latency end to end      p50 \(ms(endToEndLatencyMs.p50)), p99 \(ms(endToEndLatencyMs.p99))",
+                "  dead letters            \(deadLetters) (malformed sent: \(malformedSent))",
+                "  hit rate (top-K has the next item)   \(share(hitRate))",
+                "    held-out next item only            \(share(heldOutHitRate))",
+                "    MostPop on the same predictions    \(share(mostPopularHitRate))",
+            ]
+            + variants.sorted { $0.key < $1.key }.map {
+                "    variant \($0.key.padding(toLength: 10, withPad: " ", startingAt: 0))                 \(share($0.value))"
+            } + [
+                "  new items               \(newItemSIDsPublished)/\(newItems) SIDs published; recommended \(newItemRecommendations) times (\(newItemsRecommended) distinct items, in \(predictionsWithNewItems) predictions)",
+                "    hits when the next item was new    \(share(newItemHitRate))",
+            ]
         let text = lines.joined(separator: "\n") + "\n"
         (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
     }

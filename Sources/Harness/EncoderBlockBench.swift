@@ -23,7 +23,8 @@ public struct EncoderBlockBench {
 
     public var batch = 64
     public var positions = 33
-    public var configuration = TransformerEncoderBlock.Configuration(width: 128, heads: 4, feedForwardWidth: 512, dropout: 0.1)
+    public var configuration = TransformerEncoderBlock.Configuration(
+        width: 128, heads: 4, feedForwardWidth: 512, dropout: 0.1)
 
     /// The FAMAE-sized block on the default batch.
     public init() {}
@@ -33,7 +34,9 @@ public struct EncoderBlockBench {
     /// `PV`, `4·batch·T²·d`. Backward runs two GEMMs of the same size per forward GEMM (one
     /// per operand), so the total is three times the forward.
     public var matmulFlops: Double {
-        let (n, d, ff) = (Double(batch * positions), Double(configuration.width), Double(configuration.feedForwardWidth))
+        let (n, d, ff) = (
+            Double(batch * positions), Double(configuration.width), Double(configuration.feedForwardWidth)
+        )
         let t = Double(positions)
         let forward = 2 * n * d * (4 * d + 2 * ff) + 4 * Double(batch) * t * t * d
         return 3 * forward
@@ -43,7 +46,9 @@ public struct EncoderBlockBench {
         var rng = SeededRandom(seed: 11)
         let block = TransformerEncoderBlock(configuration, rng: &rng)
         let shape = [batch, positions, configuration.width]
-        let x = Variable(Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in rng.normal() }), requiresGrad: true)
+        let x = Variable(
+            Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in rng.normal() }),
+            requiresGrad: true)
         let seed = Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in rng.normal() })
         // Every sequence has its last 3 positions padded, as a batch of real histories would.
         let padding = (0..<batch * positions).map { $0 % positions >= positions - 3 }
@@ -72,7 +77,8 @@ public struct EncoderBlockBench {
             tokensPerSecond: Double(batch * positions) / best, matmulFlopsPerStep: matmulFlops,
             achievedGflops: gflops, millisecondsPerStep: best * 1000,
             shareOfRawSgemmPeak: peakGflops > 0 ? gflops / peakGflops : 0,
-            note: "pre-LN encoder block, training mode (dropout 0.1), forward + backward incl. LayerNorm, softmax, dropout and bias kernels; FLOPs count matmuls only"
+            note:
+                "pre-LN encoder block, training mode (dropout 0.1), forward + backward incl. LayerNorm, softmax, dropout and bias kernels; FLOPs count matmuls only"
         )
     }
 }

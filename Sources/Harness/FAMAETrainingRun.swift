@@ -97,7 +97,9 @@ public struct FAMAETrainingRun: Sendable {
             if prepared.isSynthetic { log("SYNTHETIC DATA (generated, not real users): \(prepared.name)") }
             var modelConfiguration = FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: prepared.items))
             modelConfiguration.sampledSoftmaxThreshold = sampledSoftmaxThreshold
-            let model = try FAMAEModel(configuration: modelConfiguration, catalog: FAMAEItemTableAdapter.catalog(of: prepared.items), seed: seed)
+            let model = try FAMAEModel(
+                configuration: modelConfiguration, catalog: FAMAEItemTableAdapter.catalog(of: prepared.items),
+                seed: seed)
             var settings = FAMAETrainingConfiguration()
             settings.batchSize = batchSize
             settings.learningRate = learningRate
@@ -105,9 +107,15 @@ public struct FAMAETrainingRun: Sendable {
             settings.patience = patience
             settings.timeBudget = timeBudget
             settings.seed = seed
-            settings.sampling = recentPerUser.map { .mostRecentPerUser($0) } ?? (windowsPerEpoch == 0 ? .all : .randomPerEpoch(windowsPerEpoch))
-            let fieldList = modelConfiguration.fields.map { "\($0.name)(\($0.vocabularySize - 1)\($0.isMultiValued ? ", multi" : ""))" }.joined(separator: ", ")
-            log("\(prepared.sequences.userCount) users, \(prepared.items.count) items, \(prepared.split.trainingWindowCount) training windows; fields: \(fieldList); \(model.parameters.reduce(0) { $0 + $1.value.count }) parameters")
+            settings.sampling =
+                recentPerUser.map { .mostRecentPerUser($0) }
+                ?? (windowsPerEpoch == 0 ? .all : .randomPerEpoch(windowsPerEpoch))
+            let fieldList = modelConfiguration.fields.map {
+                "\($0.name)(\($0.vocabularySize - 1)\($0.isMultiValued ? ", multi" : ""))"
+            }.joined(separator: ", ")
+            log(
+                "\(prepared.sequences.userCount) users, \(prepared.items.count) items, \(prepared.split.trainingWindowCount) training windows; fields: \(fieldList); \(model.parameters.reduce(0) { $0 + $1.value.count }) parameters"
+            )
 
             let checkpoint = URL(fileURLWithPath: out).appendingPathComponent("famae.safetensors")
             let metadata = ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)]
@@ -119,17 +127,22 @@ public struct FAMAETrainingRun: Sendable {
             try model.save(to: checkpoint, metadata: metadata.merging(["epoch": String(report.bestEpoch)]) { $1 })
 
             log("evaluating the best model on validation and test (\(prepared.split.testSamples.count) users)")
-            let evaluator = FAMAEEvaluator(batcher: FAMAESampleBatcher(split: prepared.split, catalog: model.catalog, historyLength: modelConfiguration.historyLength))
+            let evaluator = FAMAEEvaluator(
+                batcher: FAMAESampleBatcher(
+                    split: prepared.split, catalog: model.catalog, historyLength: modelConfiguration.historyLength))
             let validation = try evaluator.evaluate(model, samples: prepared.split.validationSamples)
             let test = try evaluator.evaluate(model, samples: prepared.split.testSamples)
 
             let vectorsURL = URL(fileURLWithPath: out).appendingPathComponent("vectors.safetensors")
             let keys = String(decoding: try JSONEncoder().encode(prepared.items.keys), as: UTF8.self)
-            try SafeTensors.write(["vectors": model.itemVectors()], metadata: [
-                "dataset": prepared.name, "synthetic": String(prepared.isSynthetic),
-                "layout": "item index order; each row = concat of \(modelConfiguration.fieldCount) field embeddings x \(modelConfiguration.dimension): \(modelConfiguration.fields.map(\.name).joined(separator: ","))",
-                "keys": keys,
-            ], to: vectorsURL)
+            try SafeTensors.write(
+                ["vectors": model.itemVectors()],
+                metadata: [
+                    "dataset": prepared.name, "synthetic": String(prepared.isSynthetic),
+                    "layout":
+                        "item index order; each row = concat of \(modelConfiguration.fieldCount) field embeddings x \(modelConfiguration.dimension): \(modelConfiguration.fields.map(\.name).joined(separator: ","))",
+                    "keys": keys,
+                ], to: vectorsURL)
 
             let summary = Summary(
                 dataset: prepared.name, synthetic: prepared.isSynthetic, users: prepared.sequences.userCount,
@@ -152,8 +165,12 @@ public struct FAMAETrainingRun: Sendable {
         guard epochs >= 1 else { throw InvalidSettings("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw InvalidSettings("--batch-size must be at least 1") }
         guard windowsPerEpoch >= 0 else { throw InvalidSettings("--windows-per-epoch must be >= 0 (0 = all windows)") }
-        guard recentPerUser.map({ $0 >= 1 }) ?? true else { throw InvalidSettings("--recent-per-user must be at least 1") }
-        guard timeBudget.map({ $0 > 0 }) ?? true else { throw InvalidSettings("--time-budget must be positive seconds") }
+        guard recentPerUser.map({ $0 >= 1 }) ?? true else {
+            throw InvalidSettings("--recent-per-user must be at least 1")
+        }
+        guard timeBudget.map({ $0 > 0 }) ?? true else {
+            throw InvalidSettings("--time-budget must be positive seconds")
+        }
         guard threads >= 1 else { throw InvalidSettings("--threads must be at least 1") }
         guard patience >= 1 else { throw InvalidSettings("--patience must be at least 1") }
         guard learningRate > 0 else { throw InvalidSettings("--learning-rate must be positive") }
@@ -162,7 +179,8 @@ public struct FAMAETrainingRun: Sendable {
     private static func metrics(_ result: FAMAEEvaluator.Result) -> Metrics {
         Metrics(
             metric1Recall10: result.metric1, metric2Recall10: result.metric2,
-            metric1: result.collaborative.summary, metric2: result.discriminative.summary, users: result.collaborative.users)
+            metric1: result.collaborative.summary, metric2: result.discriminative.summary,
+            users: result.collaborative.users)
     }
 }
 

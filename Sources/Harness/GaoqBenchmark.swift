@@ -92,7 +92,9 @@ public struct GaoqBenchmark {
         var watch = Stopwatch()
         let vectors = SyntheticVectors.clustered(items: items, dimension: dimension, seed: seed)
         let generateSeconds = watch.elapsed
-        log("synthetic catalogue: \(items) x \(dimension) clustered Gaussian vectors in \(String(format: "%.2f", generateSeconds)) s")
+        log(
+            "synthetic catalogue: \(items) x \(dimension) clustered Gaussian vectors in \(String(format: "%.2f", generateSeconds)) s"
+        )
 
         var config = GAOQ.Configuration(b1: b1, b2: b2, seed: seed, workers: workers)
         config.workers = workers
@@ -101,10 +103,13 @@ public struct GaoqBenchmark {
         let fitCPUSeconds = processCPUSeconds() - cpuBefore
         let diagnostics = QuantizerDiagnostics(fit.codebook.table)
         let times = fit.times
-        func share(_ seconds: Double) -> StageShare { StageShare(seconds: seconds, share: times.total > 0 ? seconds / times.total : 0) }
+        func share(_ seconds: Double) -> StageShare {
+            StageShare(seconds: seconds, share: times.total > 0 ? seconds / times.total : 0)
+        }
 
         var report = Report(
-            data: "SYNTHETIC: SyntheticVectors.clustered(items: \(items), dimension: \(dimension), topics: 64, subtopics: 16, seed: \(seed))",
+            data:
+                "SYNTHETIC: SyntheticVectors.clustered(items: \(items), dimension: \(dimension), topics: 64, subtopics: 16, seed: \(seed))",
             items: items, dimension: dimension, b1: b1, b2: b2, g3: fit.codebook.g3, workers: workers,
             generateSeconds: generateSeconds, fitSeconds: times.total, fitCPUSeconds: fitCPUSeconds,
             stages: ["level1": share(times.level1), "level2": share(times.level2), "level3": share(times.level3)],
@@ -119,7 +124,8 @@ public struct GaoqBenchmark {
             watch.restart()
             let rq = try RQKMeans(.init(levelSizes: [b1, b2, b2], seed: seed)).fit(vectors, progress: log)
             let rqDiagnostics = QuantizerDiagnostics(rq.table)
-            let threeLevels = SIDTable(codes: rq.table.codes.map { Array($0.prefix(3)) }, levelSizes: Array(rq.table.levelSizes.prefix(3)))
+            let threeLevels = SIDTable(
+                codes: rq.table.codes.map { Array($0.prefix(3)) }, levelSizes: Array(rq.table.levelSizes.prefix(3)))
             var hConfig = config
             hConfig.alignLevel2 = false
             let hk = try GAOQ(hConfig).fit(vectors, progress: log)
@@ -147,15 +153,19 @@ public struct GaoqBenchmark {
         var fastSeconds = 0.0, exactSeconds = 0.0
         for c in 0..<cases {
             let (n, k) = shapes[c % shapes.count]
-            let x = SyntheticVectors.clustered(items: n, dimension: 32, topics: 6, subtopics: 3, seed: seed &+ UInt64(c))
+            let x = SyntheticVectors.clustered(
+                items: n, dimension: 32, topics: 6, subtopics: 3, seed: seed &+ UInt64(c))
             let d = BalancedKMeans.seedingDistances(x, clusters: k, seed: seed &+ UInt64(1000 + c))
             var watch = Stopwatch()
-            let exact = CapacitatedAssignment.objective(distances: d, assignment: CapacitatedAssignment.exact(distances: d))
+            let exact = CapacitatedAssignment.objective(
+                distances: d, assignment: CapacitatedAssignment.exact(distances: d))
             exactSeconds += watch.elapsed
             watch.restart()
-            let fast = CapacitatedAssignment.objective(distances: d, assignment: CapacitatedAssignment.fast(distances: d))
+            let fast = CapacitatedAssignment.objective(
+                distances: d, assignment: CapacitatedAssignment.fast(distances: d))
             fastSeconds += watch.elapsed
-            let greedy = CapacitatedAssignment.objective(distances: d, assignment: CapacitatedAssignment.greedyStart(distances: d))
+            let greedy = CapacitatedAssignment.objective(
+                distances: d, assignment: CapacitatedAssignment.greedyStart(distances: d))
             fastGaps.append((fast - exact) / exact)
             greedyGaps.append((greedy - exact) / exact)
         }

@@ -37,7 +37,9 @@ public struct GemmBenchmark: Sendable {
         public var encoderBlock: EncoderBlockBench.Result
 
         /// The report of `rows` measured on `threads` OpenBLAS threads and the encoder block.
-        public init(threads: Int, trials: Int, shapes: [Row], peakRawSgemmGflops: Double, encoderBlock: EncoderBlockBench.Result) {
+        public init(
+            threads: Int, trials: Int, shapes: [Row], peakRawSgemmGflops: Double, encoderBlock: EncoderBlockBench.Result
+        ) {
             self.threads = threads
             self.trials = trials
             self.shapes = shapes

@@ -109,7 +109,8 @@ public struct GeneratorBenchmark {
 
     public struct Report: Codable {
         public var benchmark = "generator"
-        public var data = "synthetic: uniform random items over a random SID table; inference histories of minHistory...32 items"
+        public var data =
+            "synthetic: uniform random items over a random SID table; inference histories of minHistory...32 items"
         public var minHistory: Int
         public var threads: Int
         public var items: Int
@@ -121,7 +122,8 @@ public struct GeneratorBenchmark {
         public var inference: [Inference]
         public var parallelTraining: [ParallelTraining] = []
         public var causalInference: [CausalInference] = []
-        public var parallelData = "synthetic: generated interactions over `items` items (5-core, leave-one-out), random SIDs; windows for the T5 generator, tiles for the causal one"
+        public var parallelData =
+            "synthetic: generated interactions over `items` items (5-core, leave-one-out), random SIDs; windows for the T5 generator, tiles for the causal one"
     }
 
     /// Runs every measurement; progress lines go to ``log``.
@@ -131,15 +133,20 @@ public struct GeneratorBenchmark {
             throw InvalidSettings("--levels must be comma-separated positive integers, e.g. 15,15,16")
         }
         let capacity = sizes.reduce(1, *)
-        guard items >= 1, items <= capacity else { throw InvalidSettings("--items must be in 1...\(capacity) for levels \(levels)") }
+        guard items >= 1, items <= capacity else {
+            throw InvalidSettings("--items must be in 1...\(capacity) for levels \(levels)")
+        }
         guard (1...SIDGeneratorConfiguration().historyLimit).contains(minHistory) else {
             throw InvalidSettings("--min-history must be in 1...\(SIDGeneratorConfiguration().historyLimit)")
         }
         guard trainBatch >= 1, trainSteps >= 0, beam >= 1, repetitions >= 1 else {
-            throw InvalidSettings("--train-batch, --beam and --repetitions must be at least 1 and --train-steps at least 0")
+            throw InvalidSettings(
+                "--train-batch, --beam and --repetitions must be at least 1 and --train-steps at least 0")
         }
         let batchSizes = users.split(separator: ",").compactMap { Int($0) }
-        guard !batchSizes.isEmpty, batchSizes.count == users.split(separator: ",").count, batchSizes.allSatisfy({ $0 >= 1 }) else {
+        guard !batchSizes.isEmpty, batchSizes.count == users.split(separator: ",").count,
+            batchSizes.allSatisfy({ $0 >= 1 })
+        else {
             throw InvalidSettings("--users must be comma-separated positive batch sizes, e.g. 1,64")
         }
         var random = SeededRandom(seed: 7)
@@ -151,7 +158,8 @@ public struct GeneratorBenchmark {
         }
         let table = SIDTable(codes: codes, levelSizes: sizes)
         let configuration = SIDGeneratorConfiguration()
-        let model = try SIDGenerator(configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
+        let model = try SIDGenerator(
+            configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
         let itemTokens = try model.vocabulary.itemTokens(table)
         func histories(_ n: Int, shortest: Int) -> [[Int32]] {
             (0..<n).map { _ in
@@ -162,29 +170,44 @@ public struct GeneratorBenchmark {
         let peak = measureSgemmPeak()
         progress("sgemm peak \(String(format: "%.1f", peak)) GFLOP/s (\(threads) thread(s))")
 
-        let training = trainSteps == 0 ? nil : measureTraining(model: model, histories: histories(trainBatch, shortest: configuration.historyLimit), targets: (0..<trainBatch).map { _ in Int32(random.int(below: items)) }, itemTokens: itemTokens, levels: sizes.count, peak: peak)
+        let training =
+            trainSteps == 0
+            ? nil
+            : measureTraining(
+                model: model, histories: histories(trainBatch, shortest: configuration.historyLimit),
+                targets: (0..<trainBatch).map { _ in Int32(random.int(below: items)) }, itemTokens: itemTokens,
+                levels: sizes.count, peak: peak)
 
         // Inference: top-10 with the trie at each batch size.
         let trie = try SIDTrie(table: table)
         let session = GeneratorDecoderSession(model: model)
-        let search = ConstrainedBeamSearch(beamWidth: beam, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+        let search = ConstrainedBeamSearch(
+            beamWidth: beam, tokenOffsets: model.vocabulary.levelOffsets,
+            unconstrainedTokens: model.vocabulary.sidTokens)
         let inference = batchSizes.map { users in
-            measureInference(session: session, search: search, trie: trie, histories: histories(users, shortest: minHistory), itemTokens: itemTokens, peak: peak)
+            measureInference(
+                session: session, search: search, trie: trie, histories: histories(users, shortest: minHistory),
+                itemTokens: itemTokens, peak: peak)
         }
         var report = Report(
-            minHistory: minHistory, threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount, sgemmPeakGflops: peak,
+            minHistory: minHistory, threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount,
+            sgemmPeakGflops: peak,
             training: training, inference: inference)
         let workerCounts = parallelThreads.split(separator: ",").compactMap { Int($0) }
-        guard workerCounts.count == parallelThreads.split(separator: ",").count, workerCounts.allSatisfy({ $0 >= 1 }) else {
+        guard workerCounts.count == parallelThreads.split(separator: ",").count, workerCounts.allSatisfy({ $0 >= 1 })
+        else {
             throw InvalidSettings("--parallel-threads must be comma-separated positive counts, e.g. 1,2")
         }
         if parallelSteps > 0 {
             report.parallelTraining = try measureParallelTraining(table: table, workerCounts: workerCounts)
         }
-        let causal = try CausalSIDGenerator(configuration: CausalGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
+        let causal = try CausalSIDGenerator(
+            configuration: CausalGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
         let causalSession = CausalDecoderSession(model: causal)
         report.causalInference = batchSizes.map { users in
-            measureCausalInference(session: causalSession, search: search, trie: trie, histories: histories(users, shortest: minHistory), itemTokens: itemTokens)
+            measureCausalInference(
+                session: causalSession, search: search, trie: trie, histories: histories(users, shortest: minHistory),
+                itemTokens: itemTokens)
         }
         return report
     }
@@ -192,13 +215,16 @@ public struct GeneratorBenchmark {
     /// One warm-up call, then `repetitions` timed top-10 calls for one batch of histories, each
     /// split into the encoder pass (batch layout included) and the beam search.
     private func measureInference(
-        session: GeneratorDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]], itemTokens: [Int32], peak: Double
+        session: GeneratorDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]],
+        itemTokens: [Int32], peak: Double
     ) -> Inference {
         let (users, levels) = (histories.count, trie.levels)
         func call() -> (encoder: Double, search: Double, result: BeamSearchResult) {
             let clock = Stopwatch()
-            session.start(SIDSequenceBatch(
-                histories: histories, targets: nil, itemTokens: itemTokens, levels: levels, historyLimit: session.weights.configuration.historyLimit))
+            session.start(
+                SIDSequenceBatch(
+                    histories: histories, targets: nil, itemTokens: itemTokens, levels: levels,
+                    historyLimit: session.weights.configuration.historyLimit))
             let encoded = clock.elapsed
             var scorer = session
             let result = search.search(&scorer, users: users, trie: trie)
@@ -225,19 +251,23 @@ public struct GeneratorBenchmark {
         let configuration = session.weights.configuration
         let vocabulary = session.weights.vocabulary.count
         let encoderFlop = Self.forwardFlop(
-            configuration: configuration, encoderRows: encoderRows, decoderRows: 0, encoderLength: encoderLength, levels: levels, vocabulary: vocabulary)
+            configuration: configuration, encoderRows: encoderRows, decoderRows: 0, encoderLength: encoderLength,
+            levels: levels, vocabulary: vocabulary)
         let flop = Self.forwardFlop(
             configuration: configuration, encoderRows: encoderRows, decoderRows: last.result.decodedRows,
             encoderLength: encoderLength, levels: levels, vocabulary: vocabulary)
         let (total, encoder, decoding) = (median(totals), median(encoderTimes), median(searchTimes))
         let row = Inference(
-            users: users, beam: search.beamWidth, topK: 10, medianSeconds: total, p90Seconds: totals.sorted()[min(totals.count - 1, Int(Double(totals.count) * 0.9))],
+            users: users, beam: search.beamWidth, topK: 10, medianSeconds: total,
+            p90Seconds: totals.sorted()[min(totals.count - 1, Int(Double(totals.count) * 0.9))],
             usersPerSecond: Double(users) / total, invalidBeams: invalid, decodedRows: last.result.decodedRows,
             gflopPerCall: flop / 1e9, achievedGflops: flop / total / 1e9, shareOfSgemmPeak: flop / total / 1e9 / peak,
             secondsAtSgemmPeak: flop / 1e9 / peak,
             encoderMedianSeconds: encoder, encoderShareOfSgemmPeak: encoderFlop / encoder / 1e9 / peak,
             searchMedianSeconds: decoding, searchShareOfSgemmPeak: (flop - encoderFlop) / decoding / 1e9 / peak)
-        progress("inference batch \(users): median \(String(format: "%.1f", total * 1000)) ms (encoder \(String(format: "%.1f", encoder * 1000)) ms, search \(String(format: "%.1f", decoding * 1000)) ms), \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak (\(String(format: "%.1f", row.secondsAtSgemmPeak * 1000)) ms at peak)")
+        progress(
+            "inference batch \(users): median \(String(format: "%.1f", total * 1000)) ms (encoder \(String(format: "%.1f", encoder * 1000)) ms, search \(String(format: "%.1f", decoding * 1000)) ms), \(String(format: "%.1f", row.usersPerSecond)) users/s, \(String(format: "%.1f", 100 * row.shareOfSgemmPeak))% of sgemm peak (\(String(format: "%.1f", row.secondsAtSgemmPeak * 1000)) ms at peak)"
+        )
         return row
     }
 
@@ -254,12 +284,18 @@ public struct GeneratorBenchmark {
             for workers in workerCounts {
                 let trainable = try GeneratorTraining.trainable(
                     architecture, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
-                    vocabulary: GeneratorVocabulary(levelSizes: sids.levelSizes), table: sids, name: architecture.rawValue, beamWidth: beam, seed: 1)
-                let measurement = try TrainingThroughput.measure(trainable, split: prepared.split, batch: trainBatch, steps: parallelSteps, threads: workers)
+                    vocabulary: GeneratorVocabulary(levelSizes: sids.levelSizes), table: sids,
+                    name: architecture.rawValue, beamWidth: beam, seed: 1)
+                let measurement = try TrainingThroughput.measure(
+                    trainable, split: prepared.split, batch: trainBatch, steps: parallelSteps, threads: workers)
                 if workers == 1 { oneThread = measurement.targetsPerSecond }
-                let row = ParallelTraining(architecture: architecture.rawValue, measurement: measurement, speedupOverOneThread: oneThread.map { measurement.targetsPerSecond / $0 })
+                let row = ParallelTraining(
+                    architecture: architecture.rawValue, measurement: measurement,
+                    speedupOverOneThread: oneThread.map { measurement.targetsPerSecond / $0 })
                 rows.append(row)
-                progress("\(architecture.rawValue) training, \(workers) worker(s): \(Int(measurement.tokensPerSecond)) tokens/s, \(Int(measurement.targetsPerSecond)) targets/s, \(String(format: "%.2f", measurement.secondsPerStep)) s/step\(row.speedupOverOneThread.map { String(format: ", %.2fx one worker", $0) } ?? "")")
+                progress(
+                    "\(architecture.rawValue) training, \(workers) worker(s): \(Int(measurement.tokensPerSecond)) tokens/s, \(Int(measurement.targetsPerSecond)) targets/s, \(String(format: "%.2f", measurement.secondsPerStep)) s/step\(row.speedupOverOneThread.map { String(format: ", %.2fx one worker", $0) } ?? "")"
+                )
             }
         }
         return rows
@@ -267,7 +303,8 @@ public struct GeneratorBenchmark {
 
     /// One warm-up call, then `repetitions` timed top-10 calls of the causal generator.
     private func measureCausalInference(
-        session: CausalDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]], itemTokens: [Int32]
+        session: CausalDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]],
+        itemTokens: [Int32]
     ) -> CausalInference {
         let slices = histories.map { $0[...] }
         func call() -> BeamSearchResult {
@@ -286,12 +323,18 @@ public struct GeneratorBenchmark {
             times.append(clock.elapsed)
         }
         let median = times.sorted()[times.count / 2]
-        progress("causal inference batch \(histories.count): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", Double(histories.count) / median)) users/s")
-        return CausalInference(users: histories.count, beam: search.beamWidth, medianSeconds: median, usersPerSecond: Double(histories.count) / median, invalidBeams: invalid)
+        progress(
+            "causal inference batch \(histories.count): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", Double(histories.count) / median)) users/s"
+        )
+        return CausalInference(
+            users: histories.count, beam: search.beamWidth, medianSeconds: median,
+            usersPerSecond: Double(histories.count) / median, invalidBeams: invalid)
     }
 
     /// One warm-up step, then `trainSteps` timed AdamW steps on one fixed batch.
-    private func measureTraining(model: SIDGenerator, histories: [[Int32]], targets: [Int32], itemTokens: [Int32], levels: Int, peak: Double) -> Training {
+    private func measureTraining(
+        model: SIDGenerator, histories: [[Int32]], targets: [Int32], itemTokens: [Int32], levels: Int, peak: Double
+    ) -> Training {
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 5e-3, weightDecay: 1e-5))
         var mode = ForwardMode.training(seed: 3)
         let batch = SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: levels)
@@ -306,12 +349,17 @@ public struct GeneratorBenchmark {
         for _ in 0..<trainSteps { step() }
         let perStep = watch.elapsed / Double(trainSteps)
         let tokens = batch.encoderPadding.filter { !$0 }.count + batch.targets.count
-        let flop = Self.trainingFlop(configuration: model.configuration, batch: trainBatch, encoderLength: batch.encoderLength, levels: levels, vocabulary: model.vocabulary.count)
+        let flop = Self.trainingFlop(
+            configuration: model.configuration, batch: trainBatch, encoderLength: batch.encoderLength, levels: levels,
+            vocabulary: model.vocabulary.count)
         let training = Training(
             batch: trainBatch, steps: trainSteps, tokensPerStep: tokens, secondsPerStep: perStep,
             tokensPerSecond: Double(tokens) / perStep, samplesPerSecond: Double(trainBatch) / perStep,
-            modelGflopPerStep: flop / 1e9, achievedGflops: flop / perStep / 1e9, shareOfSgemmPeak: flop / perStep / 1e9 / peak)
-        progress("training: \(Int(training.tokensPerSecond)) tokens/s, \(String(format: "%.1f", training.achievedGflops)) GFLOP/s = \(String(format: "%.1f", 100 * training.shareOfSgemmPeak))% of sgemm peak")
+            modelGflopPerStep: flop / 1e9, achievedGflops: flop / perStep / 1e9,
+            shareOfSgemmPeak: flop / perStep / 1e9 / peak)
+        progress(
+            "training: \(Int(training.tokensPerSecond)) tokens/s, \(String(format: "%.1f", training.achievedGflops)) GFLOP/s = \(String(format: "%.1f", 100 * training.shareOfSgemmPeak))% of sgemm peak"
+        )
         return training
     }
 
@@ -331,7 +379,9 @@ public struct GeneratorBenchmark {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                            BLAS.sgemm(
+                                transposeA: false, transposeB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
+                                b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
                         }
                     }
                 }
@@ -342,8 +392,13 @@ public struct GeneratorBenchmark {
     }
 
     /// Matrix-multiply FLOPs of one training step: forward + backward ≈ 3× forward.
-    static func trainingFlop(configuration c: SIDGeneratorConfiguration, batch: Int, encoderLength t: Int, levels l: Int, vocabulary v: Int) -> Double {
-        3 * forwardFlop(configuration: c, encoderRows: batch * t, decoderRows: batch * l, encoderLength: t, levels: l, vocabulary: v)
+    static func trainingFlop(
+        configuration c: SIDGeneratorConfiguration, batch: Int, encoderLength t: Int, levels l: Int, vocabulary v: Int
+    ) -> Double {
+        3
+            * forwardFlop(
+                configuration: c, encoderRows: batch * t, decoderRows: batch * l, encoderLength: t, levels: l,
+                vocabulary: v)
     }
 
     /// Matrix-multiply FLOPs of one forward pass with `encoderRows` encoder positions and
@@ -351,11 +406,17 @@ public struct GeneratorBenchmark {
     /// projections, attention scores/values, the memory's key/value projections and the tied
     /// output layer; norms, softmax and element-wise work are left out, so the share of peak is
     /// a lower bound.
-    static func forwardFlop(configuration c: SIDGeneratorConfiguration, encoderRows: Int, decoderRows: Int, encoderLength t: Int, levels l: Int, vocabulary v: Int) -> Double {
+    static func forwardFlop(
+        configuration c: SIDGeneratorConfiguration, encoderRows: Int, decoderRows: Int, encoderLength t: Int,
+        levels l: Int, vocabulary v: Int
+    ) -> Double {
         let (d, f) = (Double(c.modelWidth), Double(c.feedForwardWidth))
         let (bt, bl, T, L) = (Double(encoderRows), Double(decoderRows), Double(t), Double(l))
         let encoder = Double(c.encoderLayers) * bt * (2 * d * 3 * d + 2 * d * d + 4 * d * f + 4 * T * d)
-        let decoder = Double(c.decoderLayers) * (bl * (2 * d * 3 * d + 2 * d * d + 4 * L * d + 2 * d * d + 2 * d * d + 4 * T * d + 4 * d * f) + bt * 4 * d * d)
+        let decoder =
+            Double(c.decoderLayers)
+            * (bl * (2 * d * 3 * d + 2 * d * d + 4 * L * d + 2 * d * d + 2 * d * d + 4 * T * d + 4 * d * f) + bt * 4 * d
+                * d)
         let output = bl * 2 * d * Double(v)
         return encoder + decoder + output
     }

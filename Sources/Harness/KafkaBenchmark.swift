@@ -68,8 +68,10 @@ public struct KafkaBenchmark: Sendable {
         // would then never see every message. Keep a margin for record overhead.
         let perPartition = Double(messages) * Double(messageBytes + 100) / Double(partitions)
         guard perPartition <= Self.mockPartitionBytes * 0.9 else {
-            let needed = Int((Double(messages) * Double(messageBytes + 100) / (Self.mockPartitionBytes * 0.9)).rounded(.up))
-            return "--messages \(messages) x \(messageBytes) B over \(partitions) partitions exceeds the embedded broker's 5 MiB per partition; use --partitions \(needed) or fewer messages"
+            let needed = Int(
+                (Double(messages) * Double(messageBytes + 100) / (Self.mockPartitionBytes * 0.9)).rounded(.up))
+            return
+                "--messages \(messages) x \(messageBytes) B over \(partitions) partitions exceeds the embedded broker's 5 MiB per partition; use --partitions \(needed) or fewer messages"
         }
         return nil
     }
@@ -88,7 +90,8 @@ public struct KafkaBenchmark: Sendable {
             topics: [(topic, partitions), (sequentialTopic, partitions)],
             logger: logger)
         do {
-            let report = try await measure(broker: broker, topic: topic, sequentialTopic: sequentialTopic, logger: logger)
+            let report = try await measure(
+                broker: broker, topic: topic, sequentialTopic: sequentialTopic, logger: logger)
             await broker.stop()
             return report
         } catch {
@@ -97,10 +100,14 @@ public struct KafkaBenchmark: Sendable {
         }
     }
 
-    private func measure(broker: EmbeddedBroker, topic: String, sequentialTopic: String, logger: Logger) async throws -> Report {
+    private func measure(
+        broker: EmbeddedBroker, topic: String, sequentialTopic: String, logger: Logger
+    ) async throws -> Report {
         var random = SeededRandom(seed: 42)
         // A few distinct payloads, so the run measures Kafka rather than the generator.
-        let payloads: [[UInt8]] = (0..<16).map { _ in (0..<messageBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
+        let payloads: [[UInt8]] = (0..<16).map { _ in
+            (0..<messageBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        }
         func message(_ index: Int, topic: String) -> KafkaProducerMessage {
             KafkaProducerMessage(topic: topic, key: "key-\(index)", value: payloads[index % payloads.count])
         }
@@ -183,12 +190,14 @@ public struct KafkaBenchmark: Sendable {
                 batchSize: batch,
                 producer: [
                     "enable.idempotence": "\(producerConfig.enableIdempotence)", "acks": producerConfig.acks.rawValue,
-                    "linger.ms": "\(producerConfig.linger.components.seconds * 1000 + producerConfig.linger.components.attoseconds / 1_000_000_000_000_000)",
+                    "linger.ms":
+                        "\(producerConfig.linger.components.seconds * 1000 + producerConfig.linger.components.attoseconds / 1_000_000_000_000_000)",
                     "compression": producerConfig.compression.rawValue,
                     "sequential.linger.ms": "0", "sequential.messages": "\(sequentialMessages)",
                 ],
                 consumer: [
-                    "poll.batch.size": "\(consumerConfig.pollBatchSize)", "auto.offset.reset": consumerConfig.autoOffsetReset.rawValue,
+                    "poll.batch.size": "\(consumerConfig.pollBatchSize)",
+                    "auto.offset.reset": consumerConfig.autoOffsetReset.rawValue,
                     "enable.auto.commit": "false",
                 ],
                 cores: ProcessInfo.processInfo.activeProcessorCount),

@@ -64,7 +64,9 @@ public final class PredictionCollector: Sendable {
     }
 
     public func follow(broker: EmbeddedBroker, topic: String, logger: Logger) async throws {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "bench-reader-\(UUID().uuidString.prefix(8))", topics: [topic])
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: broker.bootstrapServers, groupID: "bench-reader-\(UUID().uuidString.prefix(8))",
+            topics: [topic])
         configuration.sessionTimeout = .seconds(4)
         configuration.heartbeatInterval = .milliseconds(500)
         configuration.pollBatchSize = 2048
@@ -75,9 +77,12 @@ public final class PredictionCollector: Sendable {
             let (now, wall) = (ContinuousClock.now, Self.wallMilliseconds())
             var batch: [(String, Received)] = []
             for case .message(let message) in events {
-                guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else { continue }
+                guard let value = message.value, let record = try? decoder.decode(Record.self, from: Data(value)) else {
+                    continue
+                }
                 let received = Received(
-                    at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0, producedAtMilliseconds: record.produced_at_ms + 0.5)
+                    at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0,
+                    producedAtMilliseconds: record.produced_at_ms + 0.5)
                 batch.append((record.source.event_id, received))
             }
             state.withLock { state in
@@ -100,7 +105,9 @@ public final class PredictionCollector: Sendable {
                 return (missing, last)
             }
             if missing == 0, let last { return last }
-            guard ContinuousClock.now < deadline else { throw HarnessFailure("\(missing) of \(ids.count) events got no prediction within \(timeout)") }
+            guard ContinuousClock.now < deadline else {
+                throw HarnessFailure("\(missing) of \(ids.count) events got no prediction within \(timeout)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

@@ -114,7 +114,8 @@ public struct RedisBenchmark {
         let usedBefore = try await Self.info(admin, section: "memory", field: "used_memory").flatMap(Double.init) ?? 0
         _ = try await runPrefix(workload.warmUp(length: configuration.prefixLength), pool: pool, keys: keys)
         let usedAfter = try await Self.info(admin, section: "memory", field: "used_memory").flatMap(Double.init) ?? 0
-        let memory = try await measureMemory(admin: admin, keys: keys, workload: workload, usedDelta: usedAfter - usedBefore)
+        let memory = try await measureMemory(
+            admin: admin, keys: keys, workload: workload, usedDelta: usedAfter - usedBefore)
 
         let sha = try await admin.command(RedisCommand("SCRIPT", "LOAD", PrefixScript.script.source)).string ?? ""
         let common = [
@@ -122,10 +123,11 @@ public struct RedisBenchmark {
             "-n", String(events), "-r", String(users), "--csv",
         ]
         // redis-benchmark writes __rand_int__ as 12 zero-padded digits, as RedisBenchWorkload.userKey does.
-        let replayArguments = common + [
-            "EVALSHA", sha, "1", keys.prefix(user: "user:__rand_int__"), "item:123456", "0", "0",
-            String(configuration.prefixLength),
-        ]
+        let replayArguments =
+            common + [
+                "EVALSHA", sha, "1", keys.prefix(user: "user:__rand_int__"), "item:123456", "0", "0",
+                String(configuration.prefixLength),
+            ]
         let lpushArguments = common + ["LPUSH", "resid:bench:list:user:__rand_int__", "item:123456"]
         var results: [Trial] = []
         var applied = 0
@@ -135,7 +137,9 @@ public struct RedisBenchmark {
             let prefix = try await runPrefix(batches, pool: pool, keys: keys)
             applied += prefix.applied
             sent += events
-            let replays = batches.map { $0.map { PrefixEvent(user: $0.user, item: "item:123456", partition: 0, offset: 0) } }
+            let replays = batches.map {
+                $0.map { PrefixEvent(user: $0.user, item: "item:123456", partition: 0, offset: 0) }
+            }
             let replay = try await runPrefix(replays, pool: pool, keys: keys)
             guard replay.applied == 0 else { throw InvalidSettings("a replayed prefix event applied") }
             let referenceReplay = try await Self.runRedisBenchmark(benchmarkTool, arguments: replayArguments)
@@ -152,12 +156,14 @@ public struct RedisBenchmark {
                 "trial \(trial)/\(trials): prefix applied \(Int(result.oursPrefixAppliedCallsPerSecond))/s, "
                     + "replay ours \(Int(result.oursPrefixReplayCallsPerSecond))/s vs redis-benchmark "
                     + "\(Int(result.redisBenchmarkPrefixReplayCallsPerSecond))/s, LPUSH ours "
-                    + "\(Int(result.oursLpushCallsPerSecond))/s vs redis-benchmark \(Int(result.redisBenchmarkLpushCallsPerSecond))/s")
+                    + "\(Int(result.oursLpushCallsPerSecond))/s vs redis-benchmark \(Int(result.redisBenchmarkLpushCallsPerSecond))/s"
+            )
         }
         let median = Trial(
             oursPrefixAppliedCallsPerSecond: Self.median(results.map(\.oursPrefixAppliedCallsPerSecond)),
             oursPrefixReplayCallsPerSecond: Self.median(results.map(\.oursPrefixReplayCallsPerSecond)),
-            redisBenchmarkPrefixReplayCallsPerSecond: Self.median(results.map(\.redisBenchmarkPrefixReplayCallsPerSecond)),
+            redisBenchmarkPrefixReplayCallsPerSecond: Self.median(
+                results.map(\.redisBenchmarkPrefixReplayCallsPerSecond)),
             oursLpushCallsPerSecond: Self.median(results.map(\.oursLpushCallsPerSecond)),
             redisBenchmarkLpushCallsPerSecond: Self.median(results.map(\.redisBenchmarkLpushCallsPerSecond)))
         let report = Report(
@@ -175,7 +181,8 @@ public struct RedisBenchmark {
                 / median.redisBenchmarkPrefixReplayCallsPerSecond,
             ratioOursPrefixReplayToRedisBenchmarkPrefixReplay: median.oursPrefixReplayCallsPerSecond
                 / median.redisBenchmarkPrefixReplayCallsPerSecond,
-            ratioOursLpushToRedisBenchmarkLpush: median.oursLpushCallsPerSecond / median.redisBenchmarkLpushCallsPerSecond,
+            ratioOursLpushToRedisBenchmarkLpush: median.oursLpushCallsPerSecond
+                / median.redisBenchmarkLpushCallsPerSecond,
             prefixUpdatesApplied: applied, prefixUpdatesSent: sent, memory: memory,
             loadAverageAtStart: loadAtStart, loadAverageAtEnd: Self.loadAverage())
         return report
@@ -185,7 +192,9 @@ public struct RedisBenchmark {
 
     /// Runs every client's events through its own pooled connection; returns seconds and the
     /// number of updates that applied.
-    private func runPrefix(_ batches: [[PrefixEvent]], pool: RedisConnectionPool, keys: RedisKeys) async throws
+    private func runPrefix(
+        _ batches: [[PrefixEvent]], pool: RedisConnectionPool, keys: RedisKeys
+    ) async throws
         -> (seconds: Double, applied: Int)
     {
         let watch = Stopwatch()
@@ -193,7 +202,9 @@ public struct RedisBenchmark {
             for batch in batches {
                 group.addTask {
                     try await pool.withConnection { connection in
-                        try await connection.applyPrefixEvents(batch, keys: keys).reduce(0) { $0 + ($1.applied ? 1 : 0) }
+                        try await connection.applyPrefixEvents(batch, keys: keys).reduce(0) {
+                            $0 + ($1.applied ? 1 : 0)
+                        }
                     }
                 }
             }
@@ -231,10 +242,14 @@ public struct RedisBenchmark {
         return watch.elapsed
     }
 
-    private func measureMemory(admin: RedisConnection, keys: RedisKeys, workload: RedisBenchWorkload, usedDelta: Double)
+    private func measureMemory(
+        admin: RedisConnection, keys: RedisKeys, workload: RedisBenchWorkload, usedDelta: Double
+    )
         async throws -> Memory
     {
-        let sample = (0..<min(100, users)).map { keys.prefix(user: RedisBenchWorkload.userKey($0 * max(1, users / 100))) }
+        let sample = (0..<min(100, users)).map {
+            keys.prefix(user: RedisBenchWorkload.userKey($0 * max(1, users / 100)))
+        }
         var sizes: [Int] = []
         for key in sample {
             let reply = try await admin.command(RedisCommand("MEMORY", "USAGE", key, "SAMPLES", "0"))
@@ -282,7 +297,8 @@ public struct RedisBenchmark {
     private static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private func progress(_ line: String) {

@@ -126,7 +126,9 @@ public struct ServeBenchmark {
             self.latency = latency
             var ratios: [String: Double] = [:]
             for key in ["p50", "p99"] {
-                if let total = latency.endToEndMilliseconds[key], let daemon = latency.daemonTotalMilliseconds[key], daemon > 0 {
+                if let total = latency.endToEndMilliseconds[key], let daemon = latency.daemonTotalMilliseconds[key],
+                    daemon > 0
+                {
                     ratios[key] = total / daemon
                 }
             }
@@ -170,8 +172,11 @@ public struct ServeBenchmark {
             // A warm-up at the same rate first: the first fetches after a group settles are not
             // the steady state.
             _ = try await paced(rate: lightRate, seconds: 3, stream: &stream, producer: producer, collector: collector)
-            let light = LightLoad(try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
-            progress("light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms; broker hops p50 in \(light.latency.inboundMilliseconds["p50"] ?? 0) ms, out \(light.latency.outboundMilliseconds["p50"] ?? 0) ms")
+            let light = LightLoad(
+                try await paced(rate: lightRate, stream: &stream, producer: producer, collector: collector))
+            progress(
+                "light load (\(lightRate) events/s): end to end p50 \(light.latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.endToEndMilliseconds["p99"] ?? 0) ms; daemon p50 \(light.latency.daemonTotalMilliseconds["p50"] ?? 0) ms, p99 \(light.latency.daemonTotalMilliseconds["p99"] ?? 0) ms; broker hops p50 in \(light.latency.inboundMilliseconds["p50"] ?? 0) ms, out \(light.latency.outboundMilliseconds["p50"] ?? 0) ms"
+            )
             if lightLoadOnly {
                 await first.stop()
                 reader.cancel()
@@ -185,18 +190,25 @@ public struct ServeBenchmark {
             progress("one instance: \(Int(one.eventsPerSecond)) events/s")
 
             progress("starting instance 2")
-            let second = try await ServeChild(configuration: configuration("bench-2", bundle: bundleURL.path), name: "2")
+            let second = try await ServeChild(
+                configuration: configuration("bench-2", bundle: bundleURL.path), name: "2")
             try await second.waitReady()
             try await waitAssigned([first, second], partitions: inputPartitions)
             let two = try await throughput(instances: 2, stream: &stream, producer: producer, collector: collector)
             progress("two instances: \(Int(two.eventsPerSecond)) events/s")
 
-            let latency = try await paced(rate: two.eventsPerSecond / 2, stream: &stream, producer: producer, collector: collector)
-            progress("latency at \(Int(latency.targetEventsPerSecond)) events/s: p50 \(latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(latency.endToEndMilliseconds["p99"] ?? 0) ms")
+            let latency = try await paced(
+                rate: two.eventsPerSecond / 2, stream: &stream, producer: producer, collector: collector)
+            progress(
+                "latency at \(Int(latency.targetEventsPerSecond)) events/s: p50 \(latency.endToEndMilliseconds["p50"] ?? 0) ms, p99 \(latency.endToEndMilliseconds["p99"] ?? 0) ms"
+            )
             var memory: [Memory] = []
             for child in [first, second] {
                 let (rss, peak) = child.memory()
-                memory.append(Memory(bundle: bundleURL.lastPathComponent, bundleItems: items.keys.count, synthetic: items.synthetic, rssBytes: rss, peakRSSBytes: peak))
+                memory.append(
+                    Memory(
+                        bundle: bundleURL.lastPathComponent, bundleItems: items.keys.count, synthetic: items.synthetic,
+                        rssBytes: rss, peakRSSBytes: peak))
             }
             let (prefixBytes, measured, keyBytes) = try await prefixMemory(redis: redis, prefixLength: 32)
             await first.stop()
@@ -207,24 +219,34 @@ public struct ServeBenchmark {
                 if let syntheticItems, !FileManager.default.fileExists(atPath: url.path) {
                     _ = try SyntheticServeBundle.build(items: syntheticItems, output: url) { progress($0) }
                 }
-                let large = try ModelBundle(directory: url, verify: false).decodeJSON(BundleItems.self, from: BundleItems.fileName)
-                progress("serving the large bundle \(url.lastPathComponent) (\(large.keys.count) items\(large.synthetic ? ", synthetic" : ""))")
+                let large = try ModelBundle(directory: url, verify: false).decodeJSON(
+                    BundleItems.self, from: BundleItems.fileName)
+                progress(
+                    "serving the large bundle \(url.lastPathComponent) (\(large.keys.count) items\(large.synthetic ? ", synthetic" : ""))"
+                )
                 var config = configuration("bench-large", bundle: url.path)
                 config.groupID = "bench-serve-large"
                 let child = try await ServeChild(configuration: config, name: "large")
                 try await child.waitReady(timeout: .seconds(600))
                 try await waitAssigned([child], partitions: inputPartitions)
-                var largeStream = BenchEventStream(items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
-                _ = try await throughput(instances: 1, stream: &largeStream, producer: producer, collector: collector, count: 1000)
+                var largeStream = BenchEventStream(
+                    items: large.keys, users: users, seed: seed + 1, topic: topics.interactions)
+                _ = try await throughput(
+                    instances: 1, stream: &largeStream, producer: producer, collector: collector, count: 1000)
                 let (rss, peak) = child.memory()
-                memory.append(Memory(bundle: url.lastPathComponent, bundleItems: large.keys.count, synthetic: large.synthetic, rssBytes: rss, peakRSSBytes: peak))
+                memory.append(
+                    Memory(
+                        bundle: url.lastPathComponent, bundleItems: large.keys.count, synthetic: large.synthetic,
+                        rssBytes: rss, peakRSSBytes: peak))
                 await child.stop()
             }
 
             let report = Report(
                 bundle: bundleURL.lastPathComponent, oneInstance: one, twoInstances: two,
-                twoOverOne: two.eventsPerSecond / max(one.eventsPerSecond, 1e-9), latencyAtHalfLoad: latency, latencyAtLightLoad: light,
-                daemonMemory: memory, redisBytesPerPrefix: prefixBytes, redisPrefixItems: 32, redisPrefixesMeasured: measured,
+                twoOverOne: two.eventsPerSecond / max(one.eventsPerSecond, 1e-9), latencyAtHalfLoad: latency,
+                latencyAtLightLoad: light,
+                daemonMemory: memory, redisBytesPerPrefix: prefixBytes, redisPrefixItems: 32,
+                redisPrefixesMeasured: measured,
                 meanItemKeyBytes: keyBytes)
             reader.cancel()
             _ = try? await reader.value  // the reader leaves its group before the broker stops
@@ -261,14 +283,17 @@ public struct ServeBenchmark {
         while true {
             let owned = children.map { Int($0.metric("resid_serve_assigned_partitions") ?? 0) }
             if owned.allSatisfy({ $0 > 0 }), owned.reduce(0, +) == partitions { return }
-            guard ContinuousClock.now < deadline else { throw HarnessFailure("consumer group did not settle: \(owned)") }
+            guard ContinuousClock.now < deadline else {
+                throw HarnessFailure("consumer group did not settle: \(owned)")
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
 
     /// Produces a backlog as fast as possible and waits until every event has its prediction.
     private func throughput(
-        instances: Int, stream: inout BenchEventStream, producer: KafkaProducer, collector: PredictionCollector, count: Int? = nil
+        instances: Int, stream: inout BenchEventStream, producer: KafkaProducer, collector: PredictionCollector,
+        count: Int? = nil
     ) async throws -> Throughput {
         let total = count ?? events
         let batch = stream.next(total)
@@ -284,13 +309,15 @@ public struct ServeBenchmark {
         }
         let end = try await collector.waitForAll(ids, timeout: .seconds(600))
         let seconds = (end - start).seconds
-        return Throughput(instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
+        return Throughput(
+            instances: instances, events: total, seconds: seconds, eventsPerSecond: Double(total) / seconds)
     }
 
     /// Produces at `rate` events/s for `seconds` (default `latencySeconds`) and reports latency
     /// percentiles.
     private func paced(
-        rate: Double, seconds: Int? = nil, stream: inout BenchEventStream, producer: KafkaProducer, collector: PredictionCollector
+        rate: Double, seconds: Int? = nil, stream: inout BenchEventStream, producer: KafkaProducer,
+        collector: PredictionCollector
     ) async throws -> Latency {
         let tick = Duration.milliseconds(10)
         let total = max(Int(rate * Double(seconds ?? latencySeconds)), 1)
@@ -312,21 +339,28 @@ public struct ServeBenchmark {
         }
         let producedIn = (ContinuousClock.now - start).seconds
         for task in pending {
-            guard try await task.value.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing events failed") }
+            guard try await task.value.allSatisfy(\.isDelivered) else {
+                throw HarnessFailure("producing events failed")
+            }
         }
         _ = try await collector.waitForAll(events.map(\.id), timeout: .seconds(300))
         let measured = collector.latencies(events.map(\.id))
         return Latency(
             targetEventsPerSecond: rate, achievedEventsPerSecond: Double(total) / producedIn, events: total,
-            endToEndMilliseconds: Self.percentiles(measured.endToEnd), daemonTotalMilliseconds: Self.percentiles(measured.daemon),
-            inboundMilliseconds: Self.percentiles(measured.inbound), outboundMilliseconds: Self.percentiles(measured.outbound))
+            endToEndMilliseconds: Self.percentiles(measured.endToEnd),
+            daemonTotalMilliseconds: Self.percentiles(measured.daemon),
+            inboundMilliseconds: Self.percentiles(measured.inbound),
+            outboundMilliseconds: Self.percentiles(measured.outbound))
     }
 
     static func percentiles(_ values: [Double]) -> [String: Double] {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return [:] }
         func at(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
-        return ["p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": sorted[sorted.count - 1], "mean": sorted.reduce(0, +) / Double(sorted.count)]
+        return [
+            "p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": sorted[sorted.count - 1],
+            "mean": sorted.reduce(0, +) / Double(sorted.count),
+        ]
     }
 
     /// Mean `MEMORY USAGE` of prefixes holding `prefixLength` items.
@@ -341,7 +375,10 @@ public struct ServeBenchmark {
         for user in 0..<users {
             let key = keys.prefix(user: BenchEventStream.user(user))
             let (value, usage) = try await pool.withConnection { connection in
-                (try await connection.command(RedisCommand("GET", key)), try await connection.command(RedisCommand("MEMORY", "USAGE", key)))
+                (
+                    try await connection.command(RedisCommand("GET", key)),
+                    try await connection.command(RedisCommand("MEMORY", "USAGE", key))
+                )
             }
             guard let text = value.string, let items = text.split(separator: "\u{1E}").last?.split(separator: "\u{1F}"),
                 items.count == prefixLength, let bytes = usage.integer

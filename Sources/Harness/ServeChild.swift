@@ -26,22 +26,27 @@ public final class ServeChild {
     ///   - executable: the `resid` binary; by default the one this process runs.
     ///   - logLevel: the daemon's `--log-level`.
     public init(
-        configuration: ServeConfigurationFile, name: String, executable: URL = ExecutableSearch.running, logLevel: String = "warning"
+        configuration: ServeConfigurationFile, name: String, executable: URL = ExecutableSearch.running,
+        logLevel: String = "warning"
     ) async throws {
         self.name = name
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-\(name)-\(UUID().uuidString.prefix(8))")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resid-serve-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configFile = directory.appendingPathComponent("resid.yaml")
         try Data(configuration.yaml.utf8).write(to: configFile)
         var command = ChildCommand(
             executable,
             [
-                "serve", "--config", configFile.path, "--status-file", directory.appendingPathComponent("status.json").path,
+                "serve", "--config", configFile.path, "--status-file",
+                directory.appendingPathComponent("status.json").path,
                 "--log-level", logLevel, "--blas-threads", "1",
             ],
             name: "resid serve \(name)")
         // Only what the daemon needs: RESID_* variables of this environment are not its settings.
-        command.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        command.environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+        ]
         command.standardOutput = .file(directory.appendingPathComponent("serve.log"))
         command.standardError = command.standardOutput
         self.command = command
@@ -56,7 +61,9 @@ public final class ServeChild {
     public var processID: Int32 { child.processID }
 
     /// Everything the daemon has logged, over all its starts.
-    public var log: String { (try? String(contentsOf: directory.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
+    public var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
+    }
 
     /// Kills the daemon if it still runs and starts it again with the same configuration file.
     public func restart() async throws {
@@ -85,7 +92,8 @@ public final class ServeChild {
         do {
             try await child.waitUntilReady("ready", timeout: timeout, interval: .milliseconds(100)) {
                 if httpPort == 0, let data = try? Data(contentsOf: status),
-                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let port = object["http_port"] as? Int
+                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let port = object["http_port"] as? Int
                 {
                     httpPort = port
                 }

@@ -64,7 +64,8 @@ public struct SoakBenchmark {
         var logger = Logger(label: "resid.bench.soak")
         logger.logLevel = .error
         let bundleURL = URL(fileURLWithPath: bundle).standardizedFileURL
-        let items = try ModelBundle(directory: bundleURL, verify: false).decodeJSON(BundleItems.self, from: BundleItems.fileName)
+        let items = try ModelBundle(directory: bundleURL, verify: false).decodeJSON(
+            BundleItems.self, from: BundleItems.fileName)
         let bundleID = try ModelBundle(directory: bundleURL, verify: false).manifest.bundleID
         let topicList = try repositoryTopicList()
         progress("starting the embedded broker and redis-server (AOF, fsync always)")
@@ -80,7 +81,8 @@ public struct SoakBenchmark {
 
         let ledger = SoakLedger()
         let reader = Task { try await ledger.follow(broker: broker, topics: topics, logger: logger) }
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers), logger: logger)
         let instances = [
             try await ServeChild(configuration: configuration("soak-a"), name: "a"),
             try await ServeChild(configuration: configuration("soak-b"), name: "b"),
@@ -100,7 +102,9 @@ public struct SoakBenchmark {
             var tick = 0
             while ContinuousClock.now < end {
                 tick += 1
-                let batch = traffic.next(validCount: Int((rate * Double(tick) / 10).rounded()) - Int((rate * Double(tick - 1) / 10).rounded()), ledger: ledger)
+                let batch = traffic.next(
+                    validCount: Int((rate * Double(tick) / 10).rounded())
+                        - Int((rate * Double(tick - 1) / 10).rounded()), ledger: ledger)
                 let reports = try await producer.send(batch: batch)
                 if let failed = reports.first(where: { !$0.isDelivered }) {
                     throw HarnessFailure("producing soak traffic failed: \(String(describing: failed.error))")
@@ -123,7 +127,9 @@ public struct SoakBenchmark {
             progress("traffic done; waiting for the backlog")
             for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
             let drainBy = ContinuousClock.now + .seconds(300)
-            while ledger.unpredicted > 0, ContinuousClock.now < drainBy { try await Task.sleep(for: .milliseconds(500)) }
+            while ledger.unpredicted > 0, ContinuousClock.now < drainBy {
+                try await Task.sleep(for: .milliseconds(500))
+            }
             try await Task.sleep(for: .seconds(3))  // late dead letters and item SIDs
             let rssEnd = instances.map { $0.memory().rss }
 
@@ -134,7 +140,8 @@ public struct SoakBenchmark {
             let report = Report(
                 minutes: minutes, eventsIn: summary.sent, predictionsOut: summary.predictions,
                 validEventsPredicted: summary.distinctPredicted, validEventsUnpredicted: summary.unpredicted,
-                repeatedPredictions: summary.repeated, deadLettersByReason: summary.deadLetters, usersChecked: expected.count,
+                repeatedPredictions: summary.repeated, deadLettersByReason: summary.deadLetters,
+                usersChecked: expected.count,
                 prefixesExact: exact, prefixesWrong: wrong, onlineItems: ledger.onlineItems,
                 sidCollisions: ledger.sidCollisions(frozen: frozen), instanceKills: kills, redisRestarts: restarts,
                 rssStartBytes: rssStart, rssEndBytes: rssEnd)
@@ -157,7 +164,9 @@ public struct SoakBenchmark {
     }
 
     /// Compares every user's prefix in Redis with the one the sent events imply.
-    private func checkPrefixes(_ expected: [String: [String]], redis: RedisServer) async throws -> (exact: Int, wrong: Int) {
+    private func checkPrefixes(
+        _ expected: [String: [String]], redis: RedisServer
+    ) async throws -> (exact: Int, wrong: Int) {
         let pool = RedisConnectionPool(configuration: redis.configuration(namespace: "soak"))
         let keys = RedisKeys(namespace: "soak")
         let users = expected.keys.sorted()
@@ -167,7 +176,8 @@ public struct SoakBenchmark {
         await pool.close()
         var exact = 0
         for (user, reply) in zip(users, replies) {
-            let stored = reply.string?.split(separator: "\u{1E}", omittingEmptySubsequences: false).last?
+            let stored =
+                reply.string?.split(separator: "\u{1E}", omittingEmptySubsequences: false).last?
                 .split(separator: "\u{1F}").map(String.init) ?? []
             if stored == expected[user] { exact += 1 }
         }

@@ -55,11 +55,14 @@ public final class SoakLedger: Sendable {
                 guard let value = message.value,
                     let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
                 else { continue }
-                if message.topic == topics.predictions, let source = object["source"] as? [String: Any], let id = source["event_id"] as? String {
+                if message.topic == topics.predictions, let source = object["source"] as? [String: Any],
+                    let id = source["event_id"] as? String
+                {
                     predicted.append(id)
                 } else if message.topic == topics.deadLetter, let reason = object["reason"] as? String {
                     letters.append(Self.category(reason: reason, field: object["field"] as? String))
-                } else if message.topic == topics.itemSIDs, let item = object["item"] as? String, let bundle = object["bundle_id"] as? String,
+                } else if message.topic == topics.itemSIDs, let item = object["item"] as? String,
+                    let bundle = object["bundle_id"] as? String,
                     let sid = object["sid"] as? [Int]
                 {
                     sids.append((bundle, item, sid))
@@ -85,10 +88,15 @@ public final class SoakLedger: Sendable {
     }
 
     /// Valid events not predicted yet.
-    public var unpredicted: Int { state.withLock { state in state.validIDs.filter { state.predictions[$0] == nil }.count } }
+    public var unpredicted: Int {
+        state.withLock { state in state.validIDs.filter { state.predictions[$0] == nil }.count }
+    }
 
     /// The totals for the report.
-    public func summary() -> (sent: [String: Int], predictions: Int, distinctPredicted: Int, repeated: Int, unpredicted: Int, deadLetters: [String: Int]) {
+    public func summary() -> (
+        sent: [String: Int], predictions: Int, distinctPredicted: Int, repeated: Int, unpredicted: Int,
+        deadLetters: [String: Int]
+    ) {
         state.withLock { state in
             let total = state.predictions.values.reduce(0, +)
             let repeated = state.predictions.values.reduce(0) { $0 + max($1 - 1, 0) }

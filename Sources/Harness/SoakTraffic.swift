@@ -31,7 +31,8 @@ public struct SoakTraffic: Sendable {
             let user = "soak-user-\(Int(random.next() % UInt64(users)))"
             let item = items.keys[Int(random.next() % UInt64(items.keys.count))]
             let id = "soak-\(counter)"
-            let message = KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: id, user: user, item: item))
+            let message = KafkaProducerMessage(
+                topic: topics.interactions, key: user, value: Self.interaction(id: id, user: user, item: item))
             ledger.sentValid(id: id, user: user, item: item)
             messages.append(message)
             recent.append(message)
@@ -48,13 +49,17 @@ public struct SoakTraffic: Sendable {
         case 0:
             ledger.sent("oversized")
             let padding = String(repeating: "x", count: 300_000)
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"pad":"\#(padding)"}"#.utf8))
+            return KafkaProducerMessage(
+                topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"pad":"\#(padding)"}"#.utf8))
         case 1:
             ledger.sent("malformed_json")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"event_id":"#.utf8))
+            return KafkaProducerMessage(
+                topic: topics.interactions, key: user, value: Array(#"{"schema_version":1,"event_id":"#.utf8))
         case 2:
             ledger.sent("invalid_key")
-            return KafkaProducerMessage(topic: topics.interactions, key: Array(user.utf8) + [0xFF], value: Self.interaction(id: "bad-key-\(counter)", user: user, item: known))
+            return KafkaProducerMessage(
+                topic: topics.interactions, key: Array(user.utf8) + [0xFF],
+                value: Self.interaction(id: "bad-key-\(counter)", user: user, item: known))
         case 3:
             ledger.sent("unknown_field")
             var value = Self.interaction(id: "extra-\(counter)", user: user, item: known)
@@ -63,7 +68,9 @@ public struct SoakTraffic: Sendable {
             return KafkaProducerMessage(topic: topics.interactions, key: user, value: value)
         case 4:
             ledger.sent("unknown_item")
-            return KafkaProducerMessage(topic: topics.interactions, key: user, value: Self.interaction(id: "ghost-\(counter)", user: user, item: "no-such-item-\(counter)"))
+            return KafkaProducerMessage(
+                topic: topics.interactions, key: user,
+                value: Self.interaction(id: "ghost-\(counter)", user: user, item: "no-such-item-\(counter)"))
         case 5 where !recent.isEmpty:
             ledger.sent("duplicate")
             return recent[Int(random.next() % UInt64(recent.count))]
@@ -74,13 +81,18 @@ public struct SoakTraffic: Sendable {
             if newItems % 3 == 0, let column = fields.keys.sorted().first { fields[column] = ["soak-unknown-value"] }
             ledger.sent(newItems % 3 == 0 ? "new_item_unknown_value" : "new_item")
             let item = "soak-new-\(newItems)"
-            let object: [String: Any] = ["schema_version": 1, "event_id": "item-\(newItems)", "op": "upsert", "item": item, "fields": fields, "timestamp_ms": 1_700_000_000_000]
+            let object: [String: Any] = [
+                "schema_version": 1, "event_id": "item-\(newItems)", "op": "upsert", "item": item, "fields": fields,
+                "timestamp_ms": 1_700_000_000_000,
+            ]
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             return KafkaProducerMessage(topic: topics.items, key: item, value: Array(data))
         }
     }
 
     public static func interaction(id: String, user: String, item: String) -> [UInt8] {
-        Array(#"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(BenchEventStream.escape(item))","type":"view","timestamp_ms":1700000000000}"#.utf8)
+        Array(
+            #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(BenchEventStream.escape(item))","type":"view","timestamp_ms":1700000000000}"#
+                .utf8)
     }
 }

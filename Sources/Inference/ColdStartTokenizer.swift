@@ -49,7 +49,9 @@ public struct ColdStartTokenizer: Sendable {
         public var rejection: String? {
             guard !isUsable else { return nil }
             var parts: [String] = []
-            if !unknown.isEmpty { parts.append("only values the bundle never saw in " + unknown.joined(separator: ", ")) }
+            if !unknown.isEmpty {
+                parts.append("only values the bundle never saw in " + unknown.joined(separator: ", "))
+            }
             if !foreign.isEmpty { parts.append("fields the bundle does not have: " + foreign.joined(separator: ", ")) }
             if parts.isEmpty { parts.append("no field value was given") }
             return "no usable field (\(parts.joined(separator: "; "))); a SID from no known field would be arbitrary"
@@ -71,7 +73,10 @@ public struct ColdStartTokenizer: Sendable {
             throw FAMAEError(.invalidInput, "cold start: the item table's fields do not match the FAMAE model's")
         }
         guard codebook.dimension == encoder.model.configuration.itemVectorWidth else {
-            throw FAMAEError(.invalidInput, "cold start: codebook dimension \(codebook.dimension) is not the FAMAE item-vector width \(encoder.model.configuration.itemVectorWidth)")
+            throw FAMAEError(
+                .invalidInput,
+                "cold start: codebook dimension \(codebook.dimension) is not the FAMAE item-vector width \(encoder.model.configuration.itemVectorWidth)"
+            )
         }
         self.table = table
         self.encoder = encoder
@@ -90,7 +95,9 @@ public struct ColdStartTokenizer: Sendable {
     public func vectors(_ items: [Item]) throws -> Tensor {
         var codes = FAMAEItemCodes(fieldCount: table.fields.count)
         for item in items {
-            guard !item.key.isEmpty else { throw FAMAEError(.invalidInput, "cold start: item_id is empty; give every item a key") }
+            guard !item.key.isEmpty else {
+                throw FAMAEError(.invalidInput, "cold start: item_id is empty; give every item a key")
+            }
             if table.index(ofKey: item.key) == nil, let rejection = fieldReport(item).rejection {
                 throw FAMAEError(.invalidInput, "cold start: item '\(item.key)': \(rejection)")
             }

@@ -9,7 +9,9 @@ public import Models
 public enum FAMAEItemTableAdapter {
     /// FAMAE field descriptions for `table`'s fields, in table order.
     public static func fields(of table: ItemTable) -> [FAMAEField] {
-        table.fields.map { FAMAEField(name: $0.name, vocabularySize: $0.vocabulary.count, isMultiValued: $0.kind == .multi) }
+        table.fields.map {
+            FAMAEField(name: $0.name, vocabularySize: $0.vocabulary.count, isMultiValued: $0.kind == .multi)
+        }
     }
 
     /// Every item's codes, in item index order.

@@ -101,7 +101,8 @@ public struct JSONSchema: Sendable {
         switch keywords["additionalProperties"] {
         case nil, .bool(true)?: additionalProperties = .allowed
         case .bool(false)?: additionalProperties = .forbidden
-        case let schema?: additionalProperties = .schema(try JSONSchema(node: schema, at: child("additionalProperties")))
+        case let schema?:
+            additionalProperties = .schema(try JSONSchema(node: schema, at: child("additionalProperties")))
         }
         minProperties = try int("minProperties")
         minLength = try int("minLength")
@@ -141,7 +142,8 @@ public struct JSONSchema: Sendable {
         return violations
     }
 
-    private func check(_ value: JSONValue, at path: String, root: JSONSchema, into violations: inout [SchemaViolation]) {
+    private func check(_ value: JSONValue, at path: String, root: JSONSchema, into violations: inout [SchemaViolation])
+    {
         func fail(_ reason: String) { violations.append(SchemaViolation(field: path, reason: reason)) }
         if let reference {
             guard let target = root.definitions[reference] else {

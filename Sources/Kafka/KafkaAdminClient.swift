@@ -48,9 +48,10 @@ public final class KafkaAdminClient: Sendable {
         defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
         var errorText = [CChar](repeating: 0, count: 512)
         for topic in topics {
-            guard let newTopic = rd_kafka_NewTopic_new(
-                topic.name, Int32(clamping: topic.partitions), Int32(clamping: topic.replicationFactor),
-                &errorText, errorText.count)
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    topic.name, Int32(clamping: topic.partitions), Int32(clamping: topic.replicationFactor),
+                    &errorText, errorText.count)
             else {
                 throw KafkaError(code: .topicCreation, message: "\(topic.name): \(String(errorBuffer: errorText))")
             }
@@ -68,7 +69,8 @@ public final class KafkaAdminClient: Sendable {
         defer { rd_kafka_queue_destroy(queue) }
         let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
         defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.timeoutMilliseconds, &errorText, errorText.count)
+        _ = rd_kafka_AdminOptions_set_operation_timeout(
+            options, timeout.timeoutMilliseconds, &errorText, errorText.count)
         _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.timeoutMilliseconds, &errorText, errorText.count)
 
         newTopics.withUnsafeMutableBufferPointer { buffer in

@@ -26,7 +26,8 @@ extension KafkaConsumer {
         let partitions = try assignment()
         guard !partitions.isEmpty else { return [:] }
         let client = client
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return try await committer.run {
             let list = RDKafkaTopicPartitionList(capacity: partitions.count)
             for partition in partitions { list.add(partition) }
@@ -39,12 +40,14 @@ extension KafkaConsumer {
                 var low: Int64 = -1
                 var high: Int64 = -1
                 let err = entry.topicPartition.topic.withCString {
-                    rd_kafka_query_watermark_offsets(client.handle, $0, entry.topicPartition.partition, &low, &high, milliseconds)
+                    rd_kafka_query_watermark_offsets(
+                        client.handle, $0, entry.topicPartition.partition, &low, &high, milliseconds)
                 }
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     throw KafkaError.rdKafka(err, context: "query watermarks of \(entry.topicPartition)")
                 }
-                result[entry.topicPartition] = ReadProgress(position: entry.offset >= 0 ? entry.offset : nil, low: low, high: high)
+                result[entry.topicPartition] = ReadProgress(
+                    position: entry.offset >= 0 ? entry.offset : nil, low: low, high: high)
             }
             return result
         }

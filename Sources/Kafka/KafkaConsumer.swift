@@ -85,10 +85,11 @@ public final class KafkaConsumer: Sendable {
         while messageCount < configuration.pollBatchSize {
             let polled = rd_kafka_consumer_poll(client.handle, timeout)
             // Rebalances happen inside the poll, before the message it returns.
-            events.append(contentsOf: client.context.rebalanceEvents.withLock { pending in
-                defer { pending.removeAll() }
-                return pending
-            })
+            events.append(
+                contentsOf: client.context.rebalanceEvents.withLock { pending in
+                    defer { pending.removeAll() }
+                    return pending
+                })
             guard let polled else { break }
             defer { rd_kafka_message_destroy(polled) }
             timeout = 0
@@ -131,7 +132,8 @@ public final class KafkaConsumer: Sendable {
         let list = RDKafkaTopicPartitionList(offsets: [message.topicPartition: message.offset + 1])
         let err = rd_kafka_offsets_store(client.handle, list.pointer)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError.rdKafka(err, code: .commitFailed, context: "store offset of \(message.topicPartition)@\(message.offset)")
+            throw KafkaError.rdKafka(
+                err, code: .commitFailed, context: "store offset of \(message.topicPartition)@\(message.offset)")
         }
     }
 

@@ -110,7 +110,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         let description = String(cString: rd_kafka_err2str(err))
         let name = String(cString: rd_kafka_err2name(err))
         return KafkaError(
-            code: err == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut
+            code: err == RD_KAFKA_RESP_ERR__TIMED_OUT
+                ? .timedOut
                 : err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? .queueFull : code,
             message: "\(context): \(description)",
             rdKafkaCode: err.rawValue,

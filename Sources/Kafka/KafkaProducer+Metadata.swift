@@ -12,7 +12,8 @@ extension KafkaProducer {
     /// - Throws: ``KafkaError`` (timed out, transport) when no broker answered in time.
     public func topicPartitionCounts(timeout: Duration) async throws -> [String: Int] {
         let client = client
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return try await metadataQueue.run {
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(client.handle, 1, nil, &metadata, milliseconds)

@@ -84,7 +84,9 @@ public final class KafkaProducer: Sendable {
     ///
     /// - Returns: the index of the first message that found the queue full (only when not
     ///   `block`ing; it is not enqueued), or `messages.count`.
-    private func enqueue(_ messages: [KafkaProducerMessage], from start: Int, for batch: DeliveryBatch, block: Bool) -> Int {
+    private func enqueue(
+        _ messages: [KafkaProducerMessage], from start: Int, for batch: DeliveryBatch, block: Bool
+    ) -> Int {
         for index in start..<messages.count {
             let message = messages[index]
             guard let id = deliveries.register(.batch(batch, index: index)) else {
@@ -111,7 +113,8 @@ public final class KafkaProducer: Sendable {
             let err = rd_kafka_flush(client.handle, timeout.timeoutMilliseconds)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError.rdKafka(
-                    err, context: "flush: \(rd_kafka_outq_len(client.handle)) messages still in flight after \(timeout)")
+                    err, context: "flush: \(rd_kafka_outq_len(client.handle)) messages still in flight after \(timeout)"
+                )
             }
         }
     }
@@ -166,7 +169,8 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private static func failedReport(_ message: KafkaProducerMessage, _ err: rd_kafka_resp_err_t) -> KafkaDeliveryReport {
+    private static func failedReport(_ message: KafkaProducerMessage, _ err: rd_kafka_resp_err_t) -> KafkaDeliveryReport
+    {
         KafkaDeliveryReport(
             topic: message.topic, partition: message.partition ?? -1, offset: nil,
             error: KafkaError.rdKafka(err, code: .deliveryFailed, context: "enqueue to \(message.topic)"))

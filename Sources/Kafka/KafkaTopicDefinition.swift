@@ -42,7 +42,8 @@ public struct KafkaTopicList: Sendable, Codable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw KafkaError(code: .invalidTopicDefinition, message: "\(url.path): cannot read: \(error.localizedDescription)")
+            throw KafkaError(
+                code: .invalidTopicDefinition, message: "\(url.path): cannot read: \(error.localizedDescription)")
         }
         return try parse(data, source: url.path)
     }
@@ -66,7 +67,9 @@ public struct KafkaTopicList: Sendable, Codable {
             let field = "topics[\(index)]"
             let validName = topic.name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
             guard !topic.name.isEmpty, topic.name.count <= 249, validName else {
-                throw invalid(source, "\(field).name", "'\(topic.name)' is not a valid topic name (letters, digits, '.', '_', '-')")
+                throw invalid(
+                    source, "\(field).name",
+                    "'\(topic.name)' is not a valid topic name (letters, digits, '.', '_', '-')")
             }
             guard seen.insert(topic.name).inserted else {
                 throw invalid(source, "\(field).name", "'\(topic.name)' is listed twice")
@@ -75,7 +78,8 @@ public struct KafkaTopicList: Sendable, Codable {
                 throw invalid(source, "\(field).partitions", "must be at least 1, got \(topic.partitions)")
             }
             guard topic.replicationFactor >= 1 else {
-                throw invalid(source, "\(field).replicationFactor", "must be at least 1, got \(topic.replicationFactor)")
+                throw invalid(
+                    source, "\(field).replicationFactor", "must be at least 1, got \(topic.replicationFactor)")
             }
         }
         return list

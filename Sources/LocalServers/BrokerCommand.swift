@@ -46,7 +46,8 @@ public struct BrokerCommand: AsyncParsableCommand {
         topicList: URL?, topics: [(name: String, partitions: Int)], brokerCount: Int, bootstrapFile: URL
     ) -> [String] {
         var arguments = [
-            configuration.commandName ?? "broker", "--brokers", "\(brokerCount)", "--bootstrap-file", bootstrapFile.path,
+            configuration.commandName ?? "broker", "--brokers", "\(brokerCount)", "--bootstrap-file",
+            bootstrapFile.path,
             "--exit-on-stdin-eof",
         ]
         arguments += topicList.map { ["--topics", $0.path] } ?? ["--no-topics"]
@@ -62,13 +63,16 @@ public struct BrokerCommand: AsyncParsableCommand {
         let definitions = try topicsToCreate()
         let cluster = try KafkaMockCluster(brokerCount: brokers, logger: logger)
         for topic in definitions {
-            try cluster.createTopic(topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor)
+            try cluster.createTopic(
+                topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor)
         }
         let bootstrap = cluster.bootstrapServers.map(\.description).joined(separator: ",")
         if let bootstrapFile {
             try writeAtomically(bootstrap, to: URL(fileURLWithPath: bootstrapFile))
         }
-        print("embedded Kafka broker (librdkafka \(KafkaVersion.librdkafka) mock cluster, \(brokers) broker(s)) listening")
+        print(
+            "embedded Kafka broker (librdkafka \(KafkaVersion.librdkafka) mock cluster, \(brokers) broker(s)) listening"
+        )
         print("bootstrap.servers=\(bootstrap)")
         for topic in definitions {
             print("topic \(topic.name) partitions=\(topic.partitions)")

@@ -40,14 +40,16 @@ public final class EmbeddedBroker: Sendable {
         self.logger = logger
         let fileManager = FileManager.default
         guard fileManager.isExecutableFile(atPath: executable.path) else {
-            throw ChildProcessError("\(executable.path) is not an executable; build it with `swift build --product resid`")
+            throw ChildProcessError(
+                "\(executable.path) is not an executable; build it with `swift build --product resid`")
         }
         workDirectory = fileManager.temporaryDirectory.appendingPathComponent("resid-broker-\(UUID().uuidString)")
         try fileManager.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let bootstrapFile = workDirectory.appendingPathComponent("bootstrap")
         var command = ChildCommand(
             executable,
-            BrokerCommand.arguments(topicList: topicList, topics: topics, brokerCount: brokerCount, bootstrapFile: bootstrapFile),
+            BrokerCommand.arguments(
+                topicList: topicList, topics: topics, brokerCount: brokerCount, bootstrapFile: bootstrapFile),
             name: "embedded broker")
         command.standardError = .captured
         command.keepsStandardInputOpen = true
@@ -56,7 +58,9 @@ public final class EmbeddedBroker: Sendable {
             child = launched
             var address = ""
             try await launched.waitUntilReady("reporting a bootstrap address", timeout: startupTimeout) {
-                address = (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                address =
+                    (try? String(contentsOf: bootstrapFile, encoding: .utf8))?.trimmingCharacters(
+                        in: .whitespacesAndNewlines) ?? ""
                 return !address.isEmpty
             }
             bootstrapServers = try KafkaBrokerAddress.parseList(address, key: "embedded broker bootstrap file")
@@ -64,7 +68,12 @@ public final class EmbeddedBroker: Sendable {
             try? fileManager.removeItem(at: workDirectory)
             throw error
         }
-        logger.info("embedded broker started", metadata: ["kafka.bootstrap": "\(bootstrapServers.map(\.description).joined(separator: ","))", "pid": "\(processID)"])
+        logger.info(
+            "embedded broker started",
+            metadata: [
+                "kafka.bootstrap": "\(bootstrapServers.map(\.description).joined(separator: ","))",
+                "pid": "\(processID)",
+            ])
     }
 
     deinit {

@@ -15,13 +15,15 @@ extension EmbeddedBroker {
     public static func start(topics: [(name: String, partitions: Int)] = []) async throws -> EmbeddedBroker {
         var logger = Logger(label: "resid.test.broker")
         logger.logLevel = .warning
-        return try await EmbeddedBroker(executable: try residExecutable(), topicList: repositoryTopicList, topics: topics, logger: logger)
+        return try await EmbeddedBroker(
+            executable: try residExecutable(), topicList: repositoryTopicList, topics: topics, logger: logger)
     }
 
     /// A consumer configuration for this broker, tuned for quick group joins and rebalances:
     /// the mock cluster's minimum session timeout (4 s) and a 500 ms heartbeat.
     public func consumerConfiguration(groupID: String, topics: [String]) -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: groupID, topics: topics)
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: bootstrapServers, groupID: groupID, topics: topics)
         configuration.sessionTimeout = .seconds(4)
         configuration.heartbeatInterval = .milliseconds(500)
         return configuration
@@ -60,7 +62,9 @@ extension EmbeddedBroker {
         }
         throw KafkaError(
             code: .clientCreation,
-            message: "no resid binary next to \(running.path); run `swift build --product resid` (same -c as the tests) or set RESID_BINARY")
+            message:
+                "no resid binary next to \(running.path); run `swift build --product resid` (same -c as the tests) or set RESID_BINARY"
+        )
     }
 }
 

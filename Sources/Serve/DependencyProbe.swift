@@ -43,13 +43,16 @@ public final class DependencyProbe: Service, Sendable {
             let (counts, redisUp) = await (brokerAnswer, redisAnswer)
             if (counts != nil) != broker {
                 broker = counts != nil
-                logger.log(level: broker ? .notice : .warning, broker ? "Kafka broker reachable" : "no Kafka broker reachable: not ready")
+                logger.log(
+                    level: broker ? .notice : .warning,
+                    broker ? "Kafka broker reachable" : "no Kafka broker reachable: not ready")
             }
             health.setBrokerReachable(broker)
             if let counts { health.setMissingTopics(topics.filter { counts[$0] == nil }) }
             if redisUp != redis {
                 redis = redisUp
-                logger.log(level: redis ? .notice : .warning, redis ? "Redis reachable" : "Redis unreachable: not ready")
+                logger.log(
+                    level: redis ? .notice : .warning, redis ? "Redis reachable" : "Redis unreachable: not ready")
             }
             health.setRedisReachable(redis)
             try? await Task.sleep(for: interval)

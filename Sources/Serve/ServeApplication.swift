@@ -78,7 +78,8 @@ public final class ServeApplication: Sendable {
         let daemon = ServeDaemon(
             configuration: settings, consumer: kafka.consumer, producer: producer, pool: pool, validator: validator,
             variants: variants, metrics: metrics, health: health, restoreClaims: options.restoreClaims, logger: logger)
-        let probe = DependencyProbe(producer: producer, pool: pool, topics: settings.topics, health: health, logger: logger)
+        let probe = DependencyProbe(
+            producer: producer, pool: pool, topics: settings.topics, health: health, logger: logger)
         let reloader = VariantReloadService(variants: variants, metrics: metrics, logger: logger) {
             let fresh = try ServePreflight.check(config: try await reload().reader).settings
             return (fresh.variants, fresh.salt)

@@ -55,11 +55,14 @@ public final class ServeDaemon: Service, Sendable {
         self.variants = variants
         let keys = RedisKeys(namespace: pool.configuration.namespace)
         let stop = stopRequested
-        let redis = RedisOutageGate(pool: pool, health: health, metrics: metrics, logger: logger, stopRequested: { stop.isSet })
+        let redis = RedisOutageGate(
+            pool: pool, health: health, metrics: metrics, logger: logger, stopRequested: { stop.isSet })
         claimCheck = ClaimStoreCheck(pool: pool, keys: keys, logger: logger)
         self.restoreClaims = restoreClaims
-        itemPath = ItemPath(redis: redis, claimCheck: claimCheck, keys: keys, topics: configuration.topics, logger: logger)
-        interactionPath = InteractionPath(redis: redis, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
+        itemPath = ItemPath(
+            redis: redis, claimCheck: claimCheck, keys: keys, topics: configuration.topics, logger: logger)
+        interactionPath = InteractionPath(
+            redis: redis, keys: keys, configuration: configuration, metrics: metrics, logger: logger)
         self.metrics = metrics
         self.health = health
         self.logger = logger
@@ -264,7 +267,8 @@ public final class ServeDaemon: Service, Sendable {
     /// prefixes keep, and every event would be skipped as already applied. Held partitions are
     /// neither processed nor committed; the instance says why it is not ready.
     private func holdRestartedPartitions(_ partitions: [KafkaTopicPartition], consumer: KafkaConsumer) async {
-        guard let committed = try? await consumer.committedOffsets(for: partitions, timeout: .seconds(5)), !committed.isEmpty,
+        guard let committed = try? await consumer.committedOffsets(for: partitions, timeout: .seconds(5)),
+            !committed.isEmpty,
             let progress = try? await consumer.readProgress(timeout: .seconds(5))
         else { return }
         let restarted = partitions.filter { partition in
@@ -282,7 +286,8 @@ public final class ServeDaemon: Service, Sendable {
                 namespace), then restart
                 """,
                 metadata: [
-                    "kafka.partition": "\(partition.topic)/\(partition.partition)", "kafka.committed": "\(committed[partition] ?? -1)",
+                    "kafka.partition": "\(partition.topic)/\(partition.partition)",
+                    "kafka.committed": "\(committed[partition] ?? -1)",
                     "kafka.high_watermark": "\(progress[partition]?.high ?? -1)",
                 ])
         }

@@ -43,7 +43,9 @@ public final class ServeHealth: Sendable {
                 let names = state.held.sorted().map { "\($0.topic)/\($0.partition)" }.joined(separator: ", ")
                 reasons.append("partitions re-created or truncated, held: \(names)")
             }
-            if !state.missingTopics.isEmpty { reasons.append("topics missing on the cluster: \(state.missingTopics.joined(separator: ", "))") }
+            if !state.missingTopics.isEmpty {
+                reasons.append("topics missing on the cluster: \(state.missingTopics.joined(separator: ", "))")
+            }
             return reasons
         }
     }

@@ -37,7 +37,9 @@ public final class VariantReloadService: Service, Sendable {
             let (specs, salt) = try await source()
             try variants.apply(variants: specs, salt: salt)
             metrics.count(.reloads)
-            logger.info("variants reloaded", metadata: ["serve.variants": "\(specs.map(\.description))", "serve.salt.changed": "\(salt)"])
+            logger.info(
+                "variants reloaded",
+                metadata: ["serve.variants": "\(specs.map(\.description))", "serve.salt.changed": "\(salt)"])
         } catch {
             metrics.count(.reloadFailures)
             logger.error("reload rejected; the previous variants stay in force", metadata: ["error": "\(error)"])

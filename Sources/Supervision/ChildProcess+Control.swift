@@ -58,7 +58,8 @@ extension ChildProcess {
     /// - Throws: ``ChildProcessError`` naming `readiness` when the child exits first or
     ///   `timeout` passes (with the end of its captured output), or what `isReady` throws.
     public func waitUntilReady(
-        _ readiness: String, timeout: Duration, interval: Duration = .milliseconds(20), _ isReady: () async throws -> Bool
+        _ readiness: String, timeout: Duration, interval: Duration = .milliseconds(20),
+        _ isReady: () async throws -> Bool
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {

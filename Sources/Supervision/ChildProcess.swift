@@ -37,7 +37,8 @@ public final class ChildProcess: Sendable {
     }
 
     private init(
-        processID: Int32, command: ChildCommand, requests: AsyncStream<Request>.Continuation, exit: Task<ChildExit, Never>,
+        processID: Int32, command: ChildCommand, requests: AsyncStream<Request>.Continuation,
+        exit: Task<ChildExit, Never>,
         record: ExitRecord, capture: CapturedOutput?
     ) {
         self.processID = processID
@@ -68,14 +69,17 @@ extension ChildProcess {
         let (launches, launchesContinuation) = AsyncThrowingStream.makeStream(of: Int32.self)
         let record = ExitRecord()
         let exit = Task.detached {
-            let status = await Self.supervise(command, output: output, error: error, requests: requests, launched: launchesContinuation)
+            let status = await Self.supervise(
+                command, output: output, error: error, requests: requests, launched: launchesContinuation)
             record.status.withLock { $0 = status }
             return status
         }
         let processID: Int32
         do {
             var iterator = launches.makeAsyncIterator()
-            guard let launched = try await iterator.next() else { throw ChildProcessError("\(command.name) did not start") }
+            guard let launched = try await iterator.next() else {
+                throw ChildProcessError("\(command.name) did not start")
+            }
             processID = launched
         } catch let failure as ChildProcessError {
             throw failure
@@ -83,7 +87,8 @@ extension ChildProcess {
             throw ChildProcessError("cannot start \(command.name) (\(command.executable.path)): \(error)")
         }
         return ChildProcess(
-            processID: processID, command: command, requests: requestsContinuation, exit: exit, record: record, capture: capture)
+            processID: processID, command: command, requests: requestsContinuation, exit: exit, record: record,
+            capture: capture)
     }
 
     /// Runs `command` to the end; its captured output (see ``OutputDestination/captured``) is in
@@ -96,7 +101,9 @@ extension ChildProcess {
         return (status, child.capturedOutput)
     }
 
-    private static func descriptor(for destination: OutputDestination, capture: CapturedOutput?) throws -> (FileDescriptor, close: Bool) {
+    private static func descriptor(
+        for destination: OutputDestination, capture: CapturedOutput?
+    ) throws -> (FileDescriptor, close: Bool) {
         let path: String
         switch destination {
         case .discarded: path = "/dev/null"
@@ -106,7 +113,8 @@ extension ChildProcess {
         }
         do {
             let descriptor = try FileDescriptor.open(
-                FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                FilePath(path), .writeOnly, options: [.append, .create, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
             return (descriptor, true)
         } catch {
             throw ChildProcessError("cannot open \(path) for a child's output: \(error)")
@@ -121,11 +129,16 @@ extension ChildProcess {
     ) async -> ChildExit {
         let environment: Environment =
             command.environment.map { variables in
-                .custom(Dictionary(uniqueKeysWithValues: variables.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
+                .custom(
+                    Dictionary(
+                        uniqueKeysWithValues: variables.compactMap { key, value in
+                            Environment.Key(rawValue: key).map { ($0, value) }
+                        }))
             } ?? .inherit
         do {
             let result = try await Subprocess.run(
-                .path(FilePath(command.executable.path)), arguments: Arguments(command.arguments), environment: environment,
+                .path(FilePath(command.executable.path)), arguments: Arguments(command.arguments),
+                environment: environment,
                 workingDirectory: command.workingDirectory.map { FilePath($0.path) },
                 input: .inputWriter,
                 output: .fileDescriptor(output.0, closeAfterSpawningProcess: output.close),
@@ -144,7 +157,8 @@ extension ChildProcess {
                         }
                     }
                     await ProcessExit.wait(
-                        descriptor: execution.processIdentifier.processDescriptor, processID: execution.processIdentifier.value)
+                        descriptor: execution.processIdentifier.processDescriptor,
+                        processID: execution.processIdentifier.value)
                     group.cancelAll()
                 }
             }

@@ -86,7 +86,10 @@ struct BundleTests {
             guard let error = error as? BundleError else { return false }
             return error.code == .badManifest && error.message.contains("bundleID")
         }
-        try Data(#"{"formatVersion": 99, "bundleID": "x", "createdAt": "2026-01-01T00:00:00Z", "schema": null, "hyperparameters": {}, "notes": {}, "files": {}}"#.utf8).write(to: manifest)
+        try Data(
+            #"{"formatVersion": 99, "bundleID": "x", "createdAt": "2026-01-01T00:00:00Z", "schema": null, "hyperparameters": {}, "notes": {}, "files": {}}"#
+                .utf8
+        ).write(to: manifest)
         #expect { try ModelBundle(directory: dir) } throws: { ($0 as? BundleError)?.code == .unsupportedVersion }
     }
 

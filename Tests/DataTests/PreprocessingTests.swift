@@ -34,7 +34,9 @@ import Testing
 
     @Test func timeSortIsStableWithTies() {
         // Same timestamps: file order decides. Events are listed out of time order on purpose.
-        let log = Self.log([("u", 5, 20), ("u", 1, 10), ("v", 9, 1), ("u", 2, 10), ("u", 3, 5), ("u", 4, 20), ("u", 0, 10)])
+        let log = Self.log([
+            ("u", 5, 20), ("u", 1, 10), ("v", 9, 1), ("u", 2, 10), ("u", 3, 5), ("u", 4, 20), ("u", 0, 10),
+        ])
         let sequences = UserSequences(log: log)
         #expect(Array(sequences.sequence(0)) == [3, 1, 2, 0, 5, 4])
         #expect(Array(sequences.sequence(1)) == [9])
@@ -56,7 +58,8 @@ import Testing
         events += [("b", 1, 1), ("b", 2, 2), ("b", 3, 3), ("c", 4, 1), ("c", 5, 2)]
         let split = LeaveOneOutSplit(sequences: UserSequences(log: Self.log(events)), historyLimit: 2)
         #expect(split.testSamples == [SampleReference(user: 0, position: 5), SampleReference(user: 1, position: 2)])
-        #expect(split.validationSamples == [SampleReference(user: 0, position: 4), SampleReference(user: 1, position: 1)])
+        #expect(
+            split.validationSamples == [SampleReference(user: 0, position: 4), SampleReference(user: 1, position: 1)])
         #expect(split.target(split.testSamples[0]) == 15)
         #expect(Array(split.history(split.testSamples[0])) == [13, 14])  // cut to 2, includes the validation target
         #expect(split.target(split.validationSamples[0]) == 14)
@@ -70,12 +73,16 @@ import Testing
     }
 
     @Test func windowSamplingRules() {
-        let events: [(String, Int, Double)] = (0..<20).map { ("a", $0, Double($0)) } + (0..<8).map { ("b", $0, Double($0)) }
+        let events: [(String, Int, Double)] =
+            (0..<20).map { ("a", $0, Double($0)) } + (0..<8).map { ("b", $0, Double($0)) }
         let split = LeaveOneOutSplit(sequences: UserSequences(log: Self.log(events)))
         #expect(split.trainingWindowCount == 17 + 5)
 
         let recent = TrainingWindowSampler(split: split, sampling: .mostRecentPerUser(3), seed: 1)
-        #expect(Set(recent.windows(epoch: 0).map { "\($0.user):\($0.position)" }) == ["0:15", "0:16", "0:17", "1:3", "1:4", "1:5"])
+        #expect(
+            Set(recent.windows(epoch: 0).map { "\($0.user):\($0.position)" }) == [
+                "0:15", "0:16", "0:17", "1:3", "1:4", "1:5",
+            ])
         #expect(Set(recent.windows(epoch: 0)) == Set(recent.windows(epoch: 1)))
 
         let all = TrainingWindowSampler(split: split, sampling: .all, seed: 1)

@@ -20,13 +20,16 @@ import Testing
 
     /// Writes the toy dataset; `inter` replaces the interaction file's text.
     static func writeToy(_ directory: TemporaryDirectory, inter: String? = nil) throws {
-        let crlfInter = [
-            "user_id:token\titem_id:token\trating:float\ttimestamp:float",
-            "u1\tA\t5\t100", "u1\tB\t3\t100", "u1\tC\t4\t90",
-            "u2\tB\t2\t50", "u2\tE\t1\t60",
-        ].joined(separator: "\r\n") + "\r\n"
+        let crlfInter =
+            [
+                "user_id:token\titem_id:token\trating:float\ttimestamp:float",
+                "u1\tA\t5\t100", "u1\tB\t3\t100", "u1\tC\t4\t90",
+                "u2\tB\t2\t50", "u2\tE\t1\t60",
+            ].joined(separator: "\r\n") + "\r\n"
         try directory.write("toy.inter", inter ?? crlfInter)
-        try directory.write("toy.item", """
+        try directory.write(
+            "toy.item",
+            """
             item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq
             A\tAlpha One\t1995\tDrama Comedy
             B\tBeta\tunkonwn\tComedy
@@ -35,7 +38,9 @@ import Testing
 
             """)
         try directory.write("toy.link", "item_id:token\tentity_id:token\nA\tm.a\nB\tm.b\nZ\tm.z\n")
-        try directory.write("toy.kg", """
+        try directory.write(
+            "toy.kg",
+            """
             head_id:token\trelation_id:token\ttail_id:token
             m.a\tfilm.film.directed_by\tm.d1
             m.a\tfilm.film.genre\tm.g1
@@ -65,7 +70,10 @@ import Testing
         // E appears only in interactions: appended to the catalogue with unknown fields.
         let catalog = dataset.catalog
         #expect(catalog.keys == ["A", "B", "C", "D", "E"])
-        #expect(catalog.fields.map(\.name) == ["item_id", "release_year", "release_decade", "class", "director", "kg_genre"])
+        #expect(
+            catalog.fields.map(\.name) == [
+                "item_id", "release_year", "release_decade", "class", "director", "kg_genre",
+            ])
         #expect(catalog.fields.map(\.kind) == [.single, .single, .single, .multi, .multi, .multi])
         let a = catalog.index(ofKey: "A")!
         #expect(catalog.values(item: a)["release_decade"] == ["1990s"])
@@ -89,7 +97,11 @@ import Testing
         try Self.writeToy(directory)
         let dataset = try RecBoleLoader(directory: directory.path, name: "toy", preset: Self.preset).load()
         let table = try dataset.catalog.prepared(keeping: [0, 1, 2, 3], overrides: dataset.multiValueOverrides)
-        #expect(table.fields.map(\.name) == ["item_id", "release_year", "release_decade", "class", "class_set", "director", "kg_genre", "kg_genre_set"])
+        #expect(
+            table.fields.map(\.name) == [
+                "item_id", "release_year", "release_decade", "class", "class_set", "director", "kg_genre",
+                "kg_genre_set",
+            ])
         #expect(table.fields.map(\.role) == [.value, .value, .value, .primary, .set, .primary, .primary, .set])
         // Drama and Comedy are each on two items; Drama appeared first, so it gets code 1.
         let classField = table.fieldIndex(named: "class")!
@@ -150,8 +162,13 @@ import Testing
     @Test func ml1mPresetSplitsGenreTokens() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path + "/ml-1m", withIntermediateDirectories: true)
-        try directory.write("ml-1m/ml-1m.inter", "user_id:token\titem_id:token\trating:float\ttimestamp:float\r\nx\tToy Story (1995)\t5\t1\r\n")
-        try directory.write("ml-1m/ml-1m.item", "item_id:token\tmovie_title:token\trelease_year:float\tgenre:token\r\nToy Story (1995)\tToy Story\t1995\tAnimation Children's Comedy\r\n")
+        try directory.write(
+            "ml-1m/ml-1m.inter",
+            "user_id:token\titem_id:token\trating:float\ttimestamp:float\r\nx\tToy Story (1995)\t5\t1\r\n")
+        try directory.write(
+            "ml-1m/ml-1m.item",
+            "item_id:token\tmovie_title:token\trelease_year:float\tgenre:token\r\nToy Story (1995)\tToy Story\t1995\tAnimation Children's Comedy\r\n"
+        )
         let dataset = try RecBoleLoader(directory: directory.path + "/ml-1m").load()
         #expect(dataset.name == "ml-1m")
         #expect(dataset.catalog.fields.map(\.name) == ["item_id", "release_year", "release_decade", "genre"])

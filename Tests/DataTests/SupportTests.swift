@@ -6,10 +6,13 @@ import Testing
 @Suite struct SupportTests {
     @Test func sha256OfAFile() throws {
         let directory = try TemporaryDirectory()
-        #expect(try DatasetCache.sha256(ofFile: directory.write("abc", "abc"))
-            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            try DatasetCache.sha256(ofFile: directory.write("abc", "abc"))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let large = try directory.write("large", String(repeating: "a", count: 3 << 20))
-        #expect(try DatasetCache.sha256(ofFile: large) == "6f850bc94ae6f7de14297c01616c36d712d22864497b28a63b81d776b035e656")
+        #expect(
+            try DatasetCache.sha256(ofFile: large) == "6f850bc94ae6f7de14297c01616c36d712d22864497b28a63b81d776b035e656"
+        )
         #expect(throws: DataError.self) { try DatasetCache.sha256(ofFile: directory.path + "/missing") }
     }
 
@@ -28,7 +31,9 @@ import Testing
     }
 
     @Test func newItemsEncodeAgainstTheTable() throws {
-        var builder = ItemTableBuilder(columns: [.init(name: "store", kind: .single), .init(name: "genre", kind: .multi)])
+        var builder = ItemTableBuilder(columns: [
+            .init(name: "store", kind: .single), .init(name: "genre", kind: .multi),
+        ])
         builder.add(key: "a", values: [["s1"], ["drama", "comedy"]])
         builder.add(key: "b", values: [["s2"], ["comedy"]])
         builder.add(key: "c", values: [["s1"], ["comedy", "war"]])
@@ -44,7 +49,9 @@ import Testing
     }
 
     @Test func itemTableRoundTripsThroughJSON() throws {
-        var builder = ItemTableBuilder(columns: [.init(name: "store", kind: .single), .init(name: "genre", kind: .multi)])
+        var builder = ItemTableBuilder(columns: [
+            .init(name: "store", kind: .single), .init(name: "genre", kind: .multi),
+        ])
         builder.add(key: "a", values: [["s1"], ["drama", "comedy"]])
         builder.add(key: "b", values: [["s2"], []])
         let table = try builder.build().prepared(keeping: [1, 0])
@@ -60,10 +67,14 @@ import Testing
             try ItemTable(keys: ["a", "a"], fields: [], columns: [])
         }
         #expect(throws: DataError.self) {
-            try ItemTable(keys: ["a"], fields: [ItemField(name: "item_id", kind: .single, vocabulary: Vocabulary())], columns: [FieldColumn(singleCodes: [0])])
+            try ItemTable(
+                keys: ["a"], fields: [ItemField(name: "item_id", kind: .single, vocabulary: Vocabulary())],
+                columns: [FieldColumn(singleCodes: [0])])
         }
         #expect(throws: DataError.self) {
-            try ItemTable(keys: ["a"], fields: [ItemField(name: "f", kind: .single, vocabulary: Vocabulary(["x"]))], columns: [FieldColumn(singleCodes: [5])])
+            try ItemTable(
+                keys: ["a"], fields: [ItemField(name: "f", kind: .single, vocabulary: Vocabulary(["x"]))],
+                columns: [FieldColumn(singleCodes: [5])])
         }
     }
 
@@ -72,7 +83,10 @@ import Testing
         #expect(DatasetCache.defaultRoot(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]) == "/x/resid/datasets")
         #expect(DatasetCache.defaultRoot(environment: ["HOME": "/h"]) == "/h/.cache/resid/datasets")
         #expect(DatasetCache(root: "/r").directory(for: .ml1m) == "/r/ml-1m")
-        #expect(PublishedDataset.ml100k.fileNames == ["ml-100k.inter", "ml-100k.item", "ml-100k.user", "ml-100k.kg", "ml-100k.link"])
+        #expect(
+            PublishedDataset.ml100k.fileNames == [
+                "ml-100k.inter", "ml-100k.item", "ml-100k.user", "ml-100k.kg", "ml-100k.link",
+            ])
     }
 
     @Test func fetchedMarkerNeedsDigestAndFiles() throws {

@@ -30,14 +30,20 @@ import Testing
         // Each level-3 value has exactly one level-2 parent, each level-2 value one level-1 parent.
         var parentOf3: [Int32: Int32] = [:], parentOf2: [Int32: Int32] = [:]
         for item in 0..<catalog.count {
-            let (c1, c2, c3) = (catalog.code(field: 2, item: item), catalog.code(field: 3, item: item), catalog.code(field: 4, item: item))
+            let (c1, c2, c3) = (
+                catalog.code(field: 2, item: item), catalog.code(field: 3, item: item),
+                catalog.code(field: 4, item: item)
+            )
             #expect(c1 > 0 && c2 > 0 && c3 > 0 && catalog.code(field: 1, item: item) > 0)
             #expect(parentOf3.updateValue(c2, forKey: c3) ?? c2 == c2)
             #expect(parentOf2.updateValue(c1, forKey: c2) ?? c1 == c1)
         }
         // Stores specialise: most items of a store share its most common level-2 category.
         var byStore: [Int32: [Int32: Int]] = [:]
-        for item in 0..<catalog.count { byStore[catalog.code(field: 1, item: item), default: [:]][catalog.code(field: 3, item: item), default: 0] += 1 }
+        for item in 0..<catalog.count {
+            byStore[catalog.code(field: 1, item: item), default: [:]][catalog.code(field: 3, item: item), default: 0] +=
+                1
+        }
         let focused = byStore.values.reduce(0) { $0 + ($1.values.max() ?? 0) }
         #expect(Double(focused) / Double(catalog.count) > 0.6)
     }
@@ -58,7 +64,11 @@ import Testing
             let sequence = Array(sequences.sequence(user))
             for index in 1..<sequence.count {
                 pairs += 1
-                if dataset.catalog.code(field: 3, item: Int(sequence[index])) == dataset.catalog.code(field: 3, item: Int(sequence[index - 1])) { same += 1 }
+                if dataset.catalog.code(field: 3, item: Int(sequence[index]))
+                    == dataset.catalog.code(field: 3, item: Int(sequence[index - 1]))
+                {
+                    same += 1
+                }
             }
         }
         #expect(Double(same) / Double(pairs) > 0.3)  // 128 level-2 categories: chance is about 1-5%

@@ -5,9 +5,14 @@ import Testing
 @Suite struct TabularLoaderTests {
     @Test func csvWithQuotesAndMultiValuedColumn() throws {
         let directory = try TemporaryDirectory()
-        let interactions = try directory.write("events.csv", "user_id,item_id,timestamp,extra\r\nu1,\"a,1\",10,x\r\nu1,b,5,\"say \"\"hi\"\"\"\r\n\r\nu2,b,7,\"two\nlines\"\nu2,c,8,z\n")
+        let interactions = try directory.write(
+            "events.csv",
+            "user_id,item_id,timestamp,extra\r\nu1,\"a,1\",10,x\r\nu1,b,5,\"say \"\"hi\"\"\"\r\n\r\nu2,b,7,\"two\nlines\"\nu2,c,8,z\n"
+        )
         let items = try directory.write("items.csv", "item_id,store_id,tags\n\"a,1\",s1,x|y\nb,s2,\nc,,y\n")
-        let dataset = try TabularLoader(name: "csv", interactions: interactions, items: items, multiValuedColumns: ["tags"]).load()
+        let dataset = try TabularLoader(
+            name: "csv", interactions: interactions, items: items, multiValuedColumns: ["tags"]
+        ).load()
         #expect(dataset.interactions.count == 4)
         #expect(dataset.interactions.timestamps == [10, 5, 7, 8])
         // Line numbers of record starts: the quoted newline makes the u2,c record start on line 7.
@@ -55,14 +60,18 @@ import Testing
 
     @Test func jsonLinesItemsAndInteractions() throws {
         let directory = try TemporaryDirectory()
-        let interactions = try directory.write("events.jsonl", """
+        let interactions = try directory.write(
+            "events.jsonl",
+            """
             {"user_id": 7, "item_id": 1, "timestamp": 2}
             {"user_id": 7, "item_id": "2", "timestamp": 1.5}
 
             {"user_id": "8", "item_id": 1, "timestamp": "3"}
 
             """)
-        let items = try directory.write("items.jsonl", """
+        let items = try directory.write(
+            "items.jsonl",
+            """
             {"item_id": 1, "store_id": 10, "cate1_id": 3, "tags": ["a", "b"]}
             {"item_id": 2, "store_id": null, "cate1_id": 3, "tags": ["b"]}
 
@@ -80,7 +89,8 @@ import Testing
 
     @Test func jsonLinesErrorsNameLineAndField() throws {
         let directory = try TemporaryDirectory()
-        let broken = try directory.write("broken.jsonl", "{\"user_id\": 1, \"item_id\": 2}\n{\"user_id\": 1, \"item_id\": \n")
+        let broken = try directory.write(
+            "broken.jsonl", "{\"user_id\": 1, \"item_id\": 2}\n{\"user_id\": 1, \"item_id\": \n")
         let syntax = #expect(throws: DataError.self) { try TabularLoader(name: "x", interactions: broken).load() }
         #expect(syntax?.code == .malformedRow)
         #expect(syntax?.line == 2)
@@ -90,7 +100,8 @@ import Testing
         #expect(value?.line == 1)
         #expect(value?.field == "item_id")
 
-        let missing = try directory.write("missing.jsonl", "{\"user_id\": 1, \"item_id\": 2, \"timestamp\": 1}\n{\"user_id\": 1, \"item_id\": 3}\n")
+        let missing = try directory.write(
+            "missing.jsonl", "{\"user_id\": 1, \"item_id\": 2, \"timestamp\": 1}\n{\"user_id\": 1, \"item_id\": 3}\n")
         let time = #expect(throws: DataError.self) { try TabularLoader(name: "x", interactions: missing).load() }
         #expect(time?.line == 2)
         #expect(time?.field == "timestamp")

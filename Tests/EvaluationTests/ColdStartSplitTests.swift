@@ -1,5 +1,6 @@
 import Data
 import Testing
+
 @testable import Evaluation
 
 @Suite("Cold-start split")
@@ -7,7 +8,8 @@ struct ColdStartSplitTests {
     /// Six items (the last two first seen late, one with a genre only they have) and five users.
     static func split() throws -> ColdStartSplit {
         let catalog = try ItemTable(
-            keys: (0..<6).map { "i\($0)" }, fields: [ItemField(name: "genre", kind: .single, vocabulary: Vocabulary(["g0", "late"]))],
+            keys: (0..<6).map { "i\($0)" },
+            fields: [ItemField(name: "genre", kind: .single, vocabulary: Vocabulary(["g0", "late"]))],
             columns: [FieldColumn(singleCodes: [1, 1, 1, 1, 2, 2])])
         var log = InteractionLog()
         let events: [(String, Int, Double)] = [
@@ -17,9 +19,12 @@ struct ColdStartSplitTests {
             ("u3", 0, 1), ("u3", 5, 12.2),
             ("u4", 1, 1), ("u4", 5, 12.4),
         ]
-        for (order, event) in events.enumerated() { log.append(user: event.0, item: event.1, timestamp: event.2, sourceOrder: Int64(order)) }
+        for (order, event) in events.enumerated() {
+            log.append(user: event.0, item: event.1, timestamp: event.2, sourceOrder: Int64(order))
+        }
         let dataset = Dataset(name: "tiny", catalog: catalog, interactions: log)
-        return try ColdStartSplit(dataset: dataset, prepared: Preprocessor(minimumEvents: 1).prepare(dataset), newItemShare: 0.3)
+        return try ColdStartSplit(
+            dataset: dataset, prepared: Preprocessor(minimumEvents: 1).prepare(dataset), newItemShare: 0.3)
     }
 
     @Test func newItemsReachNoTrainingData() throws {

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Testing
+
 @testable import Evaluation
 
 /// Ranks the catalogue in a fixed order and records the histories it saw.
@@ -59,7 +60,8 @@ struct RankingEvaluatorTests {
         // left out too, so 4 moves from rank 4 to rank 0.
         let model = FixedOrderRecommender(order: [0, 1, 2, 3, 4])
         let kept = try RankingEvaluator(split: Self.split(), userLimit: 1).evaluate(model, on: .test)
-        let excluded = try RankingEvaluator(split: Self.split(), userLimit: 1, excludeHistory: true).evaluate(model, on: .test)
+        let excluded = try RankingEvaluator(split: Self.split(), userLimit: 1, excludeHistory: true).evaluate(
+            model, on: .test)
         #expect(kept.metrics["recall@5"] == 1 && kept.metrics["ndcg@5"]! < 0.5)
         #expect(excluded.metrics["ndcg@5"] == 1)
         #expect(model.seen == [[1, 2, 3], [1, 2, 3]])
@@ -76,14 +78,21 @@ struct RankingEvaluatorTests {
 
     @Test func reportRendersEveryRowAndFlagsSyntheticData() throws {
         var report = ResultsReport(title: "T", environment: "2 cores")
-        report.rows.append(.init(
-            model: "sasrec", tokenizer: "-", dataset: "ml-100k", synthetic: false, configuration: "d128|2L",
-            trainSeconds: 12.4, epochs: 1.5, split: "test", users: 943, metrics: ["recall@5": 0.05, "recall@10": 0.1, "ndcg@5": 0.03, "ndcg@10": 0.04]))
-        report.rows.append(.init(
-            model: "resid-generator", tokenizer: "gaoq", dataset: "synthetic-1k", synthetic: true, configuration: "beam 50",
-            trainSeconds: 3, epochs: 1, split: "test", users: 10, metrics: ["recall@10": 0.2], notes: "stopped by time budget"))
+        report.rows.append(
+            .init(
+                model: "sasrec", tokenizer: "-", dataset: "ml-100k", synthetic: false, configuration: "d128|2L",
+                trainSeconds: 12.4, epochs: 1.5, split: "test", users: 943,
+                metrics: ["recall@5": 0.05, "recall@10": 0.1, "ndcg@5": 0.03, "ndcg@10": 0.04]))
+        report.rows.append(
+            .init(
+                model: "resid-generator", tokenizer: "gaoq", dataset: "synthetic-1k", synthetic: true,
+                configuration: "beam 50",
+                trainSeconds: 3, epochs: 1, split: "test", users: 10, metrics: ["recall@10": 0.2],
+                notes: "stopped by time budget"))
         let markdown = report.markdown
-        #expect(markdown.contains("| sasrec | - | ml-100k | d128\\|2L | 12 | 1.50 | test | 943 | 0.0500 | 0.1000 | 0.0300 | 0.0400 |"))
+        #expect(
+            markdown.contains(
+                "| sasrec | - | ml-100k | d128\\|2L | 12 | 1.50 | test | 943 | 0.0500 | 0.1000 | 0.0300 | 0.0400 |"))
         #expect(markdown.contains("synthetic-1k (synthetic)"))
         #expect(markdown.contains("**Rows marked (synthetic) use generated data"))
         #expect(markdown.contains("| 0.2000 | - | - |"))

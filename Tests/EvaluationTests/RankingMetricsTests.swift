@@ -5,9 +5,9 @@ import Testing
 struct RankingMetricsTests {
     @Test func matchesHandComputedValues() {
         var m = RankingMetrics(cutoffs: [5, 10])
-        m.record(targetRank: 0)    // hit at 1: ndcg 1
-        m.record(targetRank: 2)    // hit at 3: ndcg 1/log2(4) = 0.5
-        m.record(targetRank: 6)    // hit at 7: only @10, ndcg 1/log2(8) = 1/3
+        m.record(targetRank: 0)  // hit at 1: ndcg 1
+        m.record(targetRank: 2)  // hit at 3: ndcg 1/log2(4) = 0.5
+        m.record(targetRank: 6)  // hit at 7: only @10, ndcg 1/log2(8) = 1/3
         m.record(targetRank: nil)  // miss
         #expect(m.users == 4)
         #expect(m.recall(at: 5) == 0.5)
@@ -19,10 +19,10 @@ struct RankingMetricsTests {
 
     @Test func ranksFromListsAndMerges() {
         var a = RankingMetrics(cutoffs: [1, 3])
-        a.record(ranking: [7, 3, 9], target: 3)   // rank 1
+        a.record(ranking: [7, 3, 9], target: 3)  // rank 1
         var b = RankingMetrics(cutoffs: [1, 3])
-        b.record(ranking: [4, 5, 6], target: 4)   // rank 0
-        b.record(ranking: [4, 5, 6], target: 1)   // not returned
+        b.record(ranking: [4, 5, 6], target: 4)  // rank 0
+        b.record(ranking: [4, 5, 6], target: 1)  // not returned
         a.merge(b)
         #expect(a.users == 3)
         #expect(a.recall(at: 1) == 1.0 / 3)

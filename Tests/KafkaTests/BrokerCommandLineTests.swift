@@ -1,15 +1,16 @@
+import ArgumentParser
 import Foundation
 import Testing
 
 @testable import LocalServers
-import ArgumentParser
 
 /// The command line ``EmbeddedBroker`` writes is one `resid broker` reads as meant.
 @Suite struct BrokerCommandLineTests {
     @Test("a topic list, extra topics, the broker count and the bootstrap file round-trip")
     func withTopicList() throws {
         let arguments = BrokerCommand.arguments(
-            topicList: URL(fileURLWithPath: "/repo/Topics/topics.json"), topics: [("orders", 6), ("audit", 1)], brokerCount: 3,
+            topicList: URL(fileURLWithPath: "/repo/Topics/topics.json"), topics: [("orders", 6), ("audit", 1)],
+            brokerCount: 3,
             bootstrapFile: URL(fileURLWithPath: "/tmp/bootstrap"))
         #expect(arguments.first == "broker")
         let command = try BrokerCommand.parse(Array(arguments.dropFirst()))

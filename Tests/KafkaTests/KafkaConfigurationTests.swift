@@ -62,10 +62,22 @@ struct KafkaConfigurationTests {
 
     @Test func topicListErrorsNameTheField() {
         let cases: [(String, String)] = [
-            (#"{"topics": [{"name": "a", "partitions": 0, "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#, "topics[0].partitions"),
-            (#"{"topics": [{"name": "a b", "partitions": 1, "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#, "topics[0].name"),
-            (#"{"topics": [{"name": "a", "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#, "topics[0].partitions"),
-            (#"{"topics": [{"name": "a", "partitions": "six", "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#, "topics[0].partitions"),
+            (
+                #"{"topics": [{"name": "a", "partitions": 0, "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#,
+                "topics[0].partitions"
+            ),
+            (
+                #"{"topics": [{"name": "a b", "partitions": 1, "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#,
+                "topics[0].name"
+            ),
+            (
+                #"{"topics": [{"name": "a", "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#,
+                "topics[0].partitions"
+            ),
+            (
+                #"{"topics": [{"name": "a", "partitions": "six", "replicationFactor": 1, "config": {}, "schema": "", "key": ""}]}"#,
+                "topics[0].partitions"
+            ),
         ]
         for (json, field) in cases {
             do {

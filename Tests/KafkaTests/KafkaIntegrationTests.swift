@@ -22,7 +22,9 @@ struct KafkaIntegrationTests {
         try await withIntegrationServers(topics: [(topic, 3)]) { servers in
             let broker = servers.broker
             let producer = try KafkaProducer(configuration: broker.producerConfiguration(), logger: Self.logger)
-            let sent = (0..<60).map { KafkaProducerMessage(topic: topic, key: "user-\($0 % 6)", value: Array("\($0)".utf8)) }
+            let sent = (0..<60).map {
+                KafkaProducerMessage(topic: topic, key: "user-\($0 % 6)", value: Array("\($0)".utf8))
+            }
             let reports = try await producer.send(batch: sent)
             #expect(reports.count == 60)
             #expect(reports.allSatisfy { $0.isDelivered })
@@ -62,12 +64,15 @@ struct KafkaIntegrationTests {
         let topic = uniqueTestName("test.delivery")
         try await withIntegrationServers(topics: [(topic, 4)]) { servers in
             let producer = try KafkaProducer(configuration: servers.broker.producerConfiguration(), logger: Self.logger)
-            let batch = (0..<500).map { KafkaProducerMessage(topic: topic, key: "k\($0)", value: Array(repeating: 7, count: 100)) }
+            let batch = (0..<500).map {
+                KafkaProducerMessage(topic: topic, key: "k\($0)", value: Array(repeating: 7, count: 100))
+            }
             async let batchReports = producer.send(batch: batch)
             let singleReports = try await withThrowingTaskGroup(of: KafkaDeliveryReport.self) { group in
                 for index in 0..<50 {
                     group.addTask {
-                        try await producer.send(KafkaProducerMessage(topic: topic, key: "s\(index)", value: Array("single".utf8)))
+                        try await producer.send(
+                            KafkaProducerMessage(topic: topic, key: "s\(index)", value: Array("single".utf8)))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

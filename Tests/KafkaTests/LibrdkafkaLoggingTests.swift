@@ -9,7 +9,9 @@ struct LibrdkafkaLoggingTests {
     @Test func librdkafkaWarningsReachTheInjectedLogger() async throws {
         let store = CapturedLogs()
         let logger = Logger(label: "test.kafka.logs") { _ in CapturingLogHandler(store: store) }
-        var configuration = KafkaProducerConfiguration(bootstrapServers: [KafkaBrokerAddress(host: "127.0.0.1", port: 9)])
+        var configuration = KafkaProducerConfiguration(bootstrapServers: [
+            KafkaBrokerAddress(host: "127.0.0.1", port: 9)
+        ])
         // A consumer-only property on a producer: librdkafka warns about it when the client starts.
         configuration.librdkafka["group.id"] = "ignored"
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -43,8 +45,9 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        store.append(.init(
-            level: event.level, message: "\(event.message)",
-            metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+        store.append(
+            .init(
+                level: event.level, message: "\(event.message)",
+                metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Tensor
 import Testing
 import Tokenizer
+
 @testable import Models
 @testable import Training
 
@@ -30,13 +31,17 @@ struct EveryPositionTrainingTests {
 
     static func causal(items: Int, dropout: Float = 0, historyLimit: Int = 8) throws -> TrainableCausalGenerator {
         var c = CausalGeneratorConfiguration()
-        (c.modelWidth, c.feedForwardWidth, c.heads, c.layers, c.dropout, c.historyLimit) = (16, 32, 2, 2, dropout, historyLimit)
+        (c.modelWidth, c.feedForwardWidth, c.heads, c.layers, c.dropout, c.historyLimit) = (
+            16, 32, 2, 2, dropout, historyLimit
+        )
         let table = table(items: items)
-        let model = try CausalSIDGenerator(configuration: c, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 4)
+        let model = try CausalSIDGenerator(
+            configuration: c, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 4)
         // Gains other than 1, so a folding bug in the inference weights cannot hide.
         var random = SeededRandom(seed: 9)
         for (name, parameter) in model.namedParameters() where name.hasSuffix("gamma") {
-            parameter.value = Tensor(shape: parameter.shape, elements: (0..<parameter.value.count).map { _ in random.uniform(0.5, 1.5) })
+            parameter.value = Tensor(
+                shape: parameter.shape, elements: (0..<parameter.value.count).map { _ in random.uniform(0.5, 1.5) })
         }
         return try TrainableCausalGenerator(model: model, table: table, beamWidth: 8)
     }
@@ -47,7 +52,9 @@ struct EveryPositionTrainingTests {
         for tile in split.trainingTiles() {
             let start = Int(tile.position) - split.everyPositionTargets(tile).count + 1
             #expect(split.everyPositionTargets(tile).count == split.history(tile).count)
-            for position in start...Int(tile.position) { taught[SampleReference(user: tile.user, position: Int32(position)), default: 0] += 1 }
+            for position in start...Int(tile.position) {
+                taught[SampleReference(user: tile.user, position: Int32(position)), default: 0] += 1
+            }
         }
         #expect(taught.count == split.trainingWindowCount)
         #expect(taught.values.allSatisfy { $0 == 1 })
@@ -77,7 +84,8 @@ struct EveryPositionTrainingTests {
         let data = try Self.prepared()
         let windows = Array(data.split.trainingTiles().prefix(24))[...]
         func gradients(workers: Int) throws -> (Double, [Tensor]) {
-            let model: any SequenceTrainable = kind == "sasrec" ? try Self.sasrec(items: data.items.count) : try Self.causal(items: data.items.count)
+            let model: any SequenceTrainable =
+                kind == "sasrec" ? try Self.sasrec(items: data.items.count) : try Self.causal(items: data.items.count)
             return try Self.step(model, windows: windows, split: data.split, workers: workers)
         }
         let (oneLoss, one) = try gradients(workers: 1)
@@ -90,7 +98,9 @@ struct EveryPositionTrainingTests {
         }
     }
 
-    static func step<Model: SequenceTrainable>(_ model: Model, windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, workers: Int) throws -> (Double, [Tensor]) {
+    static func step<Model: SequenceTrainable>(
+        _ model: Model, windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, workers: Int
+    ) throws -> (Double, [Tensor]) {
         let parallel = try DataParallelGradients(model: model, workers: workers)
         let (loss, _, _) = try parallel.compute(windows: windows, split: split) { _ in .inference }
         return (loss, model.parameters.map { $0.grad ?? Tensor(zeros: $0.shape) })
@@ -116,7 +126,9 @@ struct EveryPositionTrainingTests {
         settings.resume = true
         let resumed = try Self.sasrec(items: data.items.count, dropout: 0.2)
         var lines: [String] = []
-        let resumedReport = try SequenceTrainer(model: resumed, split: data.split, configuration: settings, progress: { lines.append($0) }).train()
+        let resumedReport = try SequenceTrainer(
+            model: resumed, split: data.split, configuration: settings, progress: { lines.append($0) }
+        ).train()
         #expect(lines.contains { $0.contains("resumed from") })
         #expect(resumedReport.totalSteps == wholeReport.totalSteps)
         #expect(resumedReport.validations.map(\.ndcg10) == wholeReport.validations.map(\.ndcg10))
@@ -165,11 +177,14 @@ struct EveryPositionTrainingTests {
         let histories: [ArraySlice<Int32>] = [[4, 9, 33], [], [70, 71, 72, 73, 74, 75, 76, 77, 78, 79]]
         let v = trainable.model.vocabulary.count
         let offsets = trainable.model.vocabulary.levelOffsets
-        func run(_ session: CausalDecoderSession, users: Int, width: Int, step: Int, tokens: [Int32], parents: [Int32]) -> [Float] {
+        func run(
+            _ session: CausalDecoderSession, users: Int, width: Int, step: Int, tokens: [Int32], parents: [Int32]
+        ) -> [Float] {
             var output = [Float](repeating: 0, count: users * width * v)
             tokens.withUnsafeBufferPointer { t in
                 parents.withUnsafeBufferPointer { p in
-                    session.logProbabilities(step: step, users: users, width: width, tokens: t, parents: p, into: &output)
+                    session.logProbabilities(
+                        step: step, users: users, width: width, tokens: t, parents: p, into: &output)
                 }
             }
             return output
@@ -210,7 +225,9 @@ struct EveryPositionTrainingTests {
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 3e-3, weightDecay: 0))
         var mode = ForwardMode.inference
         for _ in 0..<800 {
-            let batch = CausalSIDBatch(windows: (0..<32).map { _ in sequence() }, itemTokens: trainable.itemTokens, levelCount: 3, historyLimit: 8)
+            let batch = CausalSIDBatch(
+                windows: (0..<32).map { _ in sequence() }, itemTokens: trainable.itemTokens, levelCount: 3,
+                historyLimit: 8)
             model.loss(batch, mode: &mode).backward()
             optimizer.step()
             optimizer.zeroGrad()

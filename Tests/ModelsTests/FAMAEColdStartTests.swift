@@ -1,9 +1,10 @@
 import Data
 import Inference
-@testable import Models
 import Tensor
 import Testing
 import Tokenizer
+
+@testable import Models
 
 /// Cold-start encoding and SID assignment on synthetic data (generated, not real users).
 @Suite struct FAMAEColdStartTests {
@@ -18,7 +19,8 @@ import Tokenizer
         let sources = [3, 40, 41, 150]
         for item in sources {
             // The same field values as a trained item, but an unseen key (item_id code 0).
-            let codes = FAMAEItemTableAdapter.codes(of: data.items, key: "new-\(item)", values: data.items.values(item: item))
+            let codes = FAMAEItemTableAdapter.codes(
+                of: data.items, key: "new-\(item)", values: data.items.values(item: item))
             #expect(codes[0] == [0])
             items.append(codes)
         }
@@ -37,7 +39,8 @@ import Tokenizer
         }
         // A catalogue item (known key) gets exactly its trained vector back.
         var known = FAMAEItemCodes(fieldCount: j)
-        known.append(FAMAEItemTableAdapter.codes(of: data.items, key: data.items.keys[7], values: data.items.values(item: 7)))
+        known.append(
+            FAMAEItemTableAdapter.codes(of: data.items, key: data.items.keys[7], values: data.items.values(item: 7)))
         #expect(try encoder.encode(known).elements == Array(trained[(7 * j * d)..<(8 * j * d)]))
     }
 
@@ -45,11 +48,17 @@ import Tokenizer
     @Test func historyFreeTargetsMatchTheFullPaddedSequence() throws {
         let data = try FAMAEFixture.prepared()
         let model = try FAMAEFixture.model(for: data)
-        let (j, h, d) = (model.configuration.fieldCount, model.configuration.historyLength, model.configuration.dimension)
+        let (j, h, d) = (
+            model.configuration.fieldCount, model.configuration.historyLength, model.configuration.dimension
+        )
         var items = FAMAEItemCodes(fieldCount: j)
-        for item in [2, 9, 77] { items.append(FAMAEItemTableAdapter.codes(of: data.items, key: "new-\(item)", values: data.items.values(item: item))) }
+        for item in [2, 9, 77] {
+            items.append(
+                FAMAEItemTableAdapter.codes(of: data.items, key: "new-\(item)", values: data.items.values(item: item)))
+        }
         let masked = (0..<(3 * j)).map { $0 % j == 0 }
-        let batch = try FAMAEBatch(history: [Int32](repeating: -1, count: 3 * h), targets: items, masked: masked, historyLength: h)
+        let batch = try FAMAEBatch(
+            history: [Int32](repeating: -1, count: 3 * h), targets: items, masked: masked, historyLength: h)
         var mode = ForwardMode.inference
         let short = try GradMode.withoutGrad { try model.targetStates(batch, mode: &mode).value.elements }
         let (tokens, padding) = try model.inputTokens(batch)
@@ -69,7 +78,9 @@ import Tokenizer
         let d = model.configuration.dimension
         let states = Variable(Tensor(shape: [4, d], elements: (0..<(4 * d)).map { _ in random.normal() }))
         for field in 0..<model.configuration.fieldCount {
-            let expected = GradMode.withoutGrad { FAMAEHead(model: model).fullLogits(states, field: field).value.elements }
+            let expected = GradMode.withoutGrad {
+                FAMAEHead(model: model).fullLogits(states, field: field).value.elements
+            }
             let actual = GradMode.withoutGrad { encoder.valueLogits(states.l2Normalized().value, field: field) }
             #expect(actual.count == expected.count)
             #expect(zip(actual, expected).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "field \(field)")
@@ -83,7 +94,8 @@ import Tokenizer
         let fit = try GAOQ(GAOQ.Configuration(b1: 4, b2: 4, seed: 3)).fit(model.itemVectors())
         let codebook = fit.codebook
         let claimer = try InMemoryLevel3Claimer(codebook: codebook, keys: data.items.keys)
-        let tokenizer = try ColdStartTokenizer(table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
+        let tokenizer = try ColdStartTokenizer(
+            table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
 
         // 1,000 new items with field values drawn from the vocabularies (some unknown).
         var random = SeededRandom(seed: 21)
@@ -102,7 +114,8 @@ import Tokenizer
         #expect(newItems.count > 900)
         var assigned: [SemanticID] = []
         for start in stride(from: 0, to: newItems.count, by: 100) {
-            assigned += try await tokenizer.assign(Array(newItems[start..<min(newItems.count, start + 100)]), claimer: claimer)
+            assigned += try await tokenizer.assign(
+                Array(newItems[start..<min(newItems.count, start + 100)]), claimer: claimer)
         }
         let all = codebook.itemSIDs + assigned
         #expect(Set(all).count == all.count, "two items share an SID")
@@ -118,7 +131,8 @@ import Tokenizer
         let model = try FAMAEFixture.model(for: data)
         try FAMAEFixture.train(model, on: data, epochs: 1, windows: 1_500)
         let codebook = try GAOQ(GAOQ.Configuration(b1: 4, b2: 4, seed: 3)).fit(model.itemVectors()).codebook
-        let tokenizer = try ColdStartTokenizer(table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
+        let tokenizer = try ColdStartTokenizer(
+            table: data.items, encoder: FAMAEColdStartEncoder(model: model), codebook: codebook)
         // Item 3's raw values by catalogue column, as an item event carries them.
         var values: [String: [String]] = [:]
         for (position, field) in data.items.fields.enumerated() where position > 0 {
@@ -155,6 +169,8 @@ import Tokenizer
         #expect(rejected.rejection?.contains("no usable field") == true)
         #expect(rejected.rejection?.contains(column) == true)
         #expect(throws: FAMAEError.self) { try tokenizer.vectors([.init(key: "new-d", values: nothing)]) }
-        #expect(tokenizer.fieldReport(.init(key: "new-e", values: [:])).rejection?.contains("no field value was given") == true)
+        #expect(
+            tokenizer.fieldReport(.init(key: "new-e", values: [:])).rejection?.contains("no field value was given")
+                == true)
     }
 }

@@ -26,16 +26,22 @@ enum FAMAEFixture {
         return configuration
     }
 
-    static func model(for data: PreparedDataset, seed: UInt64 = 7, configure: (inout FAMAEConfiguration) -> Void = { _ in }) throws -> FAMAEModel {
+    static func model(
+        for data: PreparedDataset, seed: UInt64 = 7, configure: (inout FAMAEConfiguration) -> Void = { _ in }
+    ) throws -> FAMAEModel {
         var configuration = configuration(for: data.items)
         configure(&configuration)
-        return try FAMAEModel(configuration: configuration, catalog: FAMAEItemTableAdapter.catalog(of: data.items), seed: seed)
+        return try FAMAEModel(
+            configuration: configuration, catalog: FAMAEItemTableAdapter.catalog(of: data.items), seed: seed)
     }
 
     /// Trains `model` for `epochs` epochs of `windows` random windows in batches of 64.
     @discardableResult
-    static func train(_ model: FAMAEModel, on data: PreparedDataset, epochs: Int = 3, windows: Int = 3_000) throws -> FAMAETrainingReport {
-        try FAMAETrainer(model: model, split: data.split, configuration: settings(epochs: epochs, windows: windows)).train()
+    static func train(
+        _ model: FAMAEModel, on data: PreparedDataset, epochs: Int = 3, windows: Int = 3_000
+    ) throws -> FAMAETrainingReport {
+        try FAMAETrainer(model: model, split: data.split, configuration: settings(epochs: epochs, windows: windows))
+            .train()
     }
 
     /// Short-run settings: batches of 64, `windows` random windows per epoch, 300 validation users.

@@ -57,7 +57,8 @@ import Testing
         targets.append([[Int32(10)], [Int32(3)]])
         targets.append([[Int32(20)], [Int32(4)]])
         let batch = try FAMAEBatch(
-            history: [-1, -1, 0, 1, -1, -1, -1, 2], targets: targets, masked: [true, true, false, true], historyLength: 4)
+            history: [-1, -1, 0, 1, -1, -1, -1, 2], targets: targets, masked: [true, true, false, true],
+            historyLength: 4)
         var inference = ForwardMode.inference
         let states = try model.targetStates(batch, mode: &inference)
         var random = SeededRandom(seed: 2)

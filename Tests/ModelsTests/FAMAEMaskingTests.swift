@@ -29,7 +29,9 @@ import Training
     @Test func historyIsNeverMasked() throws {
         let data = try FAMAEFixture.prepared()
         let model = try FAMAEFixture.model(for: data)
-        let (h, d, j) = (model.configuration.historyLength, model.configuration.dimension, model.configuration.fieldCount)
+        let (h, d, j) = (
+            model.configuration.historyLength, model.configuration.dimension, model.configuration.fieldCount
+        )
         let batcher = FAMAESampleBatcher(split: data.split, catalog: model.catalog, historyLength: h)
         var random = SeededRandom(seed: 3)
         let samples = Array(data.split.allTrainingWindows.prefix(40))
@@ -38,7 +40,10 @@ import Training
         let itemVectors = model.itemVectors()  // [N, J·d]: per-field embeddings of each item
         let positions = model.positions.value.elements
         let maskRows = (0..<j).map { field in
-            Array(model.embeddings[field].value.elements[(model.configuration.fields[field].maskRow * d)..<((model.configuration.fields[field].maskRow + 1) * d)])
+            Array(
+                model.embeddings[field].value.elements[
+                    (model.configuration.fields[field].maskRow * d)..<((model.configuration.fields[field].maskRow + 1)
+                        * d)])
         }
         let values = tokens.value.elements
         let vectors = itemVectors.elements

@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Tensor
 import Testing
+
 @testable import Training
 
 /// Short training runs on synthetic data (generated, not real users).
@@ -12,7 +13,9 @@ import Testing
     @Test func metric2RisesFarAboveChance() throws {
         let data = try FAMAEFixture.prepared()
         let model = try FAMAEFixture.model(for: data)
-        let evaluator = FAMAEEvaluator(batcher: FAMAESampleBatcher(split: data.split, catalog: model.catalog, historyLength: model.configuration.historyLength))
+        let evaluator = FAMAEEvaluator(
+            batcher: FAMAESampleBatcher(
+                split: data.split, catalog: model.catalog, historyLength: model.configuration.historyLength))
         let validation = data.split.validationSamples
         let before = try evaluator.evaluate(model, samples: validation)
         let report = try FAMAEFixture.train(model, on: data)
@@ -35,7 +38,9 @@ import Testing
         #expect(data.items.count > 512)
         #expect(model.configuration.usesSampledSoftmax(field: 0))
         try FAMAEFixture.train(model, on: data, epochs: 2, windows: 4_000)
-        let evaluator = FAMAEEvaluator(batcher: FAMAESampleBatcher(split: data.split, catalog: model.catalog, historyLength: model.configuration.historyLength))
+        let evaluator = FAMAEEvaluator(
+            batcher: FAMAESampleBatcher(
+                split: data.split, catalog: model.catalog, historyLength: model.configuration.historyLength))
         let result = try evaluator.evaluate(model, samples: Array(data.split.validationSamples.prefix(1_000)))
         let chance = 10 / Double(data.items.count)
         #expect(result.metric2 > 10 * chance, "Metric 2 \(result.metric2) vs chance \(chance)")
@@ -53,13 +58,16 @@ import Testing
         let wholeReport = try FAMAETrainer(model: whole, split: data.split, configuration: settings).train()
         try FileManager.default.removeItem(at: directory)
 
-        let interrupted = FAMAETrainer(model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings)
+        let interrupted = FAMAETrainer(
+            model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings)
         interrupted.interruptAfterEpochs = 1
         #expect(try interrupted.train().epochs.count == 1)
         settings.resume = true
         let resumed = try FAMAEFixture.model(for: data)
         var lines: [String] = []
-        let resumedReport = try FAMAETrainer(model: resumed, split: data.split, configuration: settings) { lines.append($0) }.train()
+        let resumedReport = try FAMAETrainer(model: resumed, split: data.split, configuration: settings) {
+            lines.append($0)
+        }.train()
         #expect(lines.contains { $0.contains("resumed from") })
         #expect(resumedReport.totalSteps == wholeReport.totalSteps)
         #expect(resumedReport.epochs.map(\.validationMetric1) == wholeReport.epochs.map(\.validationMetric1))
@@ -68,7 +76,8 @@ import Testing
         // Other settings are refused by name rather than silently mixed into the run.
         settings.learningRate *= 2
         #expect(throws: SequenceModelError.self) {
-            try FAMAETrainer(model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings).train()
+            try FAMAETrainer(model: try FAMAEFixture.model(for: data), split: data.split, configuration: settings)
+                .train()
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Tensor
 import Testing
 import Tokenizer
+
 @testable import Models
 
 /// A deterministic scorer whose next-token distribution depends on the user and the whole
@@ -32,7 +33,9 @@ struct PrefixHashScorer: BeamScorer {
         step: Int, users: Int, width: Int, tokens: UnsafeBufferPointer<Int32>, parents: UnsafeBufferPointer<Int32>,
         into output: UnsafeMutablePointer<Float>
     ) {
-        rows = step == 0 ? Array(repeating: [], count: users) : (0..<(users * width)).map { rows[Int(parents[$0])] + [tokens[$0]] }
+        rows =
+            step == 0
+            ? Array(repeating: [], count: users) : (0..<(users * width)).map { rows[Int(parents[$0])] + [tokens[$0]] }
         for r in 0..<(users * width) {
             let p = distribution(user: r / width, prefix: rows[r])
             for v in 0..<vocabularySize { output[r * vocabularySize + v] = p[v] }
@@ -56,7 +59,9 @@ struct GeneratorBeamSearchTests {
     /// Specials 0..<3, then each level's tokens.
     static func offsets(_ sizes: [Int]) -> [Int] {
         var running = 3
-        return sizes.map { size in defer { running += size }; return running }
+        return sizes.map { size in
+            defer { running += size }; return running
+        }
     }
 
     @Test func beamOfAllItemsMatchesExhaustiveScoring() throws {
@@ -66,7 +71,8 @@ struct GeneratorBeamSearchTests {
         let offsets = Self.offsets(sizes)
         let vocabulary = 3 + sizes.reduce(0, +)
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
-        let search = ConstrainedBeamSearch(beamWidth: table.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let search = ConstrainedBeamSearch(
+            beamWidth: table.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
         let users = 3
         let result = search.search(&scorer, users: users, trie: trie)
         #expect(result.invalidBeams == 0)
@@ -97,7 +103,8 @@ struct GeneratorBeamSearchTests {
         let table = Self.randomTable(count: 40, sizes: sizes, seed: 3)
         let trie = try SIDTrie(table: table)
         let vocabulary = 3 + sizes.reduce(0, +)
-        let search = ConstrainedBeamSearch(beamWidth: table.count, tokenOffsets: Self.offsets(sizes), unconstrainedTokens: 3..<vocabulary)
+        let search = ConstrainedBeamSearch(
+            beamWidth: table.count, tokenOffsets: Self.offsets(sizes), unconstrainedTokens: 3..<vocabulary)
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 9)
         let full = search.search(&scorer, users: 2, trie: trie)
         let excluded: [ArraySlice<Int32>] = [[0, 7, 39, 7], []]
@@ -118,7 +125,9 @@ struct GeneratorBeamSearchTests {
         var trie = try SIDTrie(table: table)
         // Cold items: free last codes of existing groups, appended after the trained ones.
         var cold: [[Int]] = []
-        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) }).prefix(5) {
+        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) })
+            .prefix(5)
+        {
             let held = Set(table.codes.filter { Array($0.prefix(2)) == prefix }.map { $0[2] })
             if let free = (0..<sizes[2]).first(where: { !held.contains($0) }) { cold.append(prefix + [free]) }
         }
@@ -128,7 +137,8 @@ struct GeneratorBeamSearchTests {
         let vocabulary = 3 + sizes.reduce(0, +)
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
         let all = table.codes + cold
-        let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let search = ConstrainedBeamSearch(
+            beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
         search.coldItemScoring = .groupMean
         let result = search.search(&scorer, users: 1, trie: trie)
         #expect(result.invalidBeams == 0 && result.beams == all.count)
@@ -155,13 +165,18 @@ struct GeneratorBeamSearchTests {
     /// × group mean`, in proportion to `p^exponent` of their own tokens; the generator scoring
     /// leaves their tokens' probabilities as they are. A trie of only the cold items, with the
     /// trained SIDs as reference codes, scores them exactly as the full trie does.
-    @Test(arguments: [ColdItemScoring.groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5), .generator, .groupMean])
+    @Test(arguments: [
+        ColdItemScoring.groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5), .generator,
+        .groupMean,
+    ])
     func coldItemScoringsMatchExhaustiveScoring(_ scoring: ColdItemScoring) throws {
         let sizes = [4, 5, 8]
         let table = Self.randomTable(count: 60, sizes: sizes, seed: 13)
         // Cold items: every free last code of the first six groups.
         var cold: [[Int]] = []
-        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) }).prefix(6) {
+        for prefix in Set(table.codes.map { Array($0.prefix(2)) }).sorted(by: { $0.lexicographicallyPrecedes($1) })
+            .prefix(6)
+        {
             let held = Set(table.codes.filter { Array($0.prefix(2)) == prefix }.map { $0[2] })
             cold += (0..<sizes[2]).filter { !held.contains($0) }.prefix(3).map { prefix + [$0] }
         }
@@ -177,7 +192,8 @@ struct GeneratorBeamSearchTests {
         let offsets = Self.offsets(sizes)
         let vocabulary = 3 + sizes.reduce(0, +)
         let all = table.codes + cold
-        let search = ConstrainedBeamSearch(beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let search = ConstrainedBeamSearch(
+            beamWidth: all.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
         search.coldItemScoring = scoring
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 7)
         func expected(_ item: Int) -> Float {
@@ -188,7 +204,9 @@ struct GeneratorBeamSearchTests {
                 let p = scorer.distribution(user: 0, prefix: prefix)
                 if l == 2, item >= table.count, scoring != .generator {
                     let group = Array(codes.prefix(2))
-                    let trained: [Float] = table.codes.filter { Array($0.prefix(2)) == group }.map { (c: [Int]) -> Float in exp(p[offsets[2] + c[2]]) }
+                    let trained: [Float] = table.codes.filter { Array($0.prefix(2)) == group }.map {
+                        (c: [Int]) -> Float in exp(p[offsets[2] + c[2]])
+                    }
                     let mean: Float = trained.reduce(0, +) / Float(trained.count)
                     let coldCodes = cold.filter { Array($0.prefix(2)) == group }.map { $0[2] }
                     if case .groupMeanSplitByGenerator(let e) = scoring {
@@ -236,7 +254,9 @@ struct GeneratorBeamSearchTests {
             for u in 0..<6 {
                 let ranking = result.ranking(user: u, k: 50)
                 #expect(ranking.count == 50 && Set(ranking).count == 50)
-                #expect(zip(result.scores[(u * 50)..<(u * 50 + 49)], result.scores[(u * 50 + 1)..<(u * 50 + 50)]).allSatisfy { $0 >= $1 })
+                #expect(
+                    zip(result.scores[(u * 50)..<(u * 50 + 49)], result.scores[(u * 50 + 1)..<(u * 50 + 50)]).allSatisfy
+                    { $0 >= $1 })
             }
             // The same scorer without the trie mostly decodes token sequences that are no item.
             var free = PrefixHashScorer(vocabularySize: vocabulary, seed: UInt64(seed))

@@ -2,6 +2,7 @@ import Foundation
 import Tensor
 import Testing
 import Tokenizer
+
 @testable import Models
 
 @Suite("SID generator")
@@ -21,10 +22,13 @@ struct GeneratorModelTests {
     /// A tiny generator whose RMSNorm gains are random (freshly initialised gains are all 1, which
     /// would hide a wrongly folded gain in the inference weights).
     static func tinyModel(seed: UInt64) throws -> SIDGenerator {
-        let model = try SIDGenerator(configuration: tinyConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: tinyTable().levelSizes), seed: seed)
+        let model = try SIDGenerator(
+            configuration: tinyConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: tinyTable().levelSizes),
+            seed: seed)
         var rng = SeededRandom(seed: seed &+ 100)
         for (name, parameter) in model.namedParameters() where name.hasSuffix("gamma") {
-            parameter.value = Tensor(shape: parameter.shape, elements: (0..<parameter.value.count).map { _ in rng.uniform(0.5, 1.5) })
+            parameter.value = Tensor(
+                shape: parameter.shape, elements: (0..<parameter.value.count).map { _ in rng.uniform(0.5, 1.5) })
         }
         return model
     }
@@ -46,18 +50,26 @@ struct GeneratorModelTests {
 
     @Test func batchesLayOutHistoriesAndShiftedTargets() throws {
         let vocabulary = GeneratorVocabulary(levelSizes: [3, 3, 2])
-        let itemTokens = try vocabulary.itemTokens(SIDTable(codes: [[0, 1, 1], [2, 0, 0], [1, 2, 1]], levelSizes: [3, 3, 2]))
+        let itemTokens = try vocabulary.itemTokens(
+            SIDTable(codes: [[0, 1, 1], [2, 0, 0], [1, 2, 1]], levelSizes: [3, 3, 2]))
         #expect(itemTokens == [3, 7, 10, 5, 6, 9, 4, 8, 10])
         let histories: [[Int32]] = [[0, 1], [2]]
-        let batch = SIDSequenceBatch(histories: histories, targets: [2, 0], itemTokens: itemTokens, levels: 3, historyLimit: 32)
+        let batch = SIDSequenceBatch(
+            histories: histories, targets: [2, 0], itemTokens: itemTokens, levels: 3, historyLimit: 32)
         #expect(batch.encoderLength == 7)
         #expect(batch.encoderTokens == [3, 7, 10, 5, 6, 9, 1, 4, 8, 10, 1, 0, 0, 0])
-        #expect(batch.encoderPadding == [false, false, false, false, false, false, false, false, false, false, false, true, true, true])
+        #expect(
+            batch.encoderPadding == [
+                false, false, false, false, false, false, false, false, false, false, false, true, true, true,
+            ])
         #expect(batch.decoderInputs == [2, 4, 8, 2, 3, 7])
         #expect(batch.targets == [4, 8, 10, 3, 7, 10])
-        let cut = SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3, historyLimit: 1)
+        let cut = SIDSequenceBatch(
+            histories: histories, targets: nil, itemTokens: itemTokens, levels: 3, historyLimit: 1)
         #expect(cut.encoderTokens.prefix(4) == [5, 6, 9, 1])
-        #expect(throws: SequenceModelError.self) { try vocabulary.itemTokens(SIDTable(codes: [[0, 3, 0]], levelSizes: [3, 3, 2])) }
+        #expect(throws: SequenceModelError.self) {
+            try vocabulary.itemTokens(SIDTable(codes: [[0, 3, 0]], levelSizes: [3, 3, 2]))
+        }
     }
 
     @Test func decoderCacheMatchesRecomputingTheSequence() throws {
@@ -67,14 +79,20 @@ struct GeneratorModelTests {
         let itemTokens = try vocabulary.itemTokens(table)
         let histories: [[Int32]] = [[0, 4, 7], [2], [9, 1, 3, 5]]
         let targets: [Int32] = [5, 8, 0]
-        let full = model.logits(SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: 3)).elements
+        let full = model.logits(
+            SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: 3)
+        ).elements
         // Two beams per user: row 2u follows the target, row 2u+1 a different prefix, and the
         // rows are swapped by `parents` at step 2 so the cache must be reordered.
-        let session = GeneratorDecoderSession(model: model, batch: SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3))
+        let session = GeneratorDecoderSession(
+            model: model, batch: SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3)
+        )
         let v = vocabulary.count
         var output = [Float](repeating: 0, count: 6 * v)
         output.withUnsafeMutableBufferPointer { o in
-            session.logProbabilities(step: 0, users: 3, width: 1, tokens: .init(start: nil, count: 0), parents: .init(start: nil, count: 0), into: o.baseAddress!)
+            session.logProbabilities(
+                step: 0, users: 3, width: 1, tokens: .init(start: nil, count: 0), parents: .init(start: nil, count: 0),
+                into: o.baseAddress!)
         }
         func expectMatches(row: Int, user: Int, position: Int, width: Int, _ output: [Float]) {
             let logits = Array(full[((user * 3 + position) * v)..<((user * 3 + position + 1) * v)])
@@ -90,9 +108,11 @@ struct GeneratorModelTests {
         }
         output = [Float](repeating: 0, count: 6 * v)
         output.withUnsafeMutableBufferPointer { o in
-            tokens.withUnsafeBufferPointer { t in parents.withUnsafeBufferPointer { p in
-                session.logProbabilities(step: 1, users: 3, width: 2, tokens: t, parents: p, into: o.baseAddress!)
-            } }
+            tokens.withUnsafeBufferPointer { t in
+                parents.withUnsafeBufferPointer { p in
+                    session.logProbabilities(step: 1, users: 3, width: 2, tokens: t, parents: p, into: o.baseAddress!)
+                }
+            }
         }
         for u in 0..<3 { expectMatches(row: 2 * u, user: u, position: 1, width: 2, output) }
         // Step 2: the target row moves to slot 2u+1 (its parent is row 2u).
@@ -103,9 +123,11 @@ struct GeneratorModelTests {
             parents += [Int32(2 * u + 1), Int32(2 * u)]
         }
         output.withUnsafeMutableBufferPointer { o in
-            tokens.withUnsafeBufferPointer { t in parents.withUnsafeBufferPointer { p in
-                session.logProbabilities(step: 2, users: 3, width: 2, tokens: t, parents: p, into: o.baseAddress!)
-            } }
+            tokens.withUnsafeBufferPointer { t in
+                parents.withUnsafeBufferPointer { p in
+                    session.logProbabilities(step: 2, users: 3, width: 2, tokens: t, parents: p, into: o.baseAddress!)
+                }
+            }
         }
         for u in 0..<3 { expectMatches(row: 2 * u + 1, user: u, position: 2, width: 2, output) }
     }
@@ -117,15 +139,22 @@ struct GeneratorModelTests {
         let itemTokens = try vocabulary.itemTokens(table)
         let trie = try SIDTrie(table: table)
         let histories: [[Int32]] = [[0, 4, 7], [2], [9, 1, 3, 5, 11]]
-        let search = ConstrainedBeamSearch(beamWidth: table.count, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
-        var session = GeneratorDecoderSession(model: model, batch: SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3))
+        let search = ConstrainedBeamSearch(
+            beamWidth: table.count, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
+        var session = GeneratorDecoderSession(
+            model: model, batch: SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3)
+        )
         let result = search.search(&session, users: histories.count, trie: trie)
         #expect(result.invalidBeams == 0)
         let v = vocabulary.count
         for (u, history) in histories.enumerated() {
             // Score every item as the target with the teacher-forced decoder.
             let items = (0..<table.count).map(Int32.init)
-            let logits = model.logits(SIDSequenceBatch(histories: Array(repeating: history, count: items.count), targets: items, itemTokens: itemTokens, levels: 3)).elements
+            let logits = model.logits(
+                SIDSequenceBatch(
+                    histories: Array(repeating: history, count: items.count), targets: items, itemTokens: itemTokens,
+                    levels: 3)
+            ).elements
             let scores = items.map { item -> Float in
                 (0..<3).reduce(Float(0)) { total, l in
                     let row = Array(logits[((Int(item) * 3 + l) * v)..<((Int(item) * 3 + l + 1) * v)])
@@ -147,11 +176,14 @@ struct GeneratorModelTests {
         let model = try Self.tinyModel(seed: 5)
         let itemTokens = try model.vocabulary.itemTokens(table)
         let trie = try SIDTrie(table: table)
-        let search = ConstrainedBeamSearch(beamWidth: 4, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
+        let search = ConstrainedBeamSearch(
+            beamWidth: 4, tokenOffsets: model.vocabulary.levelOffsets, unconstrainedTokens: model.vocabulary.sidTokens)
         let reused = GeneratorDecoderSession(model: model)
         // Batch sizes and history lengths go up and down, so the workspace grows mid-sequence
         // and later batches run in buffers larger than they need.
-        let batches: [[[Int32]]] = [[[1]], [[0, 4, 7], [2], [9, 1, 3, 5, 11], [6, 6]], [[3, 8]], [[10, 2, 4, 1, 0, 5, 7]]]
+        let batches: [[[Int32]]] = [
+            [[1]], [[0, 4, 7], [2], [9, 1, 3, 5, 11], [6, 6]], [[3, 8]], [[10, 2, 4, 1, 0, 5, 7]],
+        ]
         for histories in batches {
             let batch = SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: 3)
             reused.start(batch)
@@ -168,7 +200,8 @@ struct GeneratorModelTests {
     @Test func checkpointRoundTripsAndRejectsBadFiles() throws {
         let vocabulary = GeneratorVocabulary(levelSizes: [3, 3, 2])
         let model = try SIDGenerator(configuration: Self.tinyConfiguration(), vocabulary: vocabulary, seed: 4)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("generator-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "generator-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url)
         let loaded = try SIDGenerator(contentsOf: url)
@@ -178,8 +211,12 @@ struct GeneratorModelTests {
         #expect(loaded.logits(batch) == model.logits(batch))
         var tensors = model.namedTensors()
         tensors["decoder.0.ffn.up.weight"] = Tensor(zeros: [2, 2])
-        #expect(throws: SequenceModelError.self) { try SIDGenerator(contents: .init(tensors: tensors, metadata: try model.metadata())) }
-        #expect(throws: SequenceModelError.self) { try SIDGenerator(contents: .init(tensors: model.namedTensors(), metadata: [:])) }
+        #expect(throws: SequenceModelError.self) {
+            try SIDGenerator(contents: .init(tensors: tensors, metadata: try model.metadata()))
+        }
+        #expect(throws: SequenceModelError.self) {
+            try SIDGenerator(contents: .init(tensors: model.namedTensors(), metadata: [:]))
+        }
     }
 
     @Test func trainingStepsReduceTheLoss() throws {
@@ -192,7 +229,9 @@ struct GeneratorModelTests {
         // Next item = (last item + 1) mod n: learnable from the history's last SID.
         var random = SeededRandom(seed: 1)
         let histories = (0..<32).map { _ in (0..<3).map { _ in Int32(random.int(below: table.count)) } }
-        let batch = SIDSequenceBatch(histories: histories, targets: histories.map { ($0.last! + 1) % Int32(table.count) }, itemTokens: itemTokens, levels: 3)
+        let batch = SIDSequenceBatch(
+            histories: histories, targets: histories.map { ($0.last! + 1) % Int32(table.count) },
+            itemTokens: itemTokens, levels: 3)
         let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 5e-3, weightDecay: 1e-5))
         var mode = ForwardMode.inference
         let first = model.loss(batch, mode: &mode).value.scalar

@@ -1,10 +1,11 @@
 import Data
-import Foundation
 import Evaluation
+import Foundation
 import Tensor
 import Testing
 import Tokenizer
 import Training
+
 @testable import Models
 
 /// End-to-end training of a tiny generator on a small synthetic dataset (labelled synthetic).
@@ -29,7 +30,8 @@ struct GeneratorTrainingTests {
         configuration.encoderLayers = 1
         configuration.decoderLayers = 1
         let table = Self.table(items: items)
-        let model = try SIDGenerator(configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 1)
+        let model = try SIDGenerator(
+            configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 1)
         return try TrainableGenerator(model: model, table: table, beamWidth: 8)
     }
 
@@ -48,7 +50,9 @@ struct GeneratorTrainingTests {
         let data = try Self.prepared()
         let trainable = try Self.trainable(items: data.items.count)
         var lines: [String] = []
-        let report = try SequenceTrainer(model: trainable, split: data.split, configuration: Self.settings(), progress: { lines.append($0) }).train()
+        let report = try SequenceTrainer(
+            model: trainable, split: data.split, configuration: Self.settings(), progress: { lines.append($0) }
+        ).train()
         #expect(report.totalSteps == 6)
         #expect(report.totalSamples == 2 * 192)
         #expect(report.validations.count == 2)
@@ -60,7 +64,8 @@ struct GeneratorTrainingTests {
         #expect(lines.last?.contains("done") == true)
         // The kept parameters are the best validation's: re-scoring gives its NDCG@10.
         let best = report.validations[report.bestValidation]
-        let rescored = try Evaluation.RankingEvaluator(split: data.split, batchSize: 64, userLimit: 24).evaluate(try trainable.recommender(), on: .validation)
+        let rescored = try Evaluation.RankingEvaluator(split: data.split, batchSize: 64, userLimit: 24).evaluate(
+            try trainable.recommender(), on: .validation)
         #expect(abs((rescored.metrics["ndcg@10"] ?? -1) - best.ndcg10) < 1e-9)
     }
 
@@ -72,7 +77,9 @@ struct GeneratorTrainingTests {
         // end it first and the test would not exercise the budget.
         settings.patienceEpochs = 1000
         settings.timeBudgetSeconds = 0.5
-        let report = try SequenceTrainer(model: try Self.trainable(items: data.items.count), split: data.split, configuration: settings).train()
+        let report = try SequenceTrainer(
+            model: try Self.trainable(items: data.items.count), split: data.split, configuration: settings
+        ).train()
         #expect(report.stopReason == "time-budget")
         #expect(report.totalSteps < 1000 * 3)
         #expect(report.validations.count >= 1)
@@ -99,7 +106,8 @@ struct GeneratorTrainingTests {
         configuration.encoderLayers = 1
         configuration.decoderLayers = 1
         configuration.dropout = 0
-        let model = try SIDGenerator(configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 2)
+        let model = try SIDGenerator(
+            configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 2)
         let itemTokens = try model.vocabulary.itemTokens(table)
         var rng = SeededRandom(seed: 4)
         func sample(_ n: Int) -> (histories: [[Int32]], targets: [Int32]) {
@@ -116,7 +124,9 @@ struct GeneratorTrainingTests {
         var mode = ForwardMode.training(seed: 1)
         for _ in 0..<800 {
             let (histories, targets) = sample(64)
-            let loss = model.loss(SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: 3), mode: &mode)
+            let loss = model.loss(
+                SIDSequenceBatch(histories: histories, targets: targets, itemTokens: itemTokens, levels: 3), mode: &mode
+            )
             loss.backward()
             optimizer.step()
             optimizer.zeroGrad()

@@ -1,10 +1,13 @@
-import Testing
 import Tensor
+import Testing
+
 @testable import Models
 
 private func input(_ shape: [Int], seed: UInt64, requiresGrad: Bool = false) -> Variable {
     var rng = SeededRandom(seed: seed)
-    return Variable(Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in rng.uniform(-1, 1) }), requiresGrad: requiresGrad)
+    return Variable(
+        Tensor(shape: shape, elements: (0..<Tensor.elementCount(shape)).map { _ in rng.uniform(-1, 1) }),
+        requiresGrad: requiresGrad)
 }
 
 private func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
@@ -42,7 +45,8 @@ struct LayerTests {
         // GELU rather than ReLU: finite differences of weights that move pre-activations across
         // ReLU's kink are not derivatives (ReLU itself is checked away from its kink in
         // TensorTests).
-        let block = TransformerEncoderBlock(.init(width: 8, heads: 2, feedForwardWidth: 16, dropout: 0, activation: .gelu), rng: &rng)
+        let block = TransformerEncoderBlock(
+            .init(width: 8, heads: 2, feedForwardWidth: 16, dropout: 0, activation: .gelu), rng: &rng)
         let x = input([2, 3, 8], seed: 4, requiresGrad: true)
         let padding = [false, false, true, false, false, false]
         let checked = [x, block.attention.inProjection.weight, block.feedForwardIn.weight, block.attentionNorm.gamma]

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Training
 
 @Suite("Learning-rate plateau")
@@ -12,7 +13,8 @@ struct LearningRatePlateauTests {
     func decaysOnPlateau() {
         var plateau = LearningRatePlateau(epochs: 2, factor: 0.5)
         // Improving through epoch 3, then stalled at 3 through epoch 7; a new best at 8.
-        let decayed = Self.decays(&plateau, [(1, 1), (2, 2), (3, 3), (4, 3), (5, 3), (6, 3), (7, 3), (8, 8), (9, 8), (10, 8)])
+        let decayed = Self.decays(
+            &plateau, [(1, 1), (2, 2), (3, 3), (4, 3), (5, 3), (6, 3), (7, 3), (8, 8), (9, 8), (10, 8)])
         #expect(decayed == [5, 7, 10])
         #expect(plateau.scale == 0.125)
     }

@@ -7,6 +7,7 @@ import Tensor
 import Testing
 import Tokenizer
 import Training
+
 @testable import Models
 
 /// The offline pipeline end to end on a small synthetic dataset (labelled synthetic), with tiny
@@ -24,7 +25,10 @@ struct PipelineBundleTests {
         let summary = try OfflinePipeline(configuration: settings).run(dataset, output: output)
 
         let bundle = try ModelBundle(directory: output)
-        #expect(Set(bundle.manifest.files.keys) == ["famae.safetensors", "gaoq.safetensors", "generator.safetensors", "items.json", "evaluation.json"])
+        #expect(
+            Set(bundle.manifest.files.keys) == [
+                "famae.safetensors", "gaoq.safetensors", "generator.safetensors", "items.json", "evaluation.json",
+            ])
         #expect(bundle.manifest.codes?.method == "gaoq")
         #expect(summary.constrainedBeams.invalid == 0 && summary.constrainedBeams.beams > 0)
         #expect(summary.testUsers == 40)
@@ -38,8 +42,11 @@ struct PipelineBundleTests {
         // The stored generator reproduces the pipeline's test metrics exactly.
         let generator = try SIDGeneratorModel(contents: bundle.tensors("generator.safetensors"))
         #expect(generator.architecture == settings.architecture)
-        let recommender = try GeneratorRecommender(model: generator, table: SIDTable(codes: items.sids, levelSizes: generator.vocabulary.levelSizes), beamWidth: 10)
-        let again = try RankingEvaluator(split: dataset.split, batchSize: 64, userLimit: 40).evaluate(recommender, on: .test)
+        let recommender = try GeneratorRecommender(
+            model: generator, table: SIDTable(codes: items.sids, levelSizes: generator.vocabulary.levelSizes),
+            beamWidth: 10)
+        let again = try RankingEvaluator(split: dataset.split, batchSize: 64, userLimit: 40).evaluate(
+            recommender, on: .test)
         #expect(again.metrics == summary.test)
 
         // Bundles are immutable: a second run to the same place fails before training.

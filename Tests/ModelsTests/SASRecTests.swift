@@ -1,10 +1,11 @@
 import Data
 import Evaluation
 import Foundation
-@testable import Models
 import Tensor
 import Testing
 import Training
+
+@testable import Models
 
 @Suite("SASRec baselines")
 struct SASRecTests {
@@ -31,7 +32,8 @@ struct SASRecTests {
             SASRecField(name: "genres", vocabularySize: 5, codes: genres),
         ]
         for withFields in [false, true] {
-            let model = try SASRecModel(configuration: Self.tiny(), itemCount: items, fields: withFields ? fields : [], seed: 2)
+            let model = try SASRecModel(
+                configuration: Self.tiny(), itemCount: items, fields: withFields ? fields : [], seed: 2)
             #expect(model.name == (withFields ? "sasrec*" : "sasrec"))
             var random = SeededRandom(seed: 4)
             // Runs of consecutive items: every position's next item is its own index + 1.
@@ -40,7 +42,8 @@ struct SASRecTests {
                 return (0..<(1 + random.int(below: 5))).map { Int32((start + $0) % items) }
             }
             let targets = histories.map { history in history.map { ($0 + 1) % Int32(items) } }
-            let optimizer = AdamW(parameters: model.parameters, configuration: .init(learningRate: 1e-2, weightDecay: 0))
+            let optimizer = AdamW(
+                parameters: model.parameters, configuration: .init(learningRate: 1e-2, weightDecay: 0))
             var mode = ForwardMode.inference
             let first = model.loss(histories: histories, targets: targets, mode: &mode).value.scalar
             for _ in 0..<60 {
@@ -56,7 +59,9 @@ struct SASRecTests {
             let top = try trainable.recommend(histories: histories.prefix(4).map { $0[...] }, k: 5)
             let scores = model.scores(histories: Array(histories.prefix(4))).elements
             for (row, ranking) in top.enumerated() {
-                let order: [Int] = (0..<items).sorted { (a: Int, b: Int) -> Bool in scores[row * items + a] > scores[row * items + b] }
+                let order: [Int] = (0..<items).sorted { (a: Int, b: Int) -> Bool in
+                    scores[row * items + a] > scores[row * items + b]
+                }
                 #expect(ranking == order.prefix(5).map { Int32($0) })
             }
             // Left-out items drop from the ranking and the next ones move up.
@@ -69,10 +74,14 @@ struct SASRecTests {
 
     @Test func rejectsFieldsThatDoNotMatchTheCatalogue() {
         #expect(throws: SequenceModelError.self) {
-            try SASRecModel(configuration: Self.tiny(), itemCount: 3, fields: [SASRecField(name: "f", vocabularySize: 2, codes: [[1], [1]])], seed: 1)
+            try SASRecModel(
+                configuration: Self.tiny(), itemCount: 3,
+                fields: [SASRecField(name: "f", vocabularySize: 2, codes: [[1], [1]])], seed: 1)
         }
         #expect(throws: SequenceModelError.self) {
-            try SASRecModel(configuration: Self.tiny(), itemCount: 2, fields: [SASRecField(name: "f", vocabularySize: 2, codes: [[1], [2]])], seed: 1)
+            try SASRecModel(
+                configuration: Self.tiny(), itemCount: 2,
+                fields: [SASRecField(name: "f", vocabularySize: 2, codes: [[1], [2]])], seed: 1)
         }
     }
 }

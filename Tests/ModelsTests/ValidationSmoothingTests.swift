@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Testing
+
 @testable import Training
 
 /// The score that keeps the best model and stops a run: the mean of the last validations.

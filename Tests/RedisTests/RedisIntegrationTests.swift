@@ -1,7 +1,7 @@
 import Foundation
 import LocalServers
-import Redis
 import ReSIDTestKit
+import Redis
 import Synchronization
 import Testing
 
@@ -53,7 +53,9 @@ struct RedisIntegrationTests {
             let connection = RedisConnection(configuration: server.configuration())
             let keys = RedisKeys(namespace: "test")
             let key = keys.prefix(user: "u1")
-            let events = (0..<5).map { PrefixEvent(user: "u1", item: "item:\($0)", partition: 2, offset: Int64(10 + $0)) }
+            let events = (0..<5).map {
+                PrefixEvent(user: "u1", item: "item:\($0)", partition: 2, offset: Int64(10 + $0))
+            }
             let first = try await connection.applyPrefixEvents(events, keys: keys)
             #expect(first.allSatisfy { $0.applied })
             #expect(first.last?.items == (0..<5).map { "item:\($0)" })
@@ -72,11 +74,15 @@ struct RedisIntegrationTests {
 
             // Uptake counts an appended event of a counted item once: not its replay, not a
             // duplicate id at a new offset, not an uncounted item.
-            let counted = PrefixEvent(user: "u2", item: "new", partition: 0, offset: 7, eventID: "e7", countsUptake: true)
+            let counted = PrefixEvent(
+                user: "u2", item: "new", partition: 0, offset: 7, eventID: "e7", countsUptake: true)
             _ = try await connection.applyPrefixEvents(
-                [counted, counted, PrefixEvent(user: "u2", item: "new", partition: 0, offset: 8, eventID: "e7", countsUptake: true),
-                 PrefixEvent(user: "u3", item: "new", partition: 0, offset: 9, countsUptake: true),
-                 PrefixEvent(user: "u3", item: "old", partition: 0, offset: 10)], keys: keys)
+                [
+                    counted, counted,
+                    PrefixEvent(user: "u2", item: "new", partition: 0, offset: 8, eventID: "e7", countsUptake: true),
+                    PrefixEvent(user: "u3", item: "new", partition: 0, offset: 9, countsUptake: true),
+                    PrefixEvent(user: "u3", item: "old", partition: 0, offset: 10),
+                ], keys: keys)
             #expect(try await connection.command(RedisCommand("HGET", keys.uptake, "new")).string == "2")
             #expect(try await connection.command(RedisCommand("HEXISTS", keys.uptake, "old")).integer == 0)
 
@@ -108,7 +114,8 @@ struct RedisIntegrationTests {
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: server.configuration())
             let keys = RedisKeys(namespace: "test")
-            _ = try await connection.applyPrefixEvents([PrefixEvent(user: "u", item: "a", partition: 0, offset: 1)], keys: keys)
+            _ = try await connection.applyPrefixEvents(
+                [PrefixEvent(user: "u", item: "a", partition: 0, offset: 1)], keys: keys)
             _ = try await connection.command(RedisCommand("SCRIPT", "FLUSH"))
             let updates = try await connection.applyPrefixEvents(
                 (2..<6).map { PrefixEvent(user: "u", item: "i\($0)", partition: 0, offset: Int64($0)) }, keys: keys)
@@ -170,7 +177,8 @@ struct RedisIntegrationTests {
         }
     }
 
-    @Test("two instances racing for one full group spill to its siblings in order, never share a code, and overflow last")
+    @Test(
+        "two instances racing for one full group spill to its siblings in order, never share a code, and overflow last")
     func racingInstancesSpill() async throws {
         try await withRedisServer { server in
             // Two pools = two daemon instances against one server.
@@ -192,7 +200,9 @@ struct RedisIntegrationTests {
             let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
                 for task in 0..<4 {
                     group.addTask {
-                        let requests = (0..<5).map { SIDClaimRequest(item: "race-\(task)-\($0)", g3: g3, groups: groups) }
+                        let requests = (0..<5).map {
+                            SIDClaimRequest(item: "race-\(task)-\($0)", g3: g3, groups: groups)
+                        }
                         let result = try await instances[task % 2].withConnection { connection in
                             try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
                         }
@@ -206,14 +216,19 @@ struct RedisIntegrationTests {
             #expect(Set(sids).count == 20, "an SID was handed out twice: \(sids)")
             let trained = Set([[1, 2, 4], [1, 2, 0], [1, 2, 5], [1, 0, 3], [1, 0, 1], [4, 2, 2]])
             #expect(Set(sids.filter { $0[2] < g3 }) == trained, "every free slot of the listed groups is used")
-            #expect(Set(sids.filter { $0[2] >= g3 }) == Set((g3..<(g3 + 14)).map { [1, 2, $0] }), "overflow only in the own group")
+            #expect(
+                Set(sids.filter { $0[2] >= g3 }) == Set((g3..<(g3 + 14)).map { [1, 2, $0] }),
+                "overflow only in the own group")
             #expect(claims.filter { $0.1.spilled }.count == 3)
             #expect(claims.allSatisfy { $0.1.spilled == ($0.1.c1 != 1 || $0.1.c2 != 2) && $0.1.newlyAssigned })
-            #expect(claims.allSatisfy { ($0.1.groupRank == 1) == ($0.1.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.c1 == 4) })
+            #expect(
+                claims.allSatisfy { ($0.1.groupRank == 1) == ($0.1.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.c1 == 4) }
+            )
 
             // Asked again through the other instance, every item keeps its SID and its rank.
             let again = try await instances[1].withConnection { connection in
-                try await connection.claimSIDs(claims.map { SIDClaimRequest(item: $0.0, g3: g3, groups: groups) }, bundle: Self.bundle, keys: keys)
+                try await connection.claimSIDs(
+                    claims.map { SIDClaimRequest(item: $0.0, g3: g3, groups: groups) }, bundle: Self.bundle, keys: keys)
             }
             #expect(again.map { [$0.c1, $0.c2, $0.c3] } == sids)
             #expect(again.map(\.groupRank) == claims.map(\.1.groupRank))

@@ -61,10 +61,13 @@ struct ReplyParsingTests {
         #expect(prefix == PrefixUpdate(applied: true, items: ["a", "b"]))
         #expect(try RedisConnection.decodePrefixReply(.array([.integer(0), .bulkString([])])).items.isEmpty)
         #expect(throws: RedisError.self) { try RedisConnection.decodePrefixReply(.integer(1)) }
-        let claim = try RedisConnection.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0), .integer(2)]))
+        let claim = try RedisConnection.decodeClaimReply(
+            .array([.integer(3), .integer(7), .integer(9), .integer(0), .integer(2)]))
         #expect(claim == SIDClaim(c1: 3, c2: 7, c3: 9, newlyAssigned: false, groupRank: 2))
         #expect(claim.spilled)
-        #expect(throws: RedisError.self) { try RedisConnection.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0)])) }
+        #expect(throws: RedisError.self) {
+            try RedisConnection.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0)]))
+        }
         #expect(throws: RedisError.self) { try RedisConnection.decodeClaimReply(.error("ERR nope")) }
     }
 

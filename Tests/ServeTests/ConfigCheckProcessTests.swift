@@ -11,7 +11,8 @@ struct ConfigCheckProcessTests {
     /// Runs `resid` with `arguments` from the repository root (where the default topic list
     /// is); returns the exit status and output.
     static func run(_ arguments: [String], config: String?) async throws -> (status: ChildExit, output: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-check-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resid-check-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var arguments = arguments
@@ -21,8 +22,11 @@ struct ConfigCheckProcessTests {
             arguments += ["--config", file.path]
         }
         var command = ChildCommand(try EmbeddedBroker.residExecutable(), arguments, name: "resid")
-        command.workingDirectory = EmbeddedBroker.repositoryTopicList.deletingLastPathComponent().deletingLastPathComponent()
-        command.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        command.workingDirectory = EmbeddedBroker.repositoryTopicList.deletingLastPathComponent()
+            .deletingLastPathComponent()
+        command.environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+        ]
         command.standardOutput = .captured
         command.standardError = .captured
         return try await ChildProcess.run(command)

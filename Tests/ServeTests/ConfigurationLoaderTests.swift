@@ -1,9 +1,9 @@
 import Foundation
+import Kafka
 import Redis
 import Testing
 
 @testable import Serve
-import Kafka
 
 /// The configuration loader: precedence and validation of every source. No process is
 /// started; files are written to a temporary directory.
@@ -121,18 +121,32 @@ struct ConfigurationLoaderTests {
 
     @Test("a value of the wrong type fails naming the key")
     func wrongTypes() async throws {
-        #expect(try await failure(yaml: "redis:\n  poolSize: four\n")?.message.contains("redis.poolSize: expected an integer, found `four`") == true)
-        #expect(try await failure(yaml: "redis:\n  keepAlive: [1, 2]\n")?.message.contains("redis.keepAlive takes a single value") == true)
-        #expect(try await failure(yaml: "redis:\n  reconnect: 5\n")?.message.contains("`redis.reconnect` is a section") == true)
-        #expect(try await failure(yaml: "redis:\n  passwordFile:\n")?.message.contains("redis.passwordFile has no value") == true)
-        #expect(try await failure(environment: ["RESID_REDIS_COMMAND_TIMEOUT_MS": "soon"])?.message.contains("redis.commandTimeoutMs") == true)
-        #expect(try await failure(arguments: ["--redis-pipeline-depth", "0"])?.message.contains("redis.pipelineDepth: 0 is outside") == true)
+        #expect(
+            try await failure(yaml: "redis:\n  poolSize: four\n")?.message.contains(
+                "redis.poolSize: expected an integer, found `four`") == true)
+        #expect(
+            try await failure(yaml: "redis:\n  keepAlive: [1, 2]\n")?.message.contains(
+                "redis.keepAlive takes a single value") == true)
+        #expect(
+            try await failure(yaml: "redis:\n  reconnect: 5\n")?.message.contains("`redis.reconnect` is a section")
+                == true)
+        #expect(
+            try await failure(yaml: "redis:\n  passwordFile:\n")?.message.contains("redis.passwordFile has no value")
+                == true)
+        #expect(
+            try await failure(environment: ["RESID_REDIS_COMMAND_TIMEOUT_MS": "soon"])?.message.contains(
+                "redis.commandTimeoutMs") == true)
+        #expect(
+            try await failure(arguments: ["--redis-pipeline-depth", "0"])?.message.contains(
+                "redis.pipelineDepth: 0 is outside") == true)
     }
 
     @Test("unknown RESID_* variables and flags fail with the likely fix; other variables are ignored")
     func unknownVariablesAndFlags() async throws {
         let variable = try await failure(environment: ["RESID_REDIS_POOLSIZE": "3"])
-        #expect(variable?.message.contains("RESID_REDIS_POOLSIZE is not a ReSID setting; did you mean RESID_REDIS_POOL_SIZE") == true)
+        #expect(
+            variable?.message.contains(
+                "RESID_REDIS_POOLSIZE is not a ReSID setting; did you mean RESID_REDIS_POOL_SIZE") == true)
         let flag = try await failure(arguments: ["--redis-poolsize", "3"])
         #expect(flag?.message.contains("unknown option --redis-poolsize; did you mean --redis-pool-size") == true)
         #expect(try await failure(arguments: ["stray"])?.message.contains("unexpected argument `stray`") == true)
@@ -165,7 +179,9 @@ struct ConfigurationLoaderTests {
 
     @Test("key spellings match swift-configuration's environment and flag encodings")
     func spellings() {
-        #expect(ConfigurationSchema.environmentName("redis.reconnect.giveUpAfterMs") == "RESID_REDIS_RECONNECT_GIVE_UP_AFTER_MS")
+        #expect(
+            ConfigurationSchema.environmentName("redis.reconnect.giveUpAfterMs")
+                == "RESID_REDIS_RECONNECT_GIVE_UP_AFTER_MS")
         #expect(ConfigurationSchema.flagName("redis.reconnect.giveUpAfterMs") == "--redis-reconnect-give-up-after-ms")
         #expect(ConfigurationSchema.flagName("redis.url") == "--redis-url")
     }

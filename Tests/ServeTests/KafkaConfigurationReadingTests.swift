@@ -29,20 +29,23 @@ struct KafkaConfigurationReadingTests {
     }
 
     @Test func typedKeysAndLibrdkafkaPassThrough() throws {
-        let configuration = try KafkaConfiguration(config: reader([
-            "kafka.bootstrap": "broker1:9092, broker2:9093",
-            "kafka.clientId": "daemon-a",
-            "kafka.consumer.groupId": "resid-serve",
-            "kafka.consumer.sessionTimeoutMs": 6000,
-            "kafka.consumer.autoOffsetReset": "latest",
-            "kafka.producer.lingerMs": "20",
-            "kafka.producer.compression": "lz4",
-            "kafka.librdkafka.socket.keepalive.enable": "true",
-            "kafka.librdkafka.fetch.wait.max.ms": 50,
-        ]))
-        #expect(configuration.bootstrap == .servers([
-            KafkaBrokerAddress(host: "broker1", port: 9092), KafkaBrokerAddress(host: "broker2", port: 9093),
-        ]))
+        let configuration = try KafkaConfiguration(
+            config: reader([
+                "kafka.bootstrap": "broker1:9092, broker2:9093",
+                "kafka.clientId": "daemon-a",
+                "kafka.consumer.groupId": "resid-serve",
+                "kafka.consumer.sessionTimeoutMs": 6000,
+                "kafka.consumer.autoOffsetReset": "latest",
+                "kafka.producer.lingerMs": "20",
+                "kafka.producer.compression": "lz4",
+                "kafka.librdkafka.socket.keepalive.enable": "true",
+                "kafka.librdkafka.fetch.wait.max.ms": 50,
+            ]))
+        #expect(
+            configuration.bootstrap
+                == .servers([
+                    KafkaBrokerAddress(host: "broker1", port: 9092), KafkaBrokerAddress(host: "broker2", port: 9093),
+                ]))
         #expect(configuration.consumer.clientID == "daemon-a")
         #expect(configuration.consumer.groupID == "resid-serve")
         #expect(configuration.consumer.sessionTimeout == .milliseconds(6000))
@@ -87,7 +90,8 @@ struct KafkaConfigurationReadingTests {
     @Test func badBootstrapNamesTheKey() {
         for bad in ["localhost", "host:notaport", "host:70000", ":9092", "a:1,,b:2", "bad host!:9092"] {
             expectInvalid(naming: "kafka.bootstrap") {
-                _ = try KafkaConfiguration(config: reader(["kafka.bootstrap": ConfigValue(.string(bad), isSecret: false)]))
+                _ = try KafkaConfiguration(
+                    config: reader(["kafka.bootstrap": ConfigValue(.string(bad), isSecret: false)]))
             }
         }
     }

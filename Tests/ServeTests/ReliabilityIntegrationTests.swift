@@ -1,18 +1,19 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Data
 import Foundation
+import Inference
 import Kafka
-import Logging
 import LocalServers
+import Logging
 import ReSIDTestKit
 import Redis
 import Serve
 import Testing
-import Data
 import Tokenizer
 import Training
-import Inference
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon under hostile input, outages and lost state, against a real redis-server and the
 /// embedded broker: each test is one way a deployment goes wrong.
@@ -33,18 +34,23 @@ struct ReliabilityIntegrationTests {
         }
     }
 
-    @Test("an event over serve.maxEventBytes is dead-lettered as a reference and the partition moves on", .timeLimit(.minutes(2)))
+    @Test(
+        "an event over serve.maxEventBytes is dead-lettered as a reference and the partition moves on",
+        .timeLimit(.minutes(2)))
     func oversizedEventDoesNotStallItsPartition() async throws {
         try await withReadyInstance("oversized") { servers, topics, instance in
             let keys = TestBundle.dataset.items.keys
             // 800 KB: its whole value in base64 would be a dead letter over librdkafka's
             // 1,000,000-byte message.max.bytes.
             let padding = String(repeating: "p", count: 800_000)
-            let poison = Array(#"{"schema_version":1,"event_id":"big","user":"u1","item":"\#(keys[0])","type":"view","timestamp_ms":1,"pad":"\#(padding)"}"#.utf8)
+            let poison = Array(
+                #"{"schema_version":1,"event_id":"big","user":"u1","item":"\#(keys[0])","type":"view","timestamp_ms":1,"pad":"\#(padding)"}"#
+                    .utf8)
             try await produce(
                 [
                     KafkaProducerMessage(topic: topics.interactions, key: "u1", value: poison),
-                    TestEvents.message(topics.interactions, TestEvents.interaction(id: "after", user: "u1", item: keys[1])),
+                    TestEvents.message(
+                        topics.interactions, TestEvents.interaction(id: "after", user: "u1", item: keys[1])),
                 ], broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.deadLetter, topics.predictions])
             let done = try await reader.read(timeout: .seconds(40)) {
@@ -63,21 +69,30 @@ struct ReliabilityIntegrationTests {
         }
     }
 
-    @Test("a message key that is not valid UTF-8 is dead-lettered naming the key, never decoded lossily", .timeLimit(.minutes(2)))
+    @Test(
+        "a message key that is not valid UTF-8 is dead-lettered naming the key, never decoded lossily",
+        .timeLimit(.minutes(2)))
     func invalidUTF8KeyIsRefused() async throws {
         try await withReadyInstance("utf8key") { servers, topics, instance in
             let item = TestBundle.dataset.items.keys[0]
             // `u\xff` decoded lossily is `u\u{FFFD}`, the user this event names.
-            let value = Array(#"{"schema_version":1,"event_id":"lossy","user":"u\uFFFD","item":"\#(item)","type":"view","timestamp_ms":1}"#.utf8)
+            let value = Array(
+                #"{"schema_version":1,"event_id":"lossy","user":"u\uFFFD","item":"\#(item)","type":"view","timestamp_ms":1}"#
+                    .utf8)
             try await produce(
                 [
                     KafkaProducerMessage(topic: topics.interactions, key: [UInt8(ascii: "u"), 0xFF], value: value),
                     TestEvents.message(topics.interactions, TestEvents.interaction(id: "fine", user: "u2", item: item)),
                 ], broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.deadLetter, topics.predictions])
-            #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 1 && $0.count(topics.deadLetter) >= 1 })
+            #expect(
+                try await reader.read(timeout: .seconds(30)) {
+                    $0.count(topics.predictions) >= 1 && $0.count(topics.deadLetter) >= 1
+                })
             let letters = try reader.decoded(DeadLetter.self, topic: topics.deadLetter)
-            #expect(letters.count == 1 && letters.first?.field == "key" && letters.first?.reason.contains("not valid UTF-8") == true)
+            #expect(
+                letters.count == 1 && letters.first?.field == "key"
+                    && letters.first?.reason.contains("not valid UTF-8") == true)
             #expect(try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id) == ["fine"])
             await reader.close()
         }
@@ -89,7 +104,9 @@ struct ReliabilityIntegrationTests {
             let keys = TestBundle.dataset.items.keys
             let events = [("e1", keys[0]), ("e2", keys[1]), ("e1", keys[0]), ("e3", keys[2]), ("e2", keys[1])]
             try await produce(
-                events.map { TestEvents.message(topics.interactions, TestEvents.interaction(id: $0.0, user: "dup", item: $0.1)) },
+                events.map {
+                    TestEvents.message(topics.interactions, TestEvents.interaction(id: $0.0, user: "dup", item: $0.1))
+                },
                 broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             // The last event is a duplicate: once the metric counts two, everything was read.
@@ -102,8 +119,13 @@ struct ReliabilityIntegrationTests {
             #expect(predicted == ["e1", "e2", "e3"])
             #expect(instance.metrics.value(.duplicateEvents) == 2)
             let pool = RedisConnectionPool(configuration: servers.redis.configuration(namespace: "duplicate"))
-            let stored = try await pool.withConnection { try await $0.command(RedisCommand("GET", RedisKeys(namespace: "duplicate").prefix(user: "dup"))) }
-            #expect(stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init) == [keys[0], keys[1], keys[2]])
+            let stored = try await pool.withConnection {
+                try await $0.command(RedisCommand("GET", RedisKeys(namespace: "duplicate").prefix(user: "dup")))
+            }
+            #expect(
+                stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init) == [
+                    keys[0], keys[1], keys[2],
+                ])
             await pool.close()
             await reader.close()
         }
@@ -120,22 +142,33 @@ struct ReliabilityIntegrationTests {
         return TestBundle.fields(ofItem: try #require(source, "every group of the test bundle is full"))
     }
 
-    @Test("a claim store that lost its claims is refused at start, restored on request, and never reuses a published SID", .timeLimit(.minutes(3)))
+    @Test(
+        "a claim store that lost its claims is refused at start, restored on request, and never reuses a published SID",
+        .timeLimit(.minutes(3)))
     func lostClaimsNeverReuseASID() async throws {
         let topics = TestTopics("claims")
         try await withIntegrationServers(topics: topics.brokerTopics) { servers in
             let first = try await ServeInstance(
-                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims", instanceID: "claims-a")
+                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims",
+                instanceID: "claims-a")
             try await first.waitReady()
             let fields = try Self.placeableFields(first)
-            try await produce([TestEvents.message(topics.topics.items, try TestEvents.item(id: "i-1", item: "first-new", fields: fields))], broker: servers.broker)
+            try await produce(
+                [
+                    TestEvents.message(
+                        topics.topics.items, try TestEvents.item(id: "i-1", item: "first-new", fields: fields))
+                ], broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.itemSIDs])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.itemSIDs) >= 1 })
 
             // Lost while running: the next new item of the same group would get the same code.
             let pool = RedisConnectionPool(configuration: servers.redis.configuration(namespace: "claims"))
             _ = try await pool.withConnection { try await $0.command(RedisCommand("FLUSHALL")) }
-            try await produce([TestEvents.message(topics.topics.items, try TestEvents.item(id: "i-2", item: "second-new", fields: fields))], broker: servers.broker)
+            try await produce(
+                [
+                    TestEvents.message(
+                        topics.topics.items, try TestEvents.item(id: "i-2", item: "second-new", fields: fields))
+                ], broker: servers.broker)
             let deadline = ContinuousClock.now + .seconds(20)
             while first.health.isLive, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(first.health.failure?.contains("already holds") == true)
@@ -145,16 +178,20 @@ struct ReliabilityIntegrationTests {
 
             // Lost before a start: refused, naming the items.
             let refused = try await ServeInstance(
-                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims", instanceID: "claims-b")
+                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims",
+                instanceID: "claims-b")
             let refusedBy = ContinuousClock.now + .seconds(30)
-            while refused.health.failure == nil, ContinuousClock.now < refusedBy { try await Task.sleep(for: .milliseconds(50)) }
+            while refused.health.failure == nil, ContinuousClock.now < refusedBy {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(refused.health.failure?.contains("lost the claims of 1 of 1") == true)
             #expect(!refused.health.isReady)
             try? await refused.stop()
 
             // Restored from the topic: the pending item gets a SID of its own.
             let restored = try await ServeInstance(
-                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims", instanceID: "claims-c",
+                servers: servers, topics: topics.topics, groupID: uniqueTestName("serve"), namespace: "claims",
+                instanceID: "claims-c",
                 restoreClaims: true)
             try await restored.waitReady()
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.itemSIDs) >= 2 })
@@ -167,17 +204,24 @@ struct ReliabilityIntegrationTests {
         }
     }
 
-    @Test("Redis down for 20 s: not ready meanwhile, no exit, ready again and nothing lost after", .timeLimit(.minutes(3)))
+    @Test(
+        "Redis down for 20 s: not ready meanwhile, no exit, ready again and nothing lost after", .timeLimit(.minutes(3))
+    )
     func redisOutageIsWaitedOut() async throws {
         try await withReadyInstance("outage") { servers, topics, instance in
             let keys = TestBundle.dataset.items.keys
             await servers.redis.kill()
             let notReadyBy = ContinuousClock.now + .seconds(5)
-            while instance.health.isReady, ContinuousClock.now < notReadyBy { try await Task.sleep(for: .milliseconds(50)) }
+            while instance.health.isReady, ContinuousClock.now < notReadyBy {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(!instance.health.isReady)
             #expect(instance.health.notReadyReasons.contains("Redis unreachable"))
             try await produce(
-                (0..<10).map { TestEvents.message(topics.interactions, TestEvents.interaction(id: "during-\($0)", user: "o\($0)", item: keys[$0])) },
+                (0..<10).map {
+                    TestEvents.message(
+                        topics.interactions, TestEvents.interaction(id: "during-\($0)", user: "o\($0)", item: keys[$0]))
+                },
                 broker: servers.broker)
             // Longer than the Redis client's give-up time (10 s), after which the daemon used to exit.
             try await Task.sleep(for: .seconds(20))
@@ -187,7 +231,8 @@ struct ReliabilityIntegrationTests {
             try await instance.waitReady(timeout: .seconds(20))
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 10 })
-            #expect(Set(try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id)).count == 10)
+            #expect(
+                Set(try reader.decoded(Prediction.self, topic: topics.predictions).map(\.source.event_id)).count == 10)
             #expect(instance.metrics.value(.redisOutageWaits) > 0)
             await reader.close()
         }
@@ -210,7 +255,9 @@ struct ReliabilityIntegrationTests {
             #expect(try HTTPProbe.get("/health/ready", port: port).status == 200)
             await servers.broker.stop()
             let deadline = ContinuousClock.now + .seconds(15)
-            while instance.health.isReady, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            while instance.health.isReady, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let answer = try HTTPProbe.get("/health/ready", port: port)
             #expect(answer.status == 503 && answer.body.contains("no Kafka broker reachable"))
             #expect(try HTTPProbe.get("/health/live", port: port).status == 200)
@@ -229,7 +276,10 @@ struct ReliabilityIntegrationTests {
             instance.producer.current.raiseFatalErrorForTesting(code: 59, reason: "the cluster lost this producer id")
             let keys = TestBundle.dataset.items.keys
             try await produce(
-                (0..<5).map { TestEvents.message(topics.interactions, TestEvents.interaction(id: "f-\($0)", user: "f\($0)", item: keys[$0])) },
+                (0..<5).map {
+                    TestEvents.message(
+                        topics.interactions, TestEvents.interaction(id: "f-\($0)", user: "f\($0)", item: keys[$0]))
+                },
                 broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.predictions])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.predictions) >= 5 })
@@ -239,7 +289,9 @@ struct ReliabilityIntegrationTests {
         }
     }
 
-    @Test("an input partition whose log restarted below the committed offset is held and reported, not skipped", .timeLimit(.minutes(2)))
+    @Test(
+        "an input partition whose log restarted below the committed offset is held and reported, not skipped",
+        .timeLimit(.minutes(2)))
     func recreatedTopicIsHeld() async throws {
         let topics = TestTopics("recreated", partitions: 1)
         try await withIntegrationServers(topics: topics.brokerTopics) { servers in
@@ -249,7 +301,8 @@ struct ReliabilityIntegrationTests {
             let partition = KafkaTopicPartition(topic: topics.topics.interactions, partition: 0)
             // The group's position from the topic's previous life.
             let previous = try KafkaConsumer(
-                configuration: servers.broker.consumerConfiguration(groupID: groupID, topics: [topics.topics.interactions]), logger: logger)
+                configuration: servers.broker.consumerConfiguration(
+                    groupID: groupID, topics: [topics.topics.interactions]), logger: logger)
             var iterator = previous.events.makeAsyncIterator()
             let assignedBy = ContinuousClock.now + .seconds(30)
             var assigned = false
@@ -260,11 +313,18 @@ struct ReliabilityIntegrationTests {
             try await previous.close()
 
             try await produce(
-                [TestEvents.message(topics.topics.interactions, TestEvents.interaction(id: "r-1", user: "r", item: TestBundle.dataset.items.keys[0]))],
+                [
+                    TestEvents.message(
+                        topics.topics.interactions,
+                        TestEvents.interaction(id: "r-1", user: "r", item: TestBundle.dataset.items.keys[0]))
+                ],
                 broker: servers.broker)
-            let instance = try await ServeInstance(servers: servers, topics: topics.topics, groupID: groupID, namespace: "recreated")
+            let instance = try await ServeInstance(
+                servers: servers, topics: topics.topics, groupID: groupID, namespace: "recreated")
             let deadline = ContinuousClock.now + .seconds(30)
-            while instance.health.heldPartitions.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while instance.health.heldPartitions.isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             #expect(instance.health.heldPartitions == [partition])
             #expect(instance.health.notReadyReasons.contains { $0.contains("re-created or truncated") })
             #expect(instance.metrics.value(.topicResets) == 1)
@@ -282,7 +342,8 @@ struct ReliabilityIntegrationTests {
         let variants = try VariantSet(
             variants: [VariantSpec(name: "control", path: TestBundle.url.path, share: 1)], salt: "s", beamWidth: 20,
             logger: Logger(label: "resid.test.http"))
-        let http = ServeHTTPService(host: "127.0.0.1", port: 0, metrics: ServeMetrics(), health: health, variants: variants)
+        let http = ServeHTTPService(
+            host: "127.0.0.1", port: 0, metrics: ServeMetrics(), health: health, variants: variants)
         let server = Task { try await http.run() }
         defer { server.cancel() }
         let port = try await http.boundPort()
@@ -310,7 +371,9 @@ struct ReliabilityIntegrationTests {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw TestFailure("connect failed") }
         return fd

@@ -1,28 +1,35 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Data
 import Foundation
 import Kafka
-import Logging
 import LocalServers
+import Logging
 import ReSIDTestKit
 import Redis
 import Serve
 import Testing
-import Data
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `resid serve` as a child process: hard kills, graceful stops and live reloads.
 @Suite("resid serve process (integration)", .serialized)
 struct ServeProcessTests {
     /// `count` interaction events over `users` users; each user's items are distinct bundle items
     /// in order, so a prefix applied twice would show a repeated item.
-    static func events(topic: String, prefix: String, users: Int, perUser: Int, offset: Int = 0) -> [KafkaProducerMessage] {
+    static func events(
+        topic: String, prefix: String, users: Int, perUser: Int, offset: Int = 0
+    ) -> [KafkaProducerMessage] {
         let keys = TestBundle.dataset.items.keys
         var messages: [KafkaProducerMessage] = []
         for step in 0..<perUser {
             for user in 0..<users {
-                messages.append(TestEvents.message(topic, TestEvents.interaction(
-                    id: "\(prefix)-\(user)-\(step)", user: "user-\(user)", item: keys[(user * 3 + step + offset) % keys.count])))
+                messages.append(
+                    TestEvents.message(
+                        topic,
+                        TestEvents.interaction(
+                            id: "\(prefix)-\(user)-\(step)", user: "user-\(user)",
+                            item: keys[(user * 3 + step + offset) % keys.count])))
             }
         }
         return messages
@@ -65,12 +72,15 @@ struct ServeProcessTests {
             try await daemon.waitReady()
             try await feeder.value
             let all = first + second
-            let ids = Set(all.map { String(decoding: $0.value ?? [], as: UTF8.self) }.compactMap { text in
-                text.range(of: #""event_id":""#).map { String(text[$0.upperBound...].prefix { $0 != "\"" }) }
-            })
+            let ids = Set(
+                all.map { String(decoding: $0.value ?? [], as: UTF8.self) }.compactMap { text in
+                    text.range(of: #""event_id":""#).map { String(text[$0.upperBound...].prefix { $0 != "\"" }) }
+                })
             #expect(ids.count == all.count)
             let complete = try await reader.read(timeout: .seconds(60)) { reader in
-                let seen = Set(((try? reader.decoded(Prediction.self, topic: topics.topics.predictions)) ?? []).map(\.source.event_id))
+                let seen = Set(
+                    ((try? reader.decoded(Prediction.self, topic: topics.topics.predictions)) ?? []).map(
+                        \.source.event_id))
                 return seen.isSuperset(of: ids)
             }
             #expect(complete, "missing predictions; log: \(daemon.log.suffix(2000))")
@@ -87,12 +97,16 @@ struct ServeProcessTests {
             let keys = TestBundle.dataset.items.keys
             for user in 0..<30 {
                 let expected = (0..<12).map { keys[(user * 3 + $0) % keys.count] }
-                let stored = try await pool.withConnection { try await $0.command(RedisCommand("GET", RedisKeys(namespace: "kill").prefix(user: "user-\(user)"))) }
+                let stored = try await pool.withConnection {
+                    try await $0.command(RedisCommand("GET", RedisKeys(namespace: "kill").prefix(user: "user-\(user)")))
+                }
                 let items = stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init)
                 #expect(items == expected, "user-\(user)")
             }
             await pool.close()
-            print("kill -9 test: \(beforeRestart) predictions before the kill, \(predictions.count) in all for \(all.count) events (\(predictions.count - all.count) repeats)")
+            print(
+                "kill -9 test: \(beforeRestart) predictions before the kill, \(predictions.count) in all for \(all.count) events (\(predictions.count - all.count) repeats)"
+            )
             await reader.close()
             daemon.signal(SIGTERM)
             #expect(try await daemon.waitExit(timeout: .seconds(30)) == 0)
@@ -113,7 +127,8 @@ struct ServeProcessTests {
             servers: servers, topics: topics.topics, groupID: group, namespace: "term",
             variants: ["control:1:\(TestBundle.url.path)"], instanceID: "term-a")
         try await daemon.waitReady()
-        try await produce(Self.events(topic: topics.topics.interactions, prefix: "t", users: 50, perUser: 20), broker: servers.broker)
+        try await produce(
+            Self.events(topic: topics.topics.interactions, prefix: "t", users: 50, perUser: 20), broker: servers.broker)
         let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.predictions])
         let started = try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.predictions) >= 1 }
         #expect(started)
@@ -127,16 +142,22 @@ struct ServeProcessTests {
         let predictions = try reader.decoded(Prediction.self, topic: topics.topics.predictions)
         let committed = try await Self.committedOffsets(broker: servers.broker, group: group, topics: topics)
         #expect(!committed.isEmpty)
-        Self.expectCommittedMatchesPredicted(committed: committed, predictions: predictions, partitions: topics.partitions)
+        Self.expectCommittedMatchesPredicted(
+            committed: committed, predictions: predictions, partitions: topics.partitions)
         await reader.close()
     }
 
-    static func committedOffsets(broker: EmbeddedBroker, group: String, topics: TestTopics) async throws -> [Int32: Int64] {
+    static func committedOffsets(
+        broker: EmbeddedBroker, group: String, topics: TestTopics
+    ) async throws -> [Int32: Int64] {
         var logger = Logger(label: "resid.test.offsets")
         logger.logLevel = .warning
         let probe = try KafkaConsumer(
-            configuration: broker.consumerConfiguration(groupID: group, topics: [topics.topics.interactions]), logger: logger)
-        let partitions = (0..<Int32(topics.partitions)).map { KafkaTopicPartition(topic: topics.topics.interactions, partition: $0) }
+            configuration: broker.consumerConfiguration(groupID: group, topics: [topics.topics.interactions]),
+            logger: logger)
+        let partitions = (0..<Int32(topics.partitions)).map {
+            KafkaTopicPartition(topic: topics.topics.interactions, partition: $0)
+        }
         let committed = try await probe.committedOffsets(for: partitions)
         try await probe.close()
         var result: [Int32: Int64] = [:]
@@ -167,7 +188,10 @@ struct ServeProcessTests {
             try await produce(before, broker: servers.broker)
             let reader = try TopicReader(broker: servers.broker, topics: [topics.topics.predictions])
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.predictions) >= 40 })
-            #expect(try reader.decoded(Prediction.self, topic: topics.topics.predictions).allSatisfy { $0.variant == "control" })
+            #expect(
+                try reader.decoded(Prediction.self, topic: topics.topics.predictions).allSatisfy {
+                    $0.variant == "control"
+                })
 
             try daemon.rewriteVariants(["control:0:\(path)", "treatment:1:\(path)"])
             daemon.signal(SIGHUP)
@@ -178,12 +202,14 @@ struct ServeProcessTests {
             }
             let admin = try daemon.httpGet("/admin/variants")
             #expect(admin.status == 200 && admin.body.contains("\"treatment\""))
-            let after = Self.events(topic: topics.topics.interactions, prefix: "after", users: 40, perUser: 1, offset: 1)
+            let after = Self.events(
+                topic: topics.topics.interactions, prefix: "after", users: 40, perUser: 1, offset: 1)
             try await produce(after, broker: servers.broker)
             #expect(try await reader.read(timeout: .seconds(30)) { $0.count(topics.topics.predictions) >= 80 })
             let predictions = try reader.decoded(Prediction.self, topic: topics.topics.predictions)
             #expect(predictions.count == 80)
-            #expect(predictions.filter { $0.source.event_id.hasPrefix("after") }.allSatisfy { $0.variant == "treatment" })
+            #expect(
+                predictions.filter { $0.source.event_id.hasPrefix("after") }.allSatisfy { $0.variant == "treatment" })
             #expect(predictions.filter { $0.source.event_id.hasPrefix("after") }.count == 40)
 
             // The HTTP endpoints, and hostile requests that must not hurt the server.
@@ -194,8 +220,10 @@ struct ServeProcessTests {
             #expect(try daemon.httpGet("/health/live").status == 200)
             #expect(try daemon.httpGet("/nope").status == 404)
             #expect(try daemon.rawHTTP("BLAH\r\n\r\n").status == 400)
-            #expect((400..<500).contains(try daemon.rawHTTP("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n").status))
-            #expect(try daemon.rawHTTP("GET /" + String(repeating: "a", count: 10_000) + " HTTP/1.1\r\n\r\n").status == 404)
+            #expect(
+                (400..<500).contains(try daemon.rawHTTP("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n").status))
+            #expect(
+                try daemon.rawHTTP("GET /" + String(repeating: "a", count: 10_000) + " HTTP/1.1\r\n\r\n").status == 404)
             #expect(try daemon.httpGet("/health/ready").status == 200)
             await reader.close()
             daemon.signal(SIGTERM)

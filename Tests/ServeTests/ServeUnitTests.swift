@@ -3,8 +3,9 @@ import JSON
 import Kafka
 import LocalServers
 import ReSIDTestKit
-@testable import Serve
 import Testing
+
+@testable import Serve
 
 @Suite("Event decoding and output encoding")
 struct EventCodecTests {
@@ -12,19 +13,34 @@ struct EventCodecTests {
         validator: try! TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList), topics: ServeTopics())
 
     @Test func decodesAValidInteraction() throws {
-        let value = Array(#"{"schema_version":1,"event_id":"e1","user":"u:1","item":"i9","type":"click","timestamp_ms":5}"#.utf8)
+        let value = Array(
+            #"{"schema_version":1,"event_id":"e1","user":"u:1","item":"i9","type":"click","timestamp_ms":5}"#.utf8)
         let event = try decoder.interaction(value: value, key: "u:1")
-        #expect(event == InteractionEvent(eventID: "e1", user: "u:1", item: "i9", type: "click", timestampMilliseconds: 5))
+        #expect(
+            event == InteractionEvent(eventID: "e1", user: "u:1", item: "i9", type: "click", timestampMilliseconds: 5))
     }
 
-    @Test(arguments: [
-        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "v", "user"),
-        (#"{"schema_version":2,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "u", "schema_version"),
-        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1.5}"#, "u", "timestamp_ms"),
-        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i\u0007","type":"view","timestamp_ms":1}"#, "u", "item"),
-        (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1,"value":NaN}"#, "u", nil),
-        (#"{"#, "u", nil),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            (#"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "v", "user"),
+            (
+                #"{"schema_version":2,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1}"#, "u",
+                "schema_version"
+            ),
+            (
+                #"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1.5}"#, "u",
+                "timestamp_ms"
+            ),
+            (
+                #"{"schema_version":1,"event_id":"e","user":"u","item":"i\u0007","type":"view","timestamp_ms":1}"#, "u",
+                "item"
+            ),
+            (
+                #"{"schema_version":1,"event_id":"e","user":"u","item":"i","type":"view","timestamp_ms":1,"value":NaN}"#,
+                "u", nil
+            ),
+            (#"{"#, "u", nil),
+        ] as [(String, String, String?)])
     func rejectsABadInteractionNamingTheField(json: String, key: String, field: String?) {
         #expect(throws: EventRejection.self) { try decoder.interaction(value: Array(json.utf8), key: key) }
         do {
@@ -36,7 +52,9 @@ struct EventCodecTests {
     }
 
     @Test func decodesItemFieldsOfEveryAllowedType() throws {
-        let value = Array(#"{"schema_version":1,"event_id":"e","op":"upsert","item":"m1","fields":{"genre":["Comedy","Drama"],"year":1995,"title":"Heat"},"timestamp_ms":1}"#.utf8)
+        let value = Array(
+            #"{"schema_version":1,"event_id":"e","op":"upsert","item":"m1","fields":{"genre":["Comedy","Drama"],"year":1995,"title":"Heat"},"timestamp_ms":1}"#
+                .utf8)
         let event = try decoder.item(value: value, key: "m1")
         #expect(event.fields == ["genre": ["Comedy", "Drama"], "year": ["1995"], "title": ["Heat"]])
         #expect(event.operation == .upsert)
@@ -50,8 +68,13 @@ struct EventCodecTests {
     @Test func outputsAreValidMessagesOfTheirTopics() throws {
         let validator = try TopicSchemaValidator(topicList: EmbeddedBroker.repositoryTopicList)
         let prediction = PredictionRecord(
-            user: "u \"quoted\"\n", source: SourcePosition(eventID: "e", topic: "t", partition: 2, offset: 9), variant: "control",
-            bundleID: "b", items: [RankedItem(item: "i\\1", sid: [1, 2, 3], score: -0.5), RankedItem(item: "i2", sid: [1, 2, 4], score: -1.25)],
+            user: "u \"quoted\"\n", source: SourcePosition(eventID: "e", topic: "t", partition: 2, offset: 9),
+            variant: "control",
+            bundleID: "b",
+            items: [
+                RankedItem(item: "i\\1", sid: [1, 2, 3], score: -0.5),
+                RankedItem(item: "i2", sid: [1, 2, 4], score: -1.25),
+            ],
             latencyMilliseconds: [("total", 1.5), ("decode", 0.25)], producedAtMilliseconds: 1)
         let parsed = try validator.validate(prediction.encoded(), topic: "resid.predictions.v1")
         guard case .object(let object) = parsed, case .string(let user) = object["user"] else {
@@ -63,7 +86,8 @@ struct EventCodecTests {
         #expect(throws: Never.self) { try validator.validate(sid.encoded(), topic: "resid.item-sids.v1") }
         #expect(sid.messageKey == "b/m\u{1}")
         let letter = DeadLetterRecord(
-            topic: "t", partition: 0, offset: 4, key: [0xFF], rejection: EventRejection(field: nil, reason: String(repeating: "r", count: 5000)),
+            topic: "t", partition: 0, offset: 4, key: [0xFF],
+            rejection: EventRejection(field: nil, reason: String(repeating: "r", count: 5000)),
             original: [0, 1, 2, 255], failedAtMilliseconds: 7)
         let decoded = try validator.validate(letter.encoded(), topic: "resid.deadletter.v1")
         guard case .object(let fields) = decoded, case .string(let base64) = fields["original_base64"] else {
@@ -124,7 +148,9 @@ struct VariantRouterTests {
             #expect(throws: ServeError.self) { try VariantSpec.parse(bad) }
         }
         #expect(throws: ServeError.self) {
-            try VariantSpec.validate([VariantSpec(name: "a", path: "/x", share: 1), VariantSpec(name: "a", path: "/y", share: 1)])
+            try VariantSpec.validate([
+                VariantSpec(name: "a", path: "/x", share: 1), VariantSpec(name: "a", path: "/y", share: 1),
+            ])
         }
     }
 }
@@ -136,7 +162,9 @@ struct ServeMetricsTests {
         metrics.count(.predictions, by: 3, "control")
         metrics.count(.deadLetters, by: 2, "resid.interactions.v1")
         metrics.count(.events, by: 5, "resid.interactions.v1", "processed")
-        for milliseconds in [4, 200, 30_000] { metrics.record(.predictionLatency, .milliseconds(milliseconds), "control") }
+        for milliseconds in [4, 200, 30_000] {
+            metrics.record(.predictionLatency, .milliseconds(milliseconds), "control")
+        }
         metrics.set(.level3CapacityUsed, to: 0.5, "b")
         metrics.set(.consumerLag, to: 7, "resid.interactions.v1")
         let text = metrics.render()

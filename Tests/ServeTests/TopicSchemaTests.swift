@@ -26,9 +26,11 @@ struct TopicSchemaTests {
 
     @Test func everyListedTopicHasASchemaAndExamplesOfBothKinds() throws {
         let list = try KafkaTopicList.load(from: Self.topicList)
-        #expect(list.topics.map(\.name) == [
-            "resid.items.v1", "resid.interactions.v1", "resid.predictions.v1", "resid.item-sids.v1", "resid.deadletter.v1",
-        ])
+        #expect(
+            list.topics.map(\.name) == [
+                "resid.items.v1", "resid.interactions.v1", "resid.predictions.v1", "resid.item-sids.v1",
+                "resid.deadletter.v1",
+            ])
         #expect(list.topics.first { $0.name == "resid.item-sids.v1" }?.config["cleanup.policy"] == "compact")
         let validator = try TopicSchemaValidator(topicList: Self.topicList)
         #expect(validator.topics.count == list.topics.count)
@@ -86,8 +88,10 @@ struct TopicSchemaTests {
     }
 
     @Test func integersAreNumbersButNotTheOtherWayRound() throws {
-        let schema = try JSONSchema(document: JSONValue.parse(Data(
-            #"{"type": "object", "properties": {"n": {"type": "number"}, "i": {"type": "integer"}}}"#.utf8)))
+        let schema = try JSONSchema(
+            document: JSONValue.parse(
+                Data(
+                    #"{"type": "object", "properties": {"n": {"type": "number"}, "i": {"type": "integer"}}}"#.utf8)))
         #expect(schema.validate(try JSONValue.parse(Data(#"{"n": 3, "i": 3}"#.utf8))).isEmpty)
         #expect(schema.validate(try JSONValue.parse(Data(#"{"n": 3.5, "i": 3.5}"#.utf8))).map(\.field) == ["i"])
         #expect(schema.validate(try JSONValue.parse(Data(#"{"i": true}"#.utf8))).map(\.field) == ["i"])

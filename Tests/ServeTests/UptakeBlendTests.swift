@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import Models
-@testable import Serve
 import Testing
 import Tokenizer
+
+@testable import Serve
 
 /// The daemon's re-scoring of online items by their live uptake (`serve.newItemUptakeWeight`),
 /// on the real synthetic test bundle.
@@ -39,7 +40,8 @@ struct UptakeBlendTests {
         catalog.setUptake([100, 0])
         let unweighted = decoder.decode(histories: history, catalog: catalog.snapshot(), k: 10).rankings[0]
         #expect(unweighted.items == before.items)
-        let blended = decoder.decode(histories: history, catalog: catalog.snapshot(), k: 10, uptakeWeight: 64).rankings[0]
+        let blended = decoder.decode(histories: history, catalog: catalog.snapshot(), k: 10, uptakeWeight: 64).rankings[
+            0]
         #expect(blended.items.first == a)
         #expect(!blended.items.contains(b))
         #expect(blended.scores == blended.scores.sorted(by: >))

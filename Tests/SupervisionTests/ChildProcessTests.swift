@@ -68,7 +68,9 @@ struct ChildProcessTests {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("resid-ready-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: marker) }
         let child = try await ChildProcess.launch(Self.shell("sleep 0.2; touch '\(marker.path)'; sleep 30"))
-        try await child.waitUntilReady("marked", timeout: .seconds(20)) { FileManager.default.fileExists(atPath: marker.path) }
+        try await child.waitUntilReady("marked", timeout: .seconds(20)) {
+            FileManager.default.fileExists(atPath: marker.path)
+        }
         await child.kill()
 
         let failing = try await ChildProcess.launch(Self.shell("echo broken config >&2; exit 2"))

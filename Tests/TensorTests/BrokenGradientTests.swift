@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// The gradient check must be able to fail: ops with deliberately wrong backward passes.

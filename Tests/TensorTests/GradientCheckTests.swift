@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// A seeded input in `[-1, 1]`; `margin` keeps elements at least that far from 0 (for ops with
@@ -46,7 +47,9 @@ struct GradientCheckTests {
         let b = randomInput(transposeB ? [2, 5, 4] : [2, 4, 5], seed: 6)
         expectGradientsMatch([a, b]) { Variable.batchedMatmul(a, b, transposeA: transposeA, transposeB: transposeB) }
         let shared = randomInput(transposeB ? [5, 4] : [4, 5], seed: 7)
-        expectGradientsMatch([a, shared]) { Variable.batchedMatmul(a, shared, transposeA: transposeA, transposeB: transposeB) }
+        expectGradientsMatch([a, shared]) {
+            Variable.batchedMatmul(a, shared, transposeA: transposeA, transposeB: transposeB)
+        }
     }
 
     @Test(arguments: [[2, 3, 4], [3, 1], [4], [1], [2, 1, 4]])
@@ -172,10 +175,12 @@ struct GradientCheckTests {
         let perBatchBias = randomInput([2, 2, 4, 4], seed: 35)
         let padding = [false, false, false, true, true, false, false, false]
         expectGradientsMatch([q, k, v, bias]) {
-            Variable.scaledDotProductAttention(query: q, key: k, value: v, heads: 2, keyPadding: padding, causal: true, bias: bias)
+            Variable.scaledDotProductAttention(
+                query: q, key: k, value: v, heads: 2, keyPadding: padding, causal: true, bias: bias)
         }
         expectGradientsMatch([q, k, v, perBatchBias]) {
-            Variable.scaledDotProductAttention(query: q, key: k, value: v, heads: 2, keyPadding: padding, bias: perBatchBias, scale: 1)
+            Variable.scaledDotProductAttention(
+                query: q, key: k, value: v, heads: 2, keyPadding: padding, bias: perBatchBias, scale: 1)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensor
 
 @Suite("Optimiser, schedule and clipping")
@@ -38,7 +39,9 @@ struct OptimizerTests {
     @Test func weightDecayIsDecoupledAndCanBeExempted() {
         let decayed = Parameter.parameter(Tensor(shape: [1], elements: [2]))
         let exempt = Parameter.parameter(Tensor(shape: [1], elements: [2]))
-        let optimizer = AdamW(parameters: [decayed, exempt], configuration: .init(learningRate: 0.5, weightDecay: 0.2), withoutDecay: [exempt])
+        let optimizer = AdamW(
+            parameters: [decayed, exempt], configuration: .init(learningRate: 0.5, weightDecay: 0.2),
+            withoutDecay: [exempt])
         decayed.grad = Tensor(zeros: [1])
         exempt.grad = Tensor(zeros: [1])
         optimizer.step()

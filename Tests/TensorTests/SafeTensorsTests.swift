@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 @Suite("safetensors")
 struct SafeTensorsTests {
@@ -28,7 +28,8 @@ struct SafeTensorsTests {
     @Test func roundTripsBitExactly() throws {
         var rng = SeededRandom(seed: 3)
         let a = Tensor(shape: [5, 7], elements: (0..<35).map { _ in rng.normal() })
-        let b = Tensor(shape: [2, 1, 3], elements: [.infinity, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1, 0])
+        let b = Tensor(
+            shape: [2, 1, 3], elements: [.infinity, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1, 0])
         let data = try SafeTensors.encode(["a": a, "b": b], metadata: ["k": "v"])
         #expect(try SafeTensors.encode(["b": b, "a": a], metadata: ["k": "v"]) == data)
         let back = try SafeTensors.decode(data)
@@ -70,9 +71,13 @@ struct SafeTensorsTests {
         }
         #expect(failure(withHeader("[1,2]"))?.code == .badHeader)
         #expect(failure(withHeader(#"{"t":{"dtype":"F32","shape":[4]}}"#))?.code == .badHeader)
-        #expect(failure(withHeader(#"{"t":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#))?.code == .unsupportedDType)
+        #expect(
+            failure(withHeader(#"{"t":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#))?.code == .unsupportedDType)
         #expect(failure(withHeader(#"{"t":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#))?.code == .badOffsets)
-        let overlap = failure(withHeader(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#))
+        let overlap = failure(
+            withHeader(
+                #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+            ))
         #expect(overlap?.code == .badOffsets)
         #expect(overlap?.message.contains("overlap") == true)
         #expect(throws: SafeTensorsError.self) { try SafeTensors.Contents(tensors: [:]).tensor("missing") }

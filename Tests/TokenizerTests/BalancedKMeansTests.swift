@@ -1,5 +1,6 @@
 import Tensor
 import Testing
+
 @testable import Tokenizer
 
 @Suite("Balanced k-means")
@@ -42,8 +43,10 @@ struct BalancedKMeansTests {
 
     @Test func fastSolverMatchesExactInsideKMeans() throws {
         let x = SyntheticVectors.clustered(items: 120, dimension: 16, topics: 4, subtopics: 2, seed: 5)
-        let fast = try BalancedKMeans(.init(clusters: 6, restarts: 1, solver: .fast)).fit(x, random: SeededRandom(seed: 2))
-        let exact = try BalancedKMeans(.init(clusters: 6, restarts: 1, solver: .exact)).fit(x, random: SeededRandom(seed: 2))
+        let fast = try BalancedKMeans(.init(clusters: 6, restarts: 1, solver: .fast)).fit(
+            x, random: SeededRandom(seed: 2))
+        let exact = try BalancedKMeans(.init(clusters: 6, restarts: 1, solver: .exact)).fit(
+            x, random: SeededRandom(seed: 2))
         #expect(abs(fast.objective - exact.objective) <= 1e-4 * exact.objective)
     }
 
@@ -57,7 +60,9 @@ struct BalancedKMeansTests {
 
     @Test func tooManyClustersIsAClearError() {
         let x = Tensor(zeros: [3, 4])
-        #expect(throws: TokenizerError.self) { try BalancedKMeans(.init(clusters: 5)).fit(x, random: SeededRandom(seed: 1)) }
+        #expect(throws: TokenizerError.self) {
+            try BalancedKMeans(.init(clusters: 5)).fit(x, random: SeededRandom(seed: 1))
+        }
     }
 
     @Test func anchorsAreOrthonormal() throws {
@@ -68,6 +73,8 @@ struct BalancedKMeansTests {
                 #expect(abs(gram[flat: i * 40 + j] - (i == j ? 1 : 0)) < 1e-5)
             }
         }
-        #expect(throws: TokenizerError.self) { try OrthonormalAnchors.make(count: 65, dimension: 64, random: SeededRandom(seed: 7)) }
+        #expect(throws: TokenizerError.self) {
+            try OrthonormalAnchors.make(count: 65, dimension: 64, random: SeededRandom(seed: 7))
+        }
     }
 }

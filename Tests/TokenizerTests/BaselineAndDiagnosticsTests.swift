@@ -1,5 +1,6 @@
 import Tensor
 import Testing
+
 @testable import Tokenizer
 
 @Suite("Baselines and diagnostics")

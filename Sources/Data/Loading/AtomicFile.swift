@@ -53,7 +53,8 @@ struct AtomicFile {
     init(path: String) throws {
         let text = try TextFile(path: path)
         guard let header = try text.firstLine(separator: 0x09) else {
-            throw DataError(.malformedHeader, "empty file: expected a header row of name:type columns", file: path, line: 1)
+            throw DataError(
+                .malformedHeader, "empty file: expected a header row of name:type columns", file: path, line: 1)
         }
         var columns: [Column] = []
         var positions: [String: Int] = [:]
@@ -61,11 +62,13 @@ struct AtomicFile {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let type = ColumnType(rawValue: parts[1].trimmingSpaces()) else {
                 throw DataError(
-                    .malformedHeader, "header column \(index + 1) is '\(entry)'; expected name:type with type token, token_seq, float or float_seq",
+                    .malformedHeader,
+                    "header column \(index + 1) is '\(entry)'; expected name:type with type token, token_seq, float or float_seq",
                     file: path, line: 1, field: parts.first)
             }
             guard positions.updateValue(index, forKey: parts[0]) == nil else {
-                throw DataError(.malformedHeader, "column name appears twice in the header", file: path, line: 1, field: parts[0])
+                throw DataError(
+                    .malformedHeader, "column name appears twice in the header", file: path, line: 1, field: parts[0])
             }
             columns.append(Column(name: parts[0], type: type))
         }
@@ -85,7 +88,9 @@ struct AtomicFile {
     func require(_ names: [String]) throws {
         for name in names where positions[name] == nil {
             let present = columns.map(\.name).joined(separator: ", ")
-            throw DataError(.missingColumn, "the header has no '\(name)' column (it has: \(present))", file: path, line: 1, field: name)
+            throw DataError(
+                .missingColumn, "the header has no '\(name)' column (it has: \(present))", file: path, line: 1,
+                field: name)
         }
     }
 

@@ -41,12 +41,20 @@ public struct RecBoleLoader: Sendable {
         try inter.require(["user_id", "item_id", "timestamp"])
         try inter.forEachRow { row in
             let user = row["user_id"], item = row["item_id"]
-            guard !user.isEmpty else { throw DataError(.badValue, "empty user id", file: row.file, line: row.line, field: "user_id") }
-            guard !item.isEmpty else { throw DataError(.badValue, "empty item id", file: row.file, line: row.line, field: "item_id") }
+            guard !user.isEmpty else {
+                throw DataError(.badValue, "empty user id", file: row.file, line: row.line, field: "user_id")
+            }
+            guard !item.isEmpty else {
+                throw DataError(.badValue, "empty item id", file: row.file, line: row.line, field: "item_id")
+            }
             let timestamp = try row.number("timestamp")
-            log.append(user: user, item: builder.indexAddingIfNeeded(key: item), timestamp: timestamp, sourceOrder: Int64(row.line))
+            log.append(
+                user: user, item: builder.indexAddingIfNeeded(key: item), timestamp: timestamp,
+                sourceOrder: Int64(row.line))
         }
-        return Dataset(name: name, catalog: try builder.build(), interactions: log, multiValueOverrides: preset.multiValueOverrides)
+        return Dataset(
+            name: name, catalog: try builder.build(), interactions: log, multiValueOverrides: preset.multiValueOverrides
+        )
     }
 
     /// The catalogue columns from `.item` (and the knowledge graph), or none without an item file.
@@ -77,7 +85,9 @@ public struct RecBoleLoader: Sendable {
         var builder = ItemTableBuilder(columns: plan.map(\.column))
         try file.forEachRow { row in
             let key = row["item_id"]
-            guard !key.isEmpty else { throw DataError(.badValue, "empty item id", file: row.file, line: row.line, field: "item_id") }
+            guard !key.isEmpty else {
+                throw DataError(.badValue, "empty item id", file: row.file, line: row.line, field: "item_id")
+            }
             let values: [[String]] = plan.map { entry in
                 switch entry.rule {
                 case .single: [row[entry.source].trimmingSpaces()]
@@ -88,7 +98,9 @@ public struct RecBoleLoader: Sendable {
                 }
             }
             guard builder.add(key: key, values: values) != nil else {
-                throw DataError(.malformedRow, "item id '\(key)' appears twice in the item file", file: row.file, line: row.line, field: "item_id")
+                throw DataError(
+                    .malformedRow, "item id '\(key)' appears twice in the item file", file: row.file, line: row.line,
+                    field: "item_id")
             }
         }
         return builder
@@ -114,7 +126,9 @@ public struct RecBoleLoader: Sendable {
             let relation = row["relation_id"]
             guard wanted.contains(relation), let items = itemsOfEntity[row["head_id"]] else { return }
             let tail = row["tail_id"]
-            guard !tail.isEmpty else { throw DataError(.badValue, "empty tail entity", file: row.file, line: row.line, field: "tail_id") }
+            guard !tail.isEmpty else {
+                throw DataError(.badValue, "empty tail entity", file: row.file, line: row.line, field: "tail_id")
+            }
             for item in items { result[item, default: [:]][relation, default: []].append(tail) }
         }
         return result

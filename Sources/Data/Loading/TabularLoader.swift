@@ -87,11 +87,14 @@ public struct TabularLoader: Sendable {
             if hasTimestamp == true {
                 let text = try Self.scalar(record, "timestamp", file: interactionsPath, line: line)
                 guard let value = Double(text.trimmingSpaces()), value.isFinite else {
-                    throw DataError(.badValue, "'\(text)' is not a number", file: interactionsPath, line: line, field: "timestamp")
+                    throw DataError(
+                        .badValue, "'\(text)' is not a number", file: interactionsPath, line: line, field: "timestamp")
                 }
                 timestamp = value
             }
-            log.append(user: user, item: builder.indexAddingIfNeeded(key: item), timestamp: timestamp, sourceOrder: Int64(line))
+            log.append(
+                user: user, item: builder.indexAddingIfNeeded(key: item), timestamp: timestamp, sourceOrder: Int64(line)
+            )
         }
         return Dataset(name: name, catalog: try builder.build(), interactions: log)
     }
@@ -112,7 +115,8 @@ public struct TabularLoader: Sendable {
         for (line, record) in records {
             let key = try Self.scalar(record, "item_id", file: path, line: line)
             guard builder.add(key: key, values: columns.map { record[$0] ?? [] }) != nil else {
-                throw DataError(.malformedRow, "item id '\(key)' appears twice", file: path, line: line, field: "item_id")
+                throw DataError(
+                    .malformedRow, "item id '\(key)' appears twice", file: path, line: line, field: "item_id")
             }
         }
         return builder
@@ -139,7 +143,9 @@ public struct TabularLoader: Sendable {
                 guard let columns = header else {
                     let names = fields.map { $0.trimmingSpaces() }
                     for name in required where !names.contains(name) {
-                        throw DataError(.missingColumn, "the header has no '\(name)' column (it has: \(names.joined(separator: ", ")))",
+                        throw DataError(
+                            .missingColumn,
+                            "the header has no '\(name)' column (it has: \(names.joined(separator: ", ")))",
                             file: path, line: line, field: name)
                     }
                     header = names
@@ -147,13 +153,16 @@ public struct TabularLoader: Sendable {
                 }
                 guard fields.count == columns.count else {
                     let field = fields.count < columns.count ? columns[fields.count] : "(extra field \(fields.count))"
-                    throw DataError(.malformedRow, "expected \(columns.count) comma-separated fields, found \(fields.count)",
+                    throw DataError(
+                        .malformedRow, "expected \(columns.count) comma-separated fields, found \(fields.count)",
                         file: path, line: line, field: field)
                 }
                 var record = TabularRecord()
                 for (column, value) in zip(columns, fields) {
                     if multiValuedColumns.contains(column) {
-                        record.values[column] = value.split(separator: valueSeparator).map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+                        record.values[column] = value.split(separator: valueSeparator).map {
+                            String($0).trimmingSpaces()
+                        }.filter { !$0.isEmpty }
                         record.listColumns.insert(column)
                     } else {
                         record.values[column] = [value.trimmingSpaces()]
@@ -165,7 +174,8 @@ public struct TabularLoader: Sendable {
             try text.forEachLine { line, bytes in
                 let record = try TabularRecord.parseJSON(bytes, file: path, line: line)
                 for name in required where record[name] == nil {
-                    throw DataError(.missingColumn, "the record has no '\(name)' key", file: path, line: line, field: name)
+                    throw DataError(
+                        .missingColumn, "the record has no '\(name)' key", file: path, line: line, field: name)
                 }
                 try body(line, record)
             }

@@ -18,12 +18,15 @@ struct TabularRecord {
             object = try JSONDecoder().decode([String: JSONScalarOrList].self, from: Foundation.Data(bytes))
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, let key = context.codingPath.first?.stringValue {
-                throw DataError(.badValue, "unsupported value (use a string, a number, null or an array of those)",
+                throw DataError(
+                    .badValue, "unsupported value (use a string, a number, null or an array of those)",
                     file: file, line: line, field: key)
             }
-            throw DataError(.malformedRow, "not a valid JSON object (each line must be one JSON object)", file: file, line: line)
+            throw DataError(
+                .malformedRow, "not a valid JSON object (each line must be one JSON object)", file: file, line: line)
         } catch {
-            throw DataError(.malformedRow, "not a valid JSON object (each line must be one JSON object)", file: file, line: line)
+            throw DataError(
+                .malformedRow, "not a valid JSON object (each line must be one JSON object)", file: file, line: line)
         }
         var record = TabularRecord()
         for (key, value) in object {

@@ -109,7 +109,9 @@ public struct LeaveOneOutSplit: Sendable {
         var windows: [SampleReference] = []
         windows.reserveCapacity(trainingWindowCount)
         for user in 0..<sequences.userCount where sequences.length(user) >= 4 {
-            for position in 1...(sequences.length(user) - 3) { windows.append(SampleReference(user: Int32(user), position: Int32(position))) }
+            for position in 1...(sequences.length(user) - 3) {
+                windows.append(SampleReference(user: Int32(user), position: Int32(position)))
+            }
         }
         return windows
     }

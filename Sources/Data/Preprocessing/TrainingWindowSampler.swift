@@ -60,7 +60,9 @@ public struct TrainingWindowSampler: Sendable {
             for user in 0..<split.sequences.userCount {
                 let last = split.sequences.length(user) - 3
                 guard last >= 1, n > 0 else { continue }
-                for position in max(1, last - n + 1)...last { windows.append(SampleReference(user: Int32(user), position: Int32(position))) }
+                for position in max(1, last - n + 1)...last {
+                    windows.append(SampleReference(user: Int32(user), position: Int32(position)))
+                }
             }
             pool = windows
         }

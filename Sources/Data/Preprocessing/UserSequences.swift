@@ -59,7 +59,9 @@ public struct UserSequences: Sendable, Equatable {
     public var timeTies: Int {
         var ties = 0
         for user in 0..<userCount where length(user) > 1 {
-            for event in (offsets[user] + 1)..<offsets[user + 1] where timestamps[event] == timestamps[event - 1] { ties += 1 }
+            for event in (offsets[user] + 1)..<offsets[user + 1] where timestamps[event] == timestamps[event - 1] {
+                ties += 1
+            }
         }
         return ties
     }

@@ -33,7 +33,8 @@ public struct ItemField: Sendable, Codable, Equatable {
     public let vocabulary: Vocabulary
 
     /// Creates a field description.
-    public init(name: String, kind: FieldKind, role: FieldRole = .value, source: String? = nil, vocabulary: Vocabulary) {
+    public init(name: String, kind: FieldKind, role: FieldRole = .value, source: String? = nil, vocabulary: Vocabulary)
+    {
         self.name = name
         self.kind = kind
         self.role = role

@@ -47,7 +47,8 @@ public struct ItemTable: Sendable, Codable {
                 throw DataError(.invalidArgument, "field name used twice (or reserved)", field: field.name)
             }
             guard field.kind == column.kind, column.itemCount == keys.count else {
-                throw DataError(.invalidArgument, "column kind or item count does not match the field", field: field.name)
+                throw DataError(
+                    .invalidArgument, "column kind or item count does not match the field", field: field.name)
             }
             let limit = Int32(field.vocabulary.count)
             guard column.codes.allSatisfy({ $0 >= 0 && $0 < limit }) else {
@@ -127,7 +128,9 @@ public struct ItemTable: Sendable, Codable {
     public func encode(key: String, values: [String: [String]]) -> [[Int32]] {
         fields.enumerated().map { position, field in
             if position == 0 { return [index(ofKey: key).map { Int32($0 + 1) } ?? Vocabulary.unknown] }
-            let known = (values[field.source] ?? []).map { field.vocabulary.code(of: $0) }.filter { $0 != Vocabulary.unknown }
+            let known = (values[field.source] ?? []).map { field.vocabulary.code(of: $0) }.filter {
+                $0 != Vocabulary.unknown
+            }
             switch (field.kind, field.role) {
             case (.multi, _): return Self.uniqueInOrder(known)
             case (.single, .primary): return [known.min() ?? Vocabulary.unknown]
@@ -144,7 +147,9 @@ public struct ItemTable: Sendable, Codable {
     /// saw: ``encode(key:values:)`` encodes it as unknown), and neither when it is absent or
     /// empty. Keys of `values` that are no column of the table are *foreign*: `encode` ignores them.
     /// - Returns: the known, unknown and foreign column names, each sorted.
-    public func columnKnowledge(of values: [String: [String]]) -> (known: [String], unknown: [String], foreign: [String]) {
+    public func columnKnowledge(
+        of values: [String: [String]]
+    ) -> (known: [String], unknown: [String], foreign: [String]) {
         var known: Set<String> = []
         var given: Set<String> = []
         var columns: Set<String> = []
@@ -152,7 +157,9 @@ public struct ItemTable: Sendable, Codable {
             columns.insert(field.source)
             guard let raw = values[field.source], raw.contains(where: { !$0.isEmpty }) else { continue }
             given.insert(field.source)
-            if raw.contains(where: { field.vocabulary.code(of: $0) != Vocabulary.unknown }) { known.insert(field.source) }
+            if raw.contains(where: { field.vocabulary.code(of: $0) != Vocabulary.unknown }) {
+                known.insert(field.source)
+            }
         }
         let foreign = values.keys.filter { !columns.contains($0) && $0 != Self.itemIDField }
         return (known.sorted(), given.subtracting(known).sorted(), foreign.sorted())
@@ -196,10 +203,14 @@ public struct ItemTable: Sendable, Codable {
                 newColumns.append(FieldColumn(singleCodes: kept.map { recode[Int(column.codes[$0])] }))
                 continue
             }
-            let rows = kept.map { item in Self.uniqueInOrder(column.codes(item: item).map { recode[Int($0)] }.filter { $0 != 0 }) }
+            let rows = kept.map { item in
+                Self.uniqueInOrder(column.codes(item: item).map { recode[Int($0)] }.filter { $0 != 0 })
+            }
             let fieldPolicy = overrides[field.name] ?? policy
             if fieldPolicy == .primaryOnly || fieldPolicy == .primaryAndSet {
-                newFields.append(ItemField(name: field.name, kind: .single, role: .primary, source: field.name, vocabulary: vocabulary))
+                newFields.append(
+                    ItemField(
+                        name: field.name, kind: .single, role: .primary, source: field.name, vocabulary: vocabulary))
                 newColumns.append(FieldColumn(singleCodes: rows.map { $0.min() ?? Vocabulary.unknown }))
             }
             if fieldPolicy == .setOnly || fieldPolicy == .primaryAndSet {
@@ -207,7 +218,8 @@ public struct ItemTable: Sendable, Codable {
                 var setColumn = FieldColumn(kind: .multi)
                 setColumn.reserve(items: rows.count)
                 for row in rows { setColumn.append(row) }
-                newFields.append(ItemField(name: name, kind: .multi, role: .set, source: field.name, vocabulary: vocabulary))
+                newFields.append(
+                    ItemField(name: name, kind: .multi, role: .set, source: field.name, vocabulary: vocabulary))
                 newColumns.append(setColumn)
             }
         }
@@ -216,7 +228,9 @@ public struct ItemTable: Sendable, Codable {
 
     /// The values of `vocabulary` used by the `kept` items, by descending use count (ties: old
     /// code order), and the old-code → new-code map (0 for dropped values).
-    private static func frequencyOrdered(_ vocabulary: Vocabulary, column: FieldColumn, kept: [Int]) -> (Vocabulary, [Int32]) {
+    private static func frequencyOrdered(
+        _ vocabulary: Vocabulary, column: FieldColumn, kept: [Int]
+    ) -> (Vocabulary, [Int32]) {
         var counts = [Int](repeating: 0, count: vocabulary.count)
         if column.kind == .single {
             for item in kept { counts[Int(column.codes[item])] += 1 }

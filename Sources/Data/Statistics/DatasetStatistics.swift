@@ -38,7 +38,10 @@ public struct DatasetStatistics: Sendable, Codable {
         public init(_ values: [Int]) {
             let sorted = values.sorted()
             func rank(_ q: Double) -> Int {
-                sorted.isEmpty ? 0 : sorted[Swift.min(sorted.count - 1, Swift.max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
+                sorted.isEmpty
+                    ? 0
+                    : sorted[
+                        Swift.min(sorted.count - 1, Swift.max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
             }
             min = sorted.first ?? 0
             max = sorted.last ?? 0
@@ -102,8 +105,11 @@ public struct DatasetStatistics: Sendable, Codable {
         let table = prepared.items
         fields = table.fields.enumerated().map { index, field in
             let column = table.column(index)
-            let withValue = (0..<table.count).filter { column.codes(item: $0).contains { $0 != Vocabulary.unknown } }.count
-            return Field(name: field.name, kind: field.kind, role: field.role, vocabularySize: field.vocabulary.valueCount, itemsWithValue: withValue)
+            let withValue = (0..<table.count).filter { column.codes(item: $0).contains { $0 != Vocabulary.unknown } }
+                .count
+            return Field(
+                name: field.name, kind: field.kind, role: field.role, vocabularySize: field.vocabulary.valueCount,
+                itemsWithValue: withValue)
         }
         let sequences = prepared.sequences
         sequenceLength = Distribution((0..<sequences.userCount).map(sequences.length))

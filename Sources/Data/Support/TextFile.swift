@@ -103,7 +103,9 @@ struct TextFile {
                     while index < count {
                         let byte = bytes[index]
                         if byte == 0x22 {
-                            if index + 1 < count && bytes[index + 1] == 0x22 { field.append(0x22); index += 2; continue }
+                            if index + 1 < count && bytes[index + 1] == 0x22 {
+                                field.append(0x22); index += 2; continue
+                            }
                             closed = true
                             index += 1
                             break
@@ -113,14 +115,21 @@ struct TextFile {
                         index += 1
                     }
                     if !closed {
-                        throw DataError(.malformedRow, "quoted field \(fields.count + 1) is never closed (add the closing \")", file: path, line: recordLine)
+                        throw DataError(
+                            .malformedRow, "quoted field \(fields.count + 1) is never closed (add the closing \")",
+                            file: path, line: recordLine)
                     }
                     if index < count && bytes[index] == 0x0D { index += 1 }
                     if index < count && bytes[index] != 0x2C && bytes[index] != 0x0A {
-                        throw DataError(.malformedRow, "text after the closing quote of field \(fields.count + 1) (quote the whole field)", file: path, line: line)
+                        throw DataError(
+                            .malformedRow,
+                            "text after the closing quote of field \(fields.count + 1) (quote the whole field)",
+                            file: path, line: line)
                     }
                 } else {
-                    while index < count && bytes[index] != 0x2C && bytes[index] != 0x0A { field.append(bytes[index]); index += 1 }
+                    while index < count && bytes[index] != 0x2C && bytes[index] != 0x0A {
+                        field.append(bytes[index]); index += 1
+                    }
                     if field.last == 0x0D { field.removeLast() }
                 }
                 fields.append(try decode(field[...], line: recordLine, column: fields.count + 1))
@@ -136,7 +145,9 @@ struct TextFile {
 
     private func decode(_ bytes: ArraySlice<UInt8>, line: Int, column: Int) throws -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw DataError(.malformedRow, "column \(column) is not valid UTF-8 (re-encode the file as UTF-8)", file: path, line: line)
+            throw DataError(
+                .malformedRow, "column \(column) is not valid UTF-8 (re-encode the file as UTF-8)", file: path,
+                line: line)
         }
         return text
     }

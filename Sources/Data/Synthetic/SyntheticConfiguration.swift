@@ -57,13 +57,17 @@ public struct SyntheticConfiguration: Sendable, Codable, Equatable {
         try check(itemCount >= 10 && itemCount <= 50_000_000, "itemCount", "between 10 and 50,000,000")
         try check(resolvedUserCount >= 1, "userCount", "at least 1")
         try check(resolvedStoreCount >= 1, "storeCount", "at least 1")
-        try check(level1Categories >= 1 && level2PerParent >= 1 && level3PerParent >= 1, "levelNCategories", "at least 1 each")
+        try check(
+            level1Categories >= 1 && level2PerParent >= 1 && level3PerParent >= 1, "levelNCategories", "at least 1 each"
+        )
         try check(popularityExponent >= 0 && popularityExponent <= 4, "popularityExponent", "between 0 and 4")
         try check((0...1).contains(storeFocus), "storeFocus", "a probability")
         try check(minSequenceLength >= 1, "minSequenceLength", "at least 1")
         try check(maxSequenceLength >= minSequenceLength, "maxSequenceLength", "at least minSequenceLength")
         try check(meanSequenceLength >= Double(minSequenceLength), "meanSequenceLength", "at least minSequenceLength")
-        try check(coOccurrenceProbability >= 0 && explorationProbability >= 0 && coOccurrenceProbability + explorationProbability <= 1,
+        try check(
+            coOccurrenceProbability >= 0 && explorationProbability >= 0
+                && coOccurrenceProbability + explorationProbability <= 1,
             "coOccurrenceProbability", "non-negative, and with explorationProbability at most 1")
         try check(relatedItemsPerItem >= 1, "relatedItemsPerItem", "at least 1")
         try check(interestsPerUser >= 1, "interestsPerUser", "at least 1")

@@ -47,7 +47,10 @@ public struct SyntheticDatasetGenerator: Sendable {
         let storeCount = c.resolvedStoreCount
 
         let leaves = CumulativeSampler(weights: Self.zipfWeights(count: leafCount, exponent: 0.8, random: &random))
-        let level2 = CumulativeSampler(weights: (0..<level2Count).map { leaves.weight(of: ($0 * c.level3PerParent)..<(($0 + 1) * c.level3PerParent)) })
+        let level2 = CumulativeSampler(
+            weights: (0..<level2Count).map {
+                leaves.weight(of: ($0 * c.level3PerParent)..<(($0 + 1) * c.level3PerParent))
+            })
         let stores = CumulativeSampler(weights: Self.zipfWeights(count: storeCount, exponent: 1.0, random: &random))
         let storeHome = (0..<storeCount).map { _ in level2.sample(using: &random) }
 
@@ -59,14 +62,16 @@ public struct SyntheticDatasetGenerator: Sendable {
             itemStore[item] = Int32(store)
             if random.nextDouble() < c.storeFocus {
                 let home = storeHome[store]
-                itemLeaf[item] = Int32(leaves.sample(in: (home * c.level3PerParent)..<((home + 1) * c.level3PerParent), using: &random))
+                itemLeaf[item] = Int32(
+                    leaves.sample(in: (home * c.level3PerParent)..<((home + 1) * c.level3PerParent), using: &random))
             } else {
                 itemLeaf[item] = Int32(leaves.sample(using: &random))
             }
         }
         let popularity = Self.zipfWeights(count: c.itemCount, exponent: c.popularityExponent, random: &random)
         let global = CumulativeSampler(weights: popularity)
-        let byLevel2 = ItemGroups(groupOf: itemLeaf.map { Int($0) / c.level3PerParent }, groupCount: level2Count, weights: popularity)
+        let byLevel2 = ItemGroups(
+            groupOf: itemLeaf.map { Int($0) / c.level3PerParent }, groupCount: level2Count, weights: popularity)
         let byStore = ItemGroups(groupOf: itemStore.map(Int.init), groupCount: storeCount, weights: popularity)
 
         // Co-occurrence lists.
@@ -76,7 +81,8 @@ public struct SyntheticDatasetGenerator: Sendable {
             for slot in 0..<related {
                 var pick = item
                 for _ in 0..<3 where pick == item {
-                    pick = random.nextDouble() < 0.7
+                    pick =
+                        random.nextDouble() < 0.7
                         ? byLevel2.sample(group: Int(itemLeaf[item]) / c.level3PerParent, using: &random)
                         : byStore.sample(group: Int(itemStore[item]), using: &random)
                 }
@@ -97,7 +103,8 @@ public struct SyntheticDatasetGenerator: Sendable {
             let interestCount = 1 + r.int(below: c.interestsPerUser)
             let interests = (0..<interestCount).map { _ in level2.sample(using: &r) }
             let interestWeights = CumulativeSampler(weights: (0..<interestCount).map { _ in 0.2 + r.nextDouble() })
-            let tail = -Foundation.log(max(r.nextDouble(), 1e-12)) * (c.meanSequenceLength - Double(c.minSequenceLength))
+            let tail =
+                -Foundation.log(max(r.nextDouble(), 1e-12)) * (c.meanSequenceLength - Double(c.minSequenceLength))
             let length = min(c.maxSequenceLength, c.minSequenceLength + Int(tail.rounded(.down)))
             var time = 1_609_459_200.0 + (r.nextDouble() * 2 * 365 * 86_400).rounded(.down)
             sequence.removeAll(keepingCapacity: true)
@@ -128,8 +135,11 @@ public struct SyntheticDatasetGenerator: Sendable {
             keys: (0..<c.itemCount).map { "i\($0)" },
             fields: [
                 ItemField(name: "store_id", kind: .single, vocabulary: Vocabulary((0..<storeCount).map { "s\($0)" })),
-                ItemField(name: "cate1_id", kind: .single, vocabulary: Vocabulary((0..<c.level1Categories).map { "c1-\($0)" })),
-                ItemField(name: "cate2_id", kind: .single, vocabulary: Vocabulary((0..<level2Count).map { "c2-\($0)" })),
+                ItemField(
+                    name: "cate1_id", kind: .single, vocabulary: Vocabulary((0..<c.level1Categories).map { "c1-\($0)" })
+                ),
+                ItemField(
+                    name: "cate2_id", kind: .single, vocabulary: Vocabulary((0..<level2Count).map { "c2-\($0)" })),
                 ItemField(name: "cate3_id", kind: .single, vocabulary: Vocabulary((0..<leafCount).map { "c3-\($0)" })),
             ],
             columns: [

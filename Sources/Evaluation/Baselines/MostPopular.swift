@@ -20,7 +20,9 @@ public struct MostPopular: SequenceRecommender, Sendable {
             let trainingEnd = start + max(0, sequences.length(user) - 2)
             for item in sequences.items[start..<trainingEnd] { counts[Int(item)] += 1 }
         }
-        ranking = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.map { Int32($0) }
+        ranking = counts.indices.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.map {
+            Int32($0)
+        }
     }
 
     public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {

@@ -17,7 +17,10 @@ public struct ColdStartEvaluator: Sendable {
     /// The K of Recall@K and NDCG@K, and of the lists counted for new items.
     public var k: Int
 
-    public init(split: ColdStartSplit, events: [SampleReference], historyLimit: Int = 32, batchSize: Int = 64, threads: Int = 1, k: Int = 10) {
+    public init(
+        split: ColdStartSplit, events: [SampleReference], historyLimit: Int = 32, batchSize: Int = 64, threads: Int = 1,
+        k: Int = 10
+    ) {
         self.split = split
         self.events = events
         self.historyLimit = historyLimit
@@ -28,7 +31,9 @@ public struct ColdStartEvaluator: Sendable {
 
     /// Scores the recommenders `make` builds (one per worker).
     public func evaluate(_ make: @escaping @Sendable () throws -> any ColdStartRecommender) throws -> ColdStartTally {
-        let batches = stride(from: 0, to: events.count, by: batchSize).map { events[$0..<min($0 + batchSize, events.count)] }
+        let batches = stride(from: 0, to: events.count, by: batchSize).map {
+            events[$0..<min($0 + batchSize, events.count)]
+        }
         let workers = max(1, min(threads, batches.count))
         let (split, k, limit) = (self.split, self.k, historyLimit)
         let partials = try ParallelWork.map(count: workers, workers: workers) { worker -> ColdStartTally in
@@ -36,13 +41,20 @@ public struct ColdStartEvaluator: Sendable {
             var tally = ColdStartTally(cutoffs: [k])
             for index in stride(from: worker, to: batches.count, by: workers) {
                 let batch = Array(batches[index])
-                let requests = batch.map { ColdStartRequest(history: split.history($0, limit: limit), time: split.timestamp($0)) }
+                let requests = batch.map {
+                    ColdStartRequest(history: split.history($0, limit: limit), time: split.timestamp($0))
+                }
                 let lists = try model.recommend(requests, k: k, newOnly: false)
                 let newEvents = batch.indices.filter { split.isNew(split.target(batch[$0])) }
-                let restricted = newEvents.isEmpty ? [] : try model.recommend(newEvents.map { requests[$0] }, k: k, newOnly: true)
+                let restricted =
+                    newEvents.isEmpty ? [] : try model.recommend(newEvents.map { requests[$0] }, k: k, newOnly: true)
                 for (sample, list) in zip(batch, lists) {
                     let target = split.target(sample)
-                    if split.isNew(target) { tally.newTargets.record(ranking: list, target: target) } else { tally.warmTargets.record(ranking: list, target: target) }
+                    if split.isNew(target) {
+                        tally.newTargets.record(ranking: list, target: target)
+                    } else {
+                        tally.warmTargets.record(ranking: list, target: target)
+                    }
                     let fresh = list.filter { split.isNew($0) }
                     tally.newItemRecommendations += fresh.count
                     tally.recommendedNewItems.formUnion(fresh)

@@ -41,13 +41,16 @@ public struct ColdStartTally: Sendable, Codable {
     /// `new-among-new.ndcg@10`, `warm.recall@10`, `new-items-recommended-share`, ...
     public func summary(newItems: Int) -> [String: Double] {
         var out: [String: Double] = [:]
-        for (prefix, metrics) in [("new", newTargets), ("new-among-new", newTargetsAmongNewItems), ("warm", warmTargets)] {
+        for (prefix, metrics) in [
+            ("new", newTargets), ("new-among-new", newTargetsAmongNewItems), ("warm", warmTargets),
+        ] {
             for (name, value) in metrics.summary { out[prefix + "." + name] = value }
             out[prefix + ".events"] = Double(metrics.users)
         }
         out["new-items-recommended"] = Double(recommendedNewItems.count)
         out["new-items-recommended-share"] = newItems > 0 ? Double(recommendedNewItems.count) / Double(newItems) : 0
-        out["new-item-share-of-recommendations"] = lists > 0 ? Double(newItemRecommendations) / Double(lists * (newTargets.cutoffs.max() ?? 10)) : 0
+        out["new-item-share-of-recommendations"] =
+            lists > 0 ? Double(newItemRecommendations) / Double(lists * (newTargets.cutoffs.max() ?? 10)) : 0
         return out
     }
 }

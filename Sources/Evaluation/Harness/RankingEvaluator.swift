@@ -74,7 +74,9 @@ public struct RankingEvaluator: Sendable {
         var samples = which == .test ? split.testSamples : split.validationSamples
         if let userLimit { samples = Array(samples.prefix(max(0, userLimit))) }
         let clock = Stopwatch()
-        let batches = stride(from: 0, to: samples.count, by: batchSize).map { samples[$0..<min($0 + batchSize, samples.count)] }
+        let batches = stride(from: 0, to: samples.count, by: batchSize).map {
+            samples[$0..<min($0 + batchSize, samples.count)]
+        }
         let workers = max(1, min(threads, batches.count))
         let k = cutoffs.max() ?? 10
         let (split, cutoffs, excludeHistory) = (self.split, self.cutoffs, self.excludeHistory)
@@ -84,7 +86,8 @@ public struct RankingEvaluator: Sendable {
             for index in stride(from: worker, to: batches.count, by: workers) {
                 let batch = batches[index]
                 let rankings = try model.recommend(
-                    histories: batch.map { split.history($0) }, k: k, excluding: excludeHistory ? batch.map { split.earlierItems($0) } : [])
+                    histories: batch.map { split.history($0) }, k: k,
+                    excluding: excludeHistory ? batch.map { split.earlierItems($0) } : [])
                 for (sample, ranking) in zip(batch, rankings) {
                     metrics.record(ranking: ranking, target: split.target(sample))
                 }
@@ -93,8 +96,11 @@ public struct RankingEvaluator: Sendable {
         }
         var metrics = RankingMetrics(cutoffs: cutoffs)
         for partial in partials { metrics.merge(partial) }
-        progress("\(name) \(which.rawValue): \(metrics.users) users in \(String(format: "%.1f", clock.elapsed)) s on \(workers) thread\(workers == 1 ? "" : "s"), \(metrics.formatted(recallAt: k)), \(metrics.formatted(ndcgAt: k))")
-        return Outcome(split: which, users: metrics.users, metrics: metrics.summary, seconds: clock.elapsed, ranking: metrics)
+        progress(
+            "\(name) \(which.rawValue): \(metrics.users) users in \(String(format: "%.1f", clock.elapsed)) s on \(workers) thread\(workers == 1 ? "" : "s"), \(metrics.formatted(recallAt: k)), \(metrics.formatted(ndcgAt: k))"
+        )
+        return Outcome(
+            split: which, users: metrics.users, metrics: metrics.summary, seconds: clock.elapsed, ranking: metrics)
     }
 }
 

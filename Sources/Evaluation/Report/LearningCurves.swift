@@ -29,7 +29,10 @@ public struct LearningCurves: Sendable {
         let maxY = max(all.map { $0.value + $0.error }.max() ?? 0.01, 0.01) * 1.05
         func x(_ s: Double) -> Double { left + (width - left - right) * s / maxX }
         func y(_ v: Double) -> Double { height - bottom - (height - top - bottom) * v / maxY }
-        let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        let colours = [
+            "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+            "#17becf",
+        ]
         var out = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
@@ -41,8 +44,10 @@ public struct LearningCurves: Sendable {
         ]
         for tick in 0...5 {
             let (sx, vy) = (maxX * Double(tick) / 5, maxY * Double(tick) / 5)
-            out.append("<text x=\"\(x(sx))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(Int(sx.rounded()))</text>")
-            out.append("<text x=\"\(left - 6)\" y=\"\(y(vy) + 4)\" text-anchor=\"end\">\(String(format: "%.3f", vy))</text>")
+            out.append(
+                "<text x=\"\(x(sx))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(Int(sx.rounded()))</text>")
+            out.append(
+                "<text x=\"\(left - 6)\" y=\"\(y(vy) + 4)\" text-anchor=\"end\">\(String(format: "%.3f", vy))</text>")
             out.append("<line x1=\"\(left)\" y1=\"\(y(vy))\" x2=\"\(width - right)\" y2=\"\(y(vy))\" stroke=\"#eee\"/>")
         }
         for (index, line) in series.enumerated() {
@@ -50,10 +55,14 @@ public struct LearningCurves: Sendable {
             let path = line.points.map { "\(x($0.seconds)),\(y($0.value))" }.joined(separator: " ")
             out.append("<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\"\(path)\"/>")
             for point in line.points {
-                out.append("<line x1=\"\(x(point.seconds))\" y1=\"\(y(point.value - point.error))\" x2=\"\(x(point.seconds))\" y2=\"\(y(point.value + point.error))\" stroke=\"\(colour)\" stroke-opacity=\"0.5\"/>")
+                out.append(
+                    "<line x1=\"\(x(point.seconds))\" y1=\"\(y(point.value - point.error))\" x2=\"\(x(point.seconds))\" y2=\"\(y(point.value + point.error))\" stroke=\"\(colour)\" stroke-opacity=\"0.5\"/>"
+                )
             }
             let legendY = top + 18 * Double(index)
-            out.append("<line x1=\"\(width - right + 10)\" y1=\"\(legendY)\" x2=\"\(width - right + 30)\" y2=\"\(legendY)\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+            out.append(
+                "<line x1=\"\(width - right + 10)\" y1=\"\(legendY)\" x2=\"\(width - right + 30)\" y2=\"\(legendY)\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            )
             out.append("<text x=\"\(width - right + 36)\" y=\"\(legendY + 4)\">\(Self.escape(line.name))</text>")
         }
         out.append("</svg>")
@@ -61,6 +70,7 @@ public struct LearningCurves: Sendable {
     }
 
     private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

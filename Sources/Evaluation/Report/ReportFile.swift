@@ -36,6 +36,7 @@ public struct ReportFile: Sendable {
     /// Cores and OS, for the report header.
     public static func environment() -> String {
         let info = ProcessInfo.processInfo
-        return "Machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)."
+        return
+            "Machine: \(info.activeProcessorCount) cores, \(info.physicalMemory >> 30) GiB, \(info.operatingSystemVersionString)."
     }
 }

@@ -29,10 +29,15 @@ public struct ResultsReport: Sendable, Codable {
 
         public init(
             model: String, tokenizer: String, dataset: String, synthetic: Bool, configuration: String,
-            trainSeconds: Double, epochs: Double, split: String, users: Int, metrics: [String: Double], notes: String = ""
+            trainSeconds: Double, epochs: Double, split: String, users: Int, metrics: [String: Double],
+            notes: String = ""
         ) {
-            (self.model, self.tokenizer, self.dataset, self.synthetic, self.configuration) = (model, tokenizer, dataset, synthetic, configuration)
-            (self.trainSeconds, self.epochs, self.split, self.users, self.metrics, self.notes) = (trainSeconds, epochs, split, users, metrics, notes)
+            (self.model, self.tokenizer, self.dataset, self.synthetic, self.configuration) = (
+                model, tokenizer, dataset, synthetic, configuration
+            )
+            (self.trainSeconds, self.epochs, self.split, self.users, self.metrics, self.notes) = (
+                trainSeconds, epochs, split, users, metrics, notes
+            )
         }
     }
 
@@ -65,15 +70,22 @@ public struct ResultsReport: Sendable, Codable {
         if rows.contains(where: \.synthetic) {
             lines += ["**Rows marked (synthetic) use generated data, not a real dataset.**", ""]
         }
-        let header = ["model", "tokenizer", "dataset", "config", "train s", "epochs", "split", "users"] + Self.metricColumns.map { $0.replacingOccurrences(of: "recall", with: "R").replacingOccurrences(of: "ndcg", with: "N") }
+        let header =
+            ["model", "tokenizer", "dataset", "config", "train s", "epochs", "split", "users"]
+            + Self.metricColumns.map {
+                $0.replacingOccurrences(of: "recall", with: "R").replacingOccurrences(of: "ndcg", with: "N")
+            }
         lines.append("| " + header.joined(separator: " | ") + " |")
         lines.append("|" + Array(repeating: "---", count: header.count).joined(separator: "|") + "|")
         for row in rows {
-            let cells = [
-                row.model, row.tokenizer, row.dataset + (row.synthetic ? " (synthetic)" : ""), row.configuration,
-                String(format: "%.0f", row.trainSeconds), String(format: "%.2f", row.epochs), row.split, String(row.users),
-            ] + Self.metricColumns.map { Self.cell(row.metrics, $0) }
-            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            let cells =
+                [
+                    row.model, row.tokenizer, row.dataset + (row.synthetic ? " (synthetic)" : ""), row.configuration,
+                    String(format: "%.0f", row.trainSeconds), String(format: "%.2f", row.epochs), row.split,
+                    String(row.users),
+                ] + Self.metricColumns.map { Self.cell(row.metrics, $0) }
+            lines.append(
+                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }
         let noted = rows.filter { !$0.notes.isEmpty }
         if !noted.isEmpty {

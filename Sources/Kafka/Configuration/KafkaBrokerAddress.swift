@@ -24,19 +24,23 @@ public struct KafkaBrokerAddress: Hashable, Sendable, CustomStringConvertible {
     ///   - key: the configuration key to name in errors.
     /// - Throws: ``KafkaError`` `.invalidConfiguration` naming `key` and the bad entry.
     public static func parseList(_ text: String, key: String = "kafka.bootstrap") throws -> [KafkaBrokerAddress] {
-        let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let entries = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard !entries.isEmpty, !entries.contains(where: \.isEmpty) else {
             throw KafkaError.invalidConfiguration(
                 key: key, "expected a comma-separated list of host:port, got '\(text)'")
         }
         return try entries.map { entry in
             guard let colon = entry.lastIndex(of: ":") else {
-                throw KafkaError.invalidConfiguration(key: key, "'\(entry)' has no port; write host:port (for example 127.0.0.1:9092)")
+                throw KafkaError.invalidConfiguration(
+                    key: key, "'\(entry)' has no port; write host:port (for example 127.0.0.1:9092)")
             }
             let host = String(entry[..<colon])
             let portText = entry[entry.index(after: colon)...]
             guard let port = Int(portText), (1...65_535).contains(port) else {
-                throw KafkaError.invalidConfiguration(key: key, "'\(entry)' has an invalid port '\(portText)'; use 1-65535")
+                throw KafkaError.invalidConfiguration(
+                    key: key, "'\(entry)' has an invalid port '\(portText)'; use 1-65535")
             }
             let hostCharacters = host.unicodeScalars.allSatisfy {
                 $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._[]:".unicodeScalars.contains($0)

@@ -60,7 +60,8 @@ public struct KafkaConsumerConfiguration: Sendable {
             throw KafkaError.invalidConfiguration(key: "topics", "subscribe to at least one non-empty topic name")
         }
         guard pollBatchSize >= 1 else {
-            throw KafkaError.invalidConfiguration(key: "kafka.consumer.pollBatchSize", "must be at least 1, got \(pollBatchSize)")
+            throw KafkaError.invalidConfiguration(
+                key: "kafka.consumer.pollBatchSize", "must be at least 1, got \(pollBatchSize)")
         }
         guard heartbeatInterval < sessionTimeout else {
             throw KafkaError.invalidConfiguration(
@@ -71,8 +72,10 @@ public struct KafkaConsumerConfiguration: Sendable {
         settings.set("client.id", clientID, source: "kafka.clientId")
         settings.set("group.id", groupID, source: "kafka.consumer.groupId")
         settings.set("session.timeout.ms", "\(sessionTimeout.milliseconds)", source: "kafka.consumer.sessionTimeoutMs")
-        settings.set("heartbeat.interval.ms", "\(heartbeatInterval.milliseconds)", source: "kafka.consumer.heartbeatIntervalMs")
-        settings.set("max.poll.interval.ms", "\(maxPollInterval.milliseconds)", source: "kafka.consumer.maxPollIntervalMs")
+        settings.set(
+            "heartbeat.interval.ms", "\(heartbeatInterval.milliseconds)", source: "kafka.consumer.heartbeatIntervalMs")
+        settings.set(
+            "max.poll.interval.ms", "\(maxPollInterval.milliseconds)", source: "kafka.consumer.maxPollIntervalMs")
         settings.set("auto.offset.reset", autoOffsetReset.rawValue, source: "kafka.consumer.autoOffsetReset")
         settings.set("fetch.wait.max.ms", "\(fetchWaitMax.milliseconds)", source: "kafka.consumer.fetchWaitMaxMs")
         // Small requests (one fetch, one commit) go out at once rather than waiting on Nagle.

@@ -1,6 +1,6 @@
 import CRdKafka
-import Glibc
 import Foundation
+import Glibc
 
 /// The names of every configuration property this librdkafka build knows, read from
 /// librdkafka itself (`rd_kafka_conf_properties_show`), so that `kafka.librdkafka.*` keys can be

@@ -86,88 +86,92 @@ final class RDKafkaCallbackContext: Sendable {
 // MARK: - C callbacks (no captures: they find their context through rd_kafka_opaque)
 
 /// Routes librdkafka's syslog-levelled log lines into swift-log.
-private let rdKafkaLogCallback: @convention(c) (
-    OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?
-) -> Void = { handle, level, facility, text in
-    guard let context = RDKafkaCallbackContext.from(handle) else { return }
-    let swiftLevel: Logger.Level =
-        switch level {
-        case ...2: .critical
-        case 3: .error
-        case 4: .warning
-        case 5: .notice
-        case 6: .info
-        default: .debug
-        }
-    let facilityName = facility.map { String(cString: $0) } ?? ""
-    context.logger.log(
-        level: swiftLevel,
-        "\(text.map { String(cString: $0) } ?? "")",
-        metadata: [KafkaLogKey.facility: "\(facilityName)"])
-}
+private let rdKafkaLogCallback:
+    @convention(c) (
+        OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?
+    ) -> Void = { handle, level, facility, text in
+        guard let context = RDKafkaCallbackContext.from(handle) else { return }
+        let swiftLevel: Logger.Level =
+            switch level {
+            case ...2: .critical
+            case 3: .error
+            case 4: .warning
+            case 5: .notice
+            case 6: .info
+            default: .debug
+            }
+        let facilityName = facility.map { String(cString: $0) } ?? ""
+        context.logger.log(
+            level: swiftLevel,
+            "\(text.map { String(cString: $0) } ?? "")",
+            metadata: [KafkaLogKey.facility: "\(facilityName)"])
+    }
 
 /// Client-level errors (brokers down, fatal idempotence errors): logged; fatal ones surface
 /// again through ``RDKafkaClient/fatalError()`` on the next operation.
-private let rdKafkaErrorCallback: @convention(c) (
-    OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?
-) -> Void = { handle, err, reason, _ in
-    guard let context = RDKafkaCallbackContext.from(handle) else { return }
-    let code = rd_kafka_resp_err_t(rawValue: err)
-    let level: Logger.Level = code == RD_KAFKA_RESP_ERR__FATAL ? .error : .warning
-    context.logger.log(
-        level: level,
-        "librdkafka error: \(reason.map { String(cString: $0) } ?? "")",
-        metadata: [KafkaLogKey.errorName: "\(String(cString: rd_kafka_err2name(code)))"])
-}
+private let rdKafkaErrorCallback:
+    @convention(c) (
+        OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?
+    ) -> Void = { handle, err, reason, _ in
+        guard let context = RDKafkaCallbackContext.from(handle) else { return }
+        let code = rd_kafka_resp_err_t(rawValue: err)
+        let level: Logger.Level = code == RD_KAFKA_RESP_ERR__FATAL ? .error : .warning
+        context.logger.log(
+            level: level,
+            "librdkafka error: \(reason.map { String(cString: $0) } ?? "")",
+            metadata: [KafkaLogKey.errorName: "\(String(cString: rd_kafka_err2name(code)))"])
+    }
 
 /// Completes the waiter registered for a produced message (its id is the message opaque).
-private let rdKafkaDeliveryCallback: @convention(c) (
-    OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
-) -> Void = { handle, message, _ in
-    guard let message, let context = RDKafkaCallbackContext.from(handle),
-        let deliveries = context.deliveries
-    else { return }
-    let id = UInt64(UInt(bitPattern: message.pointee._private))
-    let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-    let err = message.pointee.err
-    let report = KafkaDeliveryReport(
-        topic: topic,
-        partition: message.pointee.partition,
-        offset: err == RD_KAFKA_RESP_ERR_NO_ERROR ? message.pointee.offset : nil,
-        error: err == RD_KAFKA_RESP_ERR_NO_ERROR
-            ? nil : KafkaError.rdKafka(err, code: .deliveryFailed, context: "delivery to \(topic)"))
-    deliveries.complete(id: id, with: report)
-}
+private let rdKafkaDeliveryCallback:
+    @convention(c) (
+        OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { handle, message, _ in
+        guard let message, let context = RDKafkaCallbackContext.from(handle),
+            let deliveries = context.deliveries
+        else { return }
+        let id = UInt64(UInt(bitPattern: message.pointee._private))
+        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let err = message.pointee.err
+        let report = KafkaDeliveryReport(
+            topic: topic,
+            partition: message.pointee.partition,
+            offset: err == RD_KAFKA_RESP_ERR_NO_ERROR ? message.pointee.offset : nil,
+            error: err == RD_KAFKA_RESP_ERR_NO_ERROR
+                ? nil : KafkaError.rdKafka(err, code: .deliveryFailed, context: "delivery to \(topic)"))
+        deliveries.complete(id: id, with: report)
+    }
 
 /// Applies a group rebalance (eager or cooperative) and records it as a consumer event.
-private let rdKafkaRebalanceCallback: @convention(c) (
-    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
-    UnsafeMutableRawPointer?
-) -> Void = { handle, err, partitions, _ in
-    guard let handle, let context = RDKafkaCallbackContext.from(handle) else { return }
-    let list = partitions.map(RDKafkaTopicPartitionList.topicPartitions(of:)) ?? []
-    let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
-    let event: KafkaConsumerEvent
-    switch err {
-    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-        if cooperative {
-            logAndDestroy(rd_kafka_incremental_assign(handle, partitions), "incremental assign", context)
-        } else {
-            rd_kafka_assign(handle, partitions)
+private let rdKafkaRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { handle, err, partitions, _ in
+        guard let handle, let context = RDKafkaCallbackContext.from(handle) else { return }
+        let list = partitions.map(RDKafkaTopicPartitionList.topicPartitions(of:)) ?? []
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        let event: KafkaConsumerEvent
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                logAndDestroy(rd_kafka_incremental_assign(handle, partitions), "incremental assign", context)
+            } else {
+                rd_kafka_assign(handle, partitions)
+            }
+            event = .partitionsAssigned(list)
+        default:
+            // Revocation (or a rebalance error): give up the partitions so the group can move on.
+            if cooperative {
+                logAndDestroy(rd_kafka_incremental_unassign(handle, partitions), "incremental unassign", context)
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+            event = .partitionsRevoked(list)
         }
-        event = .partitionsAssigned(list)
-    default:
-        // Revocation (or a rebalance error): give up the partitions so the group can move on.
-        if cooperative {
-            logAndDestroy(rd_kafka_incremental_unassign(handle, partitions), "incremental unassign", context)
-        } else {
-            rd_kafka_assign(handle, nil)
-        }
-        event = .partitionsRevoked(list)
+        context.logger.info("rebalance: \(event)")
+        context.rebalanceEvents.withLock { $0.append(event) }
     }
-    context.logger.info("rebalance: \(event)")
-    context.rebalanceEvents.withLock { $0.append(event) }
-}
 
 private func logAndDestroy(_ error: OpaquePointer?, _ operation: String, _ context: RDKafkaCallbackContext) {
     guard let error else { return }

@@ -16,10 +16,12 @@ public struct FAMAEBatch: Sendable {
     public init(history: [Int32], targets: FAMAEItemCodes, masked: [Bool], historyLength: Int) throws {
         size = targets.count
         guard history.count == size * historyLength else {
-            throw FAMAEError(.invalidInput, "history has \(history.count) slots for \(size) samples of \(historyLength)")
+            throw FAMAEError(
+                .invalidInput, "history has \(history.count) slots for \(size) samples of \(historyLength)")
         }
         guard masked.count == size * targets.fieldCount else {
-            throw FAMAEError(.invalidInput, "masked has \(masked.count) flags for \(size) samples of \(targets.fieldCount) fields")
+            throw FAMAEError(
+                .invalidInput, "masked has \(masked.count) flags for \(size) samples of \(targets.fieldCount) fields")
         }
         self.history = history
         self.targets = targets
@@ -27,7 +29,8 @@ public struct FAMAEBatch: Sendable {
     }
 
     /// Left-pads (or cuts to the most recent) `items` into `historyLength` slots.
-    public static func paddedHistory<C: Collection>(_ items: C, historyLength: Int) -> [Int32] where C.Element == Int32 {
+    public static func paddedHistory<C: Collection>(_ items: C, historyLength: Int) -> [Int32]
+    where C.Element == Int32 {
         let kept = items.suffix(historyLength)
         return [Int32](repeating: -1, count: historyLength - kept.count) + kept
     }

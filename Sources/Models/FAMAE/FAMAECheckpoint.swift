@@ -18,8 +18,10 @@ extension FAMAEModel {
         var tensors: [String: Tensor] = [:]
         for (name, parameter) in namedParameters() { tensors[name] = parameter.value }
         for (field, description) in configuration.fields.enumerated() {
-            tensors["catalog.\(description.name).codes"] = Tensor(shape: [catalog.codes[field].count], elements: catalog.codes[field].map(Float.init))
-            tensors["catalog.\(description.name).offsets"] = Tensor(shape: [catalog.offsets[field].count], elements: catalog.offsets[field].map(Float.init))
+            tensors["catalog.\(description.name).codes"] = Tensor(
+                shape: [catalog.codes[field].count], elements: catalog.codes[field].map(Float.init))
+            tensors["catalog.\(description.name).offsets"] = Tensor(
+                shape: [catalog.offsets[field].count], elements: catalog.offsets[field].map(Float.init))
         }
         let config = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
         var all = metadata
@@ -34,7 +36,9 @@ extension FAMAEModel {
     public static func load(from url: URL) throws -> FAMAEModel {
         let contents = try SafeTensors.read(url)
         guard contents.metadata["format"] == checkpointFormat, let config = contents.metadata["config"] else {
-            throw FAMAEError(.invalidCheckpoint, "\(url.path): metadata lacks format=\(checkpointFormat) and config; not a FAMAE checkpoint")
+            throw FAMAEError(
+                .invalidCheckpoint,
+                "\(url.path): metadata lacks format=\(checkpointFormat) and config; not a FAMAE checkpoint")
         }
         let configuration: FAMAEConfiguration
         do {
@@ -45,12 +49,17 @@ extension FAMAEModel {
         var catalog = FAMAEItemCodes(fieldCount: configuration.fieldCount)
         var columns: [(codes: [Int32], offsets: [Int])] = []
         for field in configuration.fields {
-            guard let codes = contents.tensors["catalog.\(field.name).codes"], let offsets = contents.tensors["catalog.\(field.name).offsets"] else {
+            guard let codes = contents.tensors["catalog.\(field.name).codes"],
+                let offsets = contents.tensors["catalog.\(field.name).offsets"]
+            else {
                 throw FAMAEError(.invalidCheckpoint, "\(url.path): catalogue of field \(field.name) is missing")
             }
             let offsetValues = offsets.elements.map { Int($0) }
-            guard offsetValues.first == 0, offsetValues.last == codes.count, zip(offsetValues, offsetValues.dropFirst()).allSatisfy({ $0 <= $1 }) else {
-                throw FAMAEError(.invalidCheckpoint, "\(url.path): catalogue offsets of field \(field.name) are malformed")
+            guard offsetValues.first == 0, offsetValues.last == codes.count,
+                zip(offsetValues, offsetValues.dropFirst()).allSatisfy({ $0 <= $1 })
+            else {
+                throw FAMAEError(
+                    .invalidCheckpoint, "\(url.path): catalogue offsets of field \(field.name) are malformed")
             }
             columns.append((codes.elements.map { Int32($0) }, offsetValues))
         }
@@ -67,7 +76,9 @@ extension FAMAEModel {
                 throw FAMAEError(.invalidCheckpoint, "\(url.path): tensor \(name) is missing")
             }
             guard value.shape == parameter.value.shape else {
-                throw FAMAEError(.invalidCheckpoint, "\(url.path): tensor \(name) has shape \(value.shape), expected \(parameter.value.shape)")
+                throw FAMAEError(
+                    .invalidCheckpoint,
+                    "\(url.path): tensor \(name) has shape \(value.shape), expected \(parameter.value.shape)")
             }
             parameter.value = value
         }

@@ -88,7 +88,8 @@ public struct FAMAEColdStartEncoder: Sendable {
                     let logits = valueLogits(queries, field: field)
                     let table = model.embeddings[field].value
                     for (row, item) in predictedRows.enumerated() {
-                        predicted[item] = weightedMean(logits: logits, row: row, values: valueScales[field].count, table: table)
+                        predicted[item] = weightedMean(
+                            logits: logits, row: row, values: valueScales[field].count, table: table)
                     }
                 }
                 vector.withUnsafeMutableBufferPointer { out in

@@ -64,13 +64,15 @@ public struct FAMAEConfiguration: Sendable, Codable, Equatable {
     public func validate() throws {
         guard !fields.isEmpty else { throw FAMAEError(.invalidConfiguration, "fields: at least one field is needed") }
         for field in fields where field.vocabularySize < 2 {
-            throw FAMAEError(.invalidConfiguration, "fields.\(field.name): vocabulary needs at least one value besides 0")
+            throw FAMAEError(
+                .invalidConfiguration, "fields.\(field.name): vocabulary needs at least one value besides 0")
         }
         guard Set(fields.map(\.name)).count == fields.count else {
             throw FAMAEError(.invalidConfiguration, "fields: names must be unique")
         }
         guard dimension > 0, heads > 0, dimension % heads == 0 else {
-            throw FAMAEError(.invalidConfiguration, "dimension \(dimension) must be a positive multiple of heads \(heads)")
+            throw FAMAEError(
+                .invalidConfiguration, "dimension \(dimension) must be a positive multiple of heads \(heads)")
         }
         guard layers >= 1, feedForward >= 1, historyLength >= 1 else {
             throw FAMAEError(.invalidConfiguration, "layers, feedForward and historyLength must be at least 1")

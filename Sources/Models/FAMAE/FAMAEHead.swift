@@ -38,7 +38,8 @@ public struct FAMAEHead {
     public func sampledLogits(_ hidden: Variable, field: Int, trueCodes: [Int32], negatives: [Int32]) -> Variable {
         let table = model.embeddings[field]
         let n = trueCodes.count
-        let positive = (Variable.cosineSimilarity(hidden, table.gather(rows: trueCodes.map(Int.init))) * scale).reshaped([n, 1])
+        let positive = (Variable.cosineSimilarity(hidden, table.gather(rows: trueCodes.map(Int.init))) * scale)
+            .reshaped([n, 1])
         let negative = Variable.scaledCosineLogits(hidden, table.gather(rows: negatives.map(Int.init)), scale: scale)
         let logits = Variable.concat([positive, negative], axis: 1)
         var hits = [Bool](repeating: false, count: n * (negatives.count + 1))
@@ -67,7 +68,9 @@ public struct FAMAEHead {
 
     /// The training loss of a batch: the sum over masked fields of their cross-entropy, averaged
     /// over the batch's samples. Returns the scalar loss and each field's part (for logging).
-    public func loss(hidden: Variable, batch: FAMAEBatch, random: inout SeededRandom) -> (loss: Variable, perField: [Float]) {
+    public func loss(
+        hidden: Variable, batch: FAMAEBatch, random: inout SeededRandom
+    ) -> (loss: Variable, perField: [Float]) {
         let j = model.configuration.fieldCount
         var total: Variable?
         var perField = [Float](repeating: 0, count: j)
@@ -91,7 +94,8 @@ public struct FAMAEHead {
                 crossEntropy = sampledLogits(states, field: field, trueCodes: codes, negatives: negatives)
                     .crossEntropy(targets: [Int](repeating: 0, count: codes.count), weights: weights)
             } else {
-                crossEntropy = fullLogits(states, field: field).crossEntropy(targets: codes.map { Int($0) - 1 }, weights: weights)
+                crossEntropy = fullLogits(states, field: field).crossEntropy(
+                    targets: codes.map { Int($0) - 1 }, weights: weights)
             }
             // crossEntropy is a weighted mean over rows; rescale to a sum over samples / batch size.
             let part = crossEntropy * (weights.reduce(0, +) / Float(batch.size))

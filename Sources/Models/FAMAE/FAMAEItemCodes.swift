@@ -29,7 +29,8 @@ public struct FAMAEItemCodes: Sendable, Equatable {
     /// Appends one item given its codes per field (zeros are dropped).
     /// - Precondition: `itemCodes.count == fieldCount` (callers validate user input first).
     public mutating func append<C: Collection>(_ itemCodes: [C]) where C.Element == Int32 {
-        precondition(itemCodes.count == fieldCount, "FAMAEItemCodes.append: \(itemCodes.count) fields for \(fieldCount)")
+        precondition(
+            itemCodes.count == fieldCount, "FAMAEItemCodes.append: \(itemCodes.count) fields for \(fieldCount)")
         for field in 0..<fieldCount {
             for code in itemCodes[field] where code != 0 { codes[field].append(code) }
             offsets[field].append(codes[field].count)
@@ -45,7 +46,8 @@ public struct FAMAEItemCodes: Sendable, Equatable {
     /// - Throws: ``FAMAEError/Code/invalidInput`` naming the field.
     public func validate(against configuration: FAMAEConfiguration) throws {
         guard fieldCount == configuration.fieldCount else {
-            throw FAMAEError(.invalidInput, "item codes have \(fieldCount) fields, the model has \(configuration.fieldCount)")
+            throw FAMAEError(
+                .invalidInput, "item codes have \(fieldCount) fields, the model has \(configuration.fieldCount)")
         }
         for (field, description) in configuration.fields.enumerated() {
             let limit = Int32(description.vocabularySize)
@@ -54,7 +56,9 @@ public struct FAMAEItemCodes: Sendable, Equatable {
             }
             if !description.isMultiValued {
                 for item in 0..<count where offsets[field][item + 1] - offsets[field][item] > 1 {
-                    throw FAMAEError(.invalidInput, "field \(description.name): item \(item) has several values in a single-valued field")
+                    throw FAMAEError(
+                        .invalidInput,
+                        "field \(description.name): item \(item) has several values in a single-valued field")
                 }
             }
         }

@@ -40,22 +40,33 @@ public final class FAMAEModel: Layer, @unchecked Sendable {
         var random = SeededRandom(seed: seed)
         let d = configuration.dimension
         embeddings = configuration.fields.map { field in
-            var table = Tensor(shape: [field.vocabularySize + 1, d], elements: (0..<((field.vocabularySize + 1) * d)).map { _ in 0.02 * random.normal() })
+            var table = Tensor(
+                shape: [field.vocabularySize + 1, d],
+                elements: (0..<((field.vocabularySize + 1) * d)).map { _ in 0.02 * random.normal() })
             table.withUnsafeMutableBufferPointer { p in for j in 0..<d { p[j] = 0 } }
             return Parameter.parameter(table)
         }
-        positions = .parameter(Tensor(shape: [configuration.sequenceLength, d], elements: (0..<(configuration.sequenceLength * d)).map { _ in 0.02 * random.normal() }))
+        positions = .parameter(
+            Tensor(
+                shape: [configuration.sequenceLength, d],
+                elements: (0..<(configuration.sequenceLength * d)).map { _ in 0.02 * random.normal() }))
         encoder = TransformerEncoder(
             layers: configuration.layers,
-            .init(width: d, heads: configuration.heads, feedForwardWidth: configuration.feedForward, dropout: configuration.dropout, activation: .relu),
+            .init(
+                width: d, heads: configuration.heads, feedForwardWidth: configuration.feedForward,
+                dropout: configuration.dropout, activation: .relu),
             rng: &random)
     }
 
     /// Every trainable parameter with a stable name (the checkpoint's tensor names).
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
-        var named: [(name: String, parameter: Parameter)] = zip(configuration.fields, embeddings).map { (name: "embedding.\($0.name)", parameter: $1) }
+        var named: [(name: String, parameter: Parameter)] = zip(configuration.fields, embeddings).map {
+            (name: "embedding.\($0.name)", parameter: $1)
+        }
         named.append((name: "position", parameter: positions))
-        for (name, parameter) in encoder.namedParameters() { named.append((name: "encoder.\(name)", parameter: parameter)) }
+        for (name, parameter) in encoder.namedParameters() {
+            named.append((name: "encoder.\(name)", parameter: parameter))
+        }
         return named
     }
 
@@ -107,7 +118,8 @@ public final class FAMAEModel: Layer, @unchecked Sendable {
         var historyRows = [Int](repeating: -1, count: b * h)
         for (slot, item) in batch.history.enumerated() where item >= 0 {
             guard Int(item) < catalog.count else {
-                throw FAMAEError(.invalidInput, "history item \(item) is not in the catalogue of \(catalog.count) items")
+                throw FAMAEError(
+                    .invalidInput, "history item \(item) is not in the catalogue of \(catalog.count) items")
             }
             if let known = slotOf[item] {
                 historyRows[slot] = known
@@ -178,7 +190,8 @@ public final class FAMAEModel: Layer, @unchecked Sendable {
     /// embeddings (J · dimension values, not normalised), `[catalog.count, J · dimension]`.
     public func itemVectors() -> Tensor {
         GradMode.withoutGrad {
-            Variable.concat((0..<configuration.fieldCount).map { fieldEmbeddings(field: $0, items: catalog) }, axis: 1).value
+            Variable.concat((0..<configuration.fieldCount).map { fieldEmbeddings(field: $0, items: catalog) }, axis: 1)
+                .value
         }
     }
 
@@ -187,7 +200,9 @@ public final class FAMAEModel: Layer, @unchecked Sendable {
     public func fusedItemVectors() -> Tensor {
         GradMode.withoutGrad {
             var sum = fieldEmbeddings(field: 0, items: catalog)
-            for field in 1..<max(1, configuration.fieldCount) { sum = sum + fieldEmbeddings(field: field, items: catalog) }
+            for field in 1..<max(1, configuration.fieldCount) {
+                sum = sum + fieldEmbeddings(field: field, items: catalog)
+            }
             return sum.value
         }
     }

@@ -1,9 +1,10 @@
+public import Tokenizer
+
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
-public import Tokenizer
 
 /// Batched beam search over Semantic IDs, constrained by a ``SIDTrie`` so that every beam is a
 /// real item, ranking items by the sum of their tokens' log-probabilities.
@@ -59,13 +60,21 @@ public final class ConstrainedBeamSearch {
     ///   - tokenOffsets: per level, the token of code 0 (one entry per SID level).
     ///   - unconstrainedTokens: tokens allowed at every step when the trie is switched off.
     public init(beamWidth: Int = 50, tokenOffsets: [Int], unconstrainedTokens: Range<Int>) {
-        precondition(beamWidth > 0 && !tokenOffsets.isEmpty, "ConstrainedBeamSearch: beam width and levels must be positive")
+        precondition(
+            beamWidth > 0 && !tokenOffsets.isEmpty, "ConstrainedBeamSearch: beam width and levels must be positive")
         self.beamWidth = beamWidth
         self.tokenOffsets = tokenOffsets
         self.unconstrainedTokens = unconstrainedTokens
-        (scores, nextScores, logProbabilities, chosenScore) = (.allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0))
-        (nodes, history, nextNodes, nextHistory) = (.allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0))
-        (tokens, parents, chosenParent, chosenToken, chosenNode) = (.allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0))
+        (scores, nextScores, logProbabilities, chosenScore) = (
+            .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0)
+        )
+        (nodes, history, nextNodes, nextHistory) = (
+            .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0)
+        )
+        (tokens, parents, chosenParent, chosenToken, chosenNode) = (
+            .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0), .allocate(capacity: 0),
+            .allocate(capacity: 0)
+        )
         chosenCount = .allocate(capacity: 0)
         leftOut = .allocate(capacity: 0)
     }
@@ -93,9 +102,12 @@ public final class ConstrainedBeamSearch {
     public func search<Scorer: BeamScorer>(
         _ scorer: inout Scorer, users: Int, trie: SIDTrie, constrained: Bool = true, excluding: [ArraySlice<Int32>] = []
     ) -> BeamSearchResult {
-        precondition(excluding.isEmpty || excluding.count == users, "ConstrainedBeamSearch: \(excluding.count) exclusion lists for \(users) users")
+        precondition(
+            excluding.isEmpty || excluding.count == users,
+            "ConstrainedBeamSearch: \(excluding.count) exclusion lists for \(users) users")
         if !excluding.isEmpty { reserveLeftOut(items: excluding) }
-        precondition(trie.levels == levels, "ConstrainedBeamSearch: trie has \(trie.levels) levels, search decodes \(levels)")
+        precondition(
+            trie.levels == levels, "ConstrainedBeamSearch: trie has \(trie.levels) levels, search decodes \(levels)")
         let beam = beamWidth
         let vocabularySize = scorer.vocabularySize
         reserve(users: max(users, 1), vocabulary: vocabularySize)
@@ -111,12 +123,14 @@ public final class ConstrainedBeamSearch {
             let stepTokens = UnsafeBufferPointer(start: tokens, count: step == 0 ? 0 : rows)
             let stepParents = UnsafeBufferPointer(start: parents, count: step == 0 ? 0 : rows)
             scorer.logProbabilities(
-                step: step, users: users, width: width, tokens: stepTokens, parents: stepParents, into: logProbabilities)
+                step: step, users: users, width: width, tokens: stepTokens, parents: stepParents, into: logProbabilities
+            )
             var nextWidth = 0
             let lastStep = step == levels - 1 && !excluding.isEmpty
             for u in 0..<users {
                 if lastStep { mark(excluding[u], as: true) }
-                let count = select(user: u, width: width, step: step, trie: trie, constrained: constrained, skipsLeftOut: lastStep)
+                let count = select(
+                    user: u, width: width, step: step, trie: trie, constrained: constrained, skipsLeftOut: lastStep)
                 if lastStep { mark(excluding[u], as: false) }
                 nextWidth = max(nextWidth, count)
             }
@@ -152,7 +166,8 @@ public final class ConstrainedBeamSearch {
 
     /// Keeps user `u`'s best `beamWidth` one-token extensions in `chosen*[u · beamWidth ...]`,
     /// sorted best first; returns how many there are.
-    private func select(user u: Int, width: Int, step: Int, trie: SIDTrie, constrained: Bool, skipsLeftOut: Bool) -> Int {
+    private func select(user u: Int, width: Int, step: Int, trie: SIDTrie, constrained: Bool, skipsLeftOut: Bool) -> Int
+    {
         let beam = beamWidth
         var heap = CandidateHeap(
             scores: chosenScore + u * beam, parents: chosenParent + u * beam, tokens: chosenToken + u * beam,
@@ -166,11 +181,16 @@ public final class ConstrainedBeamSearch {
             if constrained {
                 let last = step == levels - 1
                 trie.withChildren(of: nodes[row]) { codes, children in
-                    let prior = last ? coldStartPrior(node: nodes[row], codes: codes, children: children, logp: logp, offset: offset, trie: trie) : nil
+                    let prior =
+                        last
+                        ? coldStartPrior(
+                            node: nodes[row], codes: codes, children: children, logp: logp, offset: offset, trie: trie)
+                        : nil
                     for c in 0..<codes.count {
                         if skipsLeftOut, Int(children[c]) < leftOutCapacity, leftOut[Int(children[c])] { continue }
                         let token = offset + Int(codes[c])
-                        let score = children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
+                        let score =
+                            children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
                         heap.push(score: base + score, parent: Int32(row), token: Int32(token), node: children[c])
                     }
                 }
@@ -189,7 +209,8 @@ public final class ConstrainedBeamSearch {
     /// code (among its children or its reference codes), or the scoring is the generator's own.
     @inline(__always)
     private func coldStartPrior(
-        node: Int32, codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>, logp: UnsafePointer<Float>, offset: Int, trie: SIDTrie
+        node: Int32, codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>,
+        logp: UnsafePointer<Float>, offset: Int, trie: SIDTrie
     ) -> ColdStartPrior? {
         let firstCold = trie.firstColdItem
         guard firstCold < .max, children.contains(where: { $0 >= firstCold }) else { return nil }
@@ -220,7 +241,9 @@ public final class ConstrainedBeamSearch {
             cold += 1
         }
         var total: Float = 0
-        for c in 0..<codes.count where children[c] >= firstCold { total += expf(exponent * logp[offset + Int(codes[c])] - top) }
+        for c in 0..<codes.count where children[c] >= firstCold {
+            total += expf(exponent * logp[offset + Int(codes[c])] - top)
+        }
         return ColdStartPrior(logMean: logMean, exponent: exponent, logShare: logf(Float(cold) / total) - top)
     }
 
@@ -290,7 +313,9 @@ public final class ConstrainedBeamSearch {
 
     private func release() {
         for p in [scores, nextScores, logProbabilities, chosenScore] { p.deallocate() }
-        for p in [nodes, history, nextNodes, nextHistory, tokens, parents, chosenParent, chosenToken, chosenNode] { p.deallocate() }
+        for p in [nodes, history, nextNodes, nextHistory, tokens, parents, chosenParent, chosenToken, chosenNode] {
+            p.deallocate()
+        }
         chosenCount.deallocate()
     }
 }
@@ -358,7 +383,10 @@ private struct CandidateHeap {
     let capacity: Int
     var count = 0
 
-    init(scores: UnsafeMutablePointer<Float>, parents: UnsafeMutablePointer<Int32>, tokens: UnsafeMutablePointer<Int32>, nodes: UnsafeMutablePointer<Int32>, capacity: Int) {
+    init(
+        scores: UnsafeMutablePointer<Float>, parents: UnsafeMutablePointer<Int32>, tokens: UnsafeMutablePointer<Int32>,
+        nodes: UnsafeMutablePointer<Int32>, capacity: Int
+    ) {
         (self.scores, self.parents, self.tokens, self.nodes, self.capacity) = (scores, parents, tokens, nodes, capacity)
     }
 

@@ -74,7 +74,9 @@ public final class GeneratorDecoderSession: BeamScorer {
         for u in 0..<users {
             let padded = batch.encoderPadding[(u * t)..<((u + 1) * t)]
             let length = padded.firstIndex(of: true).map { $0 - u * t } ?? t
-            precondition(!padded[(u * t + length)...].contains(false), "GeneratorDecoderSession: padding must follow a user's positions")
+            precondition(
+                !padded[(u * t + length)...].contains(false),
+                "GeneratorDecoderSession: padding must follow a user's positions")
             offsets.append(rows)
             lengths.append(length)
             rows += length
@@ -87,7 +89,8 @@ public final class GeneratorDecoderSession: BeamScorer {
                 into: encoderBias.reserve(heads * t * t))
             encoderBiasLength = t
         }
-        let bias = InferenceKernels.Operand(base: encoderBias.address, rowStride: encoderBiasLength, headStride: encoderBiasLength * encoderBiasLength)
+        let bias = InferenceKernels.Operand(
+            base: encoderBias.address, rowStride: encoderBiasLength, headStride: encoderBiasLength * encoderBiasLength)
         let x = residual.reserve(rows * d)
         let normal = normalised.reserve(rows * d)
         let qkv = projected.reserve(rows * 3 * d)
@@ -96,7 +99,8 @@ public final class GeneratorDecoderSession: BeamScorer {
         let s = scores.reserve(t * t)
         for u in 0..<users {
             InferenceKernels.gather(
-                w.embedding.address, rows: batch.encoderTokens[(u * t)..<(u * t + lengths[u])], width: d, into: x + offsets[u] * d)
+                w.embedding.address, rows: batch.encoderTokens[(u * t)..<(u * t + lengths[u])], width: d,
+                into: x + offsets[u] * d)
         }
         for layer in w.encoder {
             InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: w.epsilon)
@@ -104,7 +108,8 @@ public final class GeneratorDecoderSession: BeamScorer {
             for u in 0..<users {
                 let user = qkv + offsets[u] * 3 * d
                 InferenceKernels.attend(
-                    .init(base: user, rowStride: 3 * d), .init(base: user + d, rowStride: 3 * d), .init(base: user + 2 * d, rowStride: 3 * d),
+                    .init(base: user, rowStride: 3 * d), .init(base: user + d, rowStride: 3 * d),
+                    .init(base: user + 2 * d, rowStride: 3 * d),
                     queries: lengths[u], keys: lengths[u], heads: heads, headWidth: d / heads,
                     bias: bias, scale: layer.attentionScale, scores: s, into: a + offsets[u] * d)
             }
@@ -113,7 +118,8 @@ public final class GeneratorDecoderSession: BeamScorer {
         }
         InferenceKernels.normalise(x, into: normal, rows: rows, width: d, epsilon: w.epsilon)
         let memoryWidth = w.decoder.count * 2 * d
-        InferenceKernels.multiply(normal, w.memory.address, into: memory.reserve(rows * memoryWidth), m: rows, k: d, n: memoryWidth)
+        InferenceKernels.multiply(
+            normal, w.memory.address, into: memory.reserve(rows * memoryWidth), m: rows, k: d, n: memoryWidth)
     }
 
     public func logProbabilities(
@@ -121,14 +127,18 @@ public final class GeneratorDecoderSession: BeamScorer {
         into output: UnsafeMutablePointer<Float>
     ) {
         precondition(users == self.users, "GeneratorDecoderSession: encoded \(self.users) users, asked for \(users)")
-        precondition(step == positions && step < weights.vocabulary.levels, "GeneratorDecoderSession: step \(step) after \(positions) decoded positions")
+        precondition(
+            step == positions && step < weights.vocabulary.levels,
+            "GeneratorDecoderSession: step \(step) after \(positions) decoded positions")
         let w = weights
         let (d, ff, heads, v) = (w.width, w.configuration.feedForwardWidth, w.heads, vocabularySize)
         let rows = users * width
         reorderCache(rows: rows, parents: step == 0 ? nil : parents)
         let y = residual.reserve(rows * d)
         if step == 0 {
-            for r in 0..<rows { (y + r * d).update(from: w.embedding.address + Int(GeneratorVocabulary.start) * d, count: d) }
+            for r in 0..<rows {
+                (y + r * d).update(from: w.embedding.address + Int(GeneratorVocabulary.start) * d, count: d)
+            }
         } else {
             InferenceKernels.gather(w.embedding.address, rows: tokens, width: d, into: y)
         }
@@ -152,7 +162,8 @@ public final class GeneratorDecoderSession: BeamScorer {
             for u in 0..<users {
                 let keys = memory.address + offsets[u] * memoryWidth + l * 2 * d
                 InferenceKernels.attend(
-                    .init(base: qkv + u * width * d, rowStride: d), .init(base: keys, rowStride: memoryWidth), .init(base: keys + d, rowStride: memoryWidth),
+                    .init(base: qkv + u * width * d, rowStride: d), .init(base: keys, rowStride: memoryWidth),
+                    .init(base: keys + d, rowStride: memoryWidth),
                     queries: width, keys: lengths[u], heads: heads, headWidth: d / heads,
                     bias: nil, scale: layer.crossScale, scores: s, into: a + u * width * d)
             }
@@ -230,7 +241,9 @@ public final class GeneratorDecoderSession: BeamScorer {
         for l in 0..<layers {
             for r in 0..<rows {
                 let parent = Int(parents[r])
-                precondition(parent >= 0 && parent < cacheRows, "GeneratorDecoderSession: parent row \(parent) outside 0..<\(cacheRows)")
+                precondition(
+                    parent >= 0 && parent < cacheRows,
+                    "GeneratorDecoderSession: parent row \(parent) outside 0..<\(cacheRows)")
                 (target + (l * rows + r) * block).update(from: source + (l * cacheRows + parent) * block, count: kept)
             }
         }

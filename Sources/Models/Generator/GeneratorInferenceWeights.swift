@@ -58,18 +58,25 @@ public final class GeneratorInferenceWeights: @unchecked Sendable {
         let d = c.modelWidth
         configuration = c
         vocabulary = model.vocabulary
-        let norms = [model.encoderNorm, model.decoderNorm] + model.encoder.flatMap { [$0.attentionNorm, $0.feedForward.norm] }
+        let norms =
+            [model.encoderNorm, model.decoderNorm] + model.encoder.flatMap { [$0.attentionNorm, $0.feedForward.norm] }
             + model.decoder.flatMap { [$0.selfNorm, $0.crossNorm, $0.feedForward.norm] }
         let epsilon = model.encoderNorm.epsilon
         self.epsilon = epsilon
-        precondition(norms.allSatisfy { $0.epsilon == epsilon }, "GeneratorInferenceWeights: every RMSNorm must share one epsilon")
-        let attentions = model.encoder.map(\.attention) + model.decoder.flatMap { [$0.selfAttention, $0.crossAttention] }
-        precondition(attentions.allSatisfy { $0.inProjection.bias == nil && $0.outProjection.bias == nil }, "GeneratorInferenceWeights: T5 attention has no biases")
+        precondition(
+            norms.allSatisfy { $0.epsilon == epsilon },
+            "GeneratorInferenceWeights: every RMSNorm must share one epsilon")
+        let attentions =
+            model.encoder.map(\.attention) + model.decoder.flatMap { [$0.selfAttention, $0.crossAttention] }
+        precondition(
+            attentions.allSatisfy { $0.inProjection.bias == nil && $0.outProjection.bias == nil },
+            "GeneratorInferenceWeights: T5 attention has no biases")
 
         embedding = Self.copy(model.shared.table.value)
         encoder = model.encoder.map { layer in
             EncoderLayer(
-                attention: Self.scaledRows(layer.attention.inProjection.weight.value, by: layer.attentionNorm.gamma.value),
+                attention: Self.scaledRows(
+                    layer.attention.inProjection.weight.value, by: layer.attentionNorm.gamma.value),
                 attentionOut: Self.copy(layer.attention.outProjection.weight.value),
                 attentionScale: Self.scale(layer.attention),
                 up: Self.scaledRows(layer.feedForward.up.weight.value, by: layer.feedForward.norm.gamma.value),
@@ -77,19 +84,25 @@ public final class GeneratorInferenceWeights: @unchecked Sendable {
         }
         decoder = model.decoder.map { layer in
             DecoderLayer(
-                selfAttention: Self.scaledRows(layer.selfAttention.inProjection.weight.value, by: layer.selfNorm.gamma.value),
+                selfAttention: Self.scaledRows(
+                    layer.selfAttention.inProjection.weight.value, by: layer.selfNorm.gamma.value),
                 selfOut: Self.copy(layer.selfAttention.outProjection.weight.value),
                 selfScale: Self.scale(layer.selfAttention),
-                crossQuery: Self.scaledRows(layer.crossAttention.inProjection.weight.value.slice(axis: 1, range: 0..<d), by: layer.crossNorm.gamma.value),
+                crossQuery: Self.scaledRows(
+                    layer.crossAttention.inProjection.weight.value.slice(axis: 1, range: 0..<d),
+                    by: layer.crossNorm.gamma.value),
                 crossOut: Self.copy(layer.crossAttention.outProjection.weight.value),
                 crossScale: Self.scale(layer.crossAttention),
                 up: Self.scaledRows(layer.feedForward.up.weight.value, by: layer.feedForward.norm.gamma.value),
                 down: Self.copy(layer.feedForward.down.weight.value))
         }
-        let keyValues = model.decoder.map { $0.crossAttention.inProjection.weight.value.slice(axis: 1, range: d..<(3 * d)) }
+        let keyValues = model.decoder.map {
+            $0.crossAttention.inProjection.weight.value.slice(axis: 1, range: d..<(3 * d))
+        }
         memory = Self.scaledRows(Tensor.concat(keyValues, axis: 1), by: model.encoderNorm.gamma.value)
         let outputScale = model.decoderNorm.gamma.value.elements.map { $0 / Float(d).squareRoot() }
-        output = Self.scaledRows(model.shared.table.value.permuted([1, 0]), by: Tensor(shape: [d], elements: outputScale))
+        output = Self.scaledRows(
+            model.shared.table.value.permuted([1, 0]), by: Tensor(shape: [d], elements: outputScale))
         encoderBuckets = model.encoderBuckets
         decoderBuckets = model.decoderBuckets
         encoderBias = Self.copy(model.encoderBias.table.value)
@@ -109,7 +122,9 @@ public final class GeneratorInferenceWeights: @unchecked Sendable {
 
     /// `matrix` (`[rows, columns]`) with row `k` multiplied by `gain[k]`.
     static func scaledRows(_ matrix: Tensor, by gain: Tensor) -> AlignedStorage {
-        precondition(matrix.rank == 2 && gain.shape == [matrix.shape[0]], "GeneratorInferenceWeights: gain \(gain.shape) for matrix \(matrix.shape)")
+        precondition(
+            matrix.rank == 2 && gain.shape == [matrix.shape[0]],
+            "GeneratorInferenceWeights: gain \(gain.shape) for matrix \(matrix.shape)")
         let storage = copy(matrix)
         let (columns, g) = (matrix.shape[1], gain.elements)
         for k in 0..<matrix.shape[0] {

@@ -23,7 +23,9 @@ public struct GeneratorVocabulary: Sendable, Equatable, Codable {
 
     /// A vocabulary for SIDs with `levelSizes[l]` codes at level `l`.
     public init(levelSizes: [Int]) {
-        precondition(!levelSizes.isEmpty && levelSizes.allSatisfy { $0 > 0 }, "GeneratorVocabulary: level sizes must be positive")
+        precondition(
+            !levelSizes.isEmpty && levelSizes.allSatisfy { $0 > 0 }, "GeneratorVocabulary: level sizes must be positive"
+        )
         self.levelSizes = levelSizes
         var running = Self.specialCount
         levelOffsets = levelSizes.map { size in
@@ -49,14 +51,18 @@ public struct GeneratorVocabulary: Sendable, Equatable, Codable {
     /// - Throws: ``SequenceModelError`` if a code is out of its level's range.
     public func itemTokens(_ table: SIDTable) throws -> [Int32] {
         guard table.levels == levels else {
-            throw SequenceModelError(.invalidInput, "SID table has \(table.levels) levels, the generator vocabulary \(levels)")
+            throw SequenceModelError(
+                .invalidInput, "SID table has \(table.levels) levels, the generator vocabulary \(levels)")
         }
         var out: [Int32] = []
         out.reserveCapacity(table.count * levels)
         for (item, codes) in table.codes.enumerated() {
             for (l, code) in codes.enumerated() {
                 guard code >= 0, code < levelSizes[l] else {
-                    throw SequenceModelError(.invalidInput, "item \(item): level-\(l + 1) code \(code) outside 0..<\(levelSizes[l]); size the vocabulary from the same table")
+                    throw SequenceModelError(
+                        .invalidInput,
+                        "item \(item): level-\(l + 1) code \(code) outside 0..<\(levelSizes[l]); size the vocabulary from the same table"
+                    )
                 }
                 out.append(Int32(levelOffsets[l] + code))
             }

@@ -1,9 +1,10 @@
+import Tensor
+
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
-import Tensor
 
 /// A float buffer that only grows: inference workspaces size it on the first call and reuse it,
 /// so the steady state allocates nothing.
@@ -25,7 +26,9 @@ final class GrowingBuffer {
 enum InferenceKernels {
     /// `y[r] = x[r] / rms(x[r])` for `rows` rows of `width` (the gain is folded into the next
     /// weight matrix).
-    static func normalise(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int, epsilon: Float) {
+    static func normalise(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int, epsilon: Float
+    ) {
         for r in 0..<rows {
             let (source, target) = (x + r * width, y + r * width)
             var squares: Float = 0
@@ -41,14 +44,19 @@ enum InferenceKernels {
     /// itself when `a` has a row or two (the first decoding step has one row per user); such
     /// products go row by row through GEMV, which streams `b` once per row without packing.
     @inline(__always)
-    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, accumulate: Bool = false) {
+    static func multiply(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, m: Int, k: Int,
+        n: Int, accumulate: Bool = false
+    ) {
         let beta: Float = accumulate ? 1 : 0
         if m <= gemvRows {
             for r in 0..<m {
                 BLAS.sgemv(transpose: true, rows: k, cols: n, a: b, lda: n, x: a + r * k, beta: beta, y: c + r * n)
             }
         } else {
-            BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, beta: beta, c: c, ldc: n)
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, beta: beta, c: c,
+                ldc: n)
         }
     }
 
@@ -126,7 +134,9 @@ enum InferenceKernels {
     }
 
     /// Rows `tokens[i]` of `table` (`[vocabulary, width]`) into consecutive rows of `out`.
-    static func gather<C: Collection>(_ table: UnsafePointer<Float>, rows tokens: C, width: Int, into out: UnsafeMutablePointer<Float>) where C.Element: BinaryInteger {
+    static func gather<C: Collection>(
+        _ table: UnsafePointer<Float>, rows tokens: C, width: Int, into out: UnsafeMutablePointer<Float>
+    ) where C.Element: BinaryInteger {
         for (i, token) in tokens.enumerated() {
             (out + i * width).update(from: table + Int(token) * width, count: width)
         }

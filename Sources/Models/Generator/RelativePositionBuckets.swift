@@ -19,7 +19,9 @@ public struct RelativePositionBuckets: Sendable, Equatable, Codable {
     public let bidirectional: Bool
 
     public init(count: Int = 32, maxDistance: Int = 128, bidirectional: Bool) {
-        precondition(count >= 4 && maxDistance >= count, "RelativePositionBuckets: need at least 4 buckets and maxDistance >= buckets")
+        precondition(
+            count >= 4 && maxDistance >= count,
+            "RelativePositionBuckets: need at least 4 buckets and maxDistance >= buckets")
         self.count = count
         self.maxDistance = maxDistance
         self.bidirectional = bidirectional
@@ -39,7 +41,8 @@ public struct RelativePositionBuckets: Sendable, Equatable, Codable {
         }
         let maxExact = buckets / 2
         if n < maxExact { return result + n }
-        let scaled = log(Double(n) / Double(maxExact)) / log(Double(maxDistance) / Double(maxExact)) * Double(buckets - maxExact)
+        let scaled =
+            log(Double(n) / Double(maxExact)) / log(Double(maxDistance) / Double(maxExact)) * Double(buckets - maxExact)
         return result + min(maxExact + Int(scaled), buckets - 1)
     }
 

@@ -57,7 +57,8 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
 
         func namedParameters() -> [(name: String, parameter: Parameter)] {
             prefixed("self.norm", selfNorm) + prefixed("self.attention", selfAttention)
-                + prefixed("cross.norm", crossNorm) + prefixed("cross.attention", crossAttention) + prefixed("ffn", feedForward)
+                + prefixed("cross.norm", crossNorm) + prefixed("cross.attention", crossAttention)
+                + prefixed("ffn", feedForward)
         }
     }
 
@@ -91,8 +92,10 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
         self.configuration = configuration
         self.vocabulary = vocabulary
         let (d, buckets) = (configuration.modelWidth, configuration.relativeBuckets)
-        encoderBuckets = RelativePositionBuckets(count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: true)
-        decoderBuckets = RelativePositionBuckets(count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: false)
+        encoderBuckets = RelativePositionBuckets(
+            count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: true)
+        decoderBuckets = RelativePositionBuckets(
+            count: buckets, maxDistance: configuration.relativeMaxDistance, bidirectional: false)
         var rng = SeededRandom(seed: seed)
         shared = Embedding(vocabulary: vocabulary.count, width: d, standardDeviation: 1, rng: &rng)
         let biasStd = 1 / Float(d).squareRoot()
@@ -112,7 +115,9 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
         let (queryStd, keyValueStd) = (1 / Float(d * c.headWidth).squareRoot(), 1 / Float(d).squareRoot())
         var w = layer.inProjection.weight.value
         w.withUnsafeMutableBufferPointer { p in
-            for r in 0..<d { for col in 0..<(3 * d) { p[r * 3 * d + col] = rng.normal() * (col < d ? queryStd : keyValueStd) } }
+            for r in 0..<d {
+                for col in 0..<(3 * d) { p[r * 3 * d + col] = rng.normal() * (col < d ? queryStd : keyValueStd) }
+            }
         }
         layer.inProjection.weight.value = w
         normalInit(layer.outProjection.weight, std: keyValueStd, rng: &rng)
@@ -127,7 +132,9 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
 
     /// Every parameter with its stable safetensors name.
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
-        var out = prefixed("shared", shared) + prefixed("encoder.relative_bias", encoderBias) + prefixed("decoder.relative_bias", decoderBias)
+        var out =
+            prefixed("shared", shared) + prefixed("encoder.relative_bias", encoderBias)
+            + prefixed("decoder.relative_bias", decoderBias)
         for (i, layer) in encoder.enumerated() { out += prefixed("encoder.\(i)", layer) }
         for (i, layer) in decoder.enumerated() { out += prefixed("decoder.\(i)", layer) }
         return out + prefixed("encoder.final_norm", encoderNorm) + prefixed("decoder.final_norm", decoderNorm)
@@ -150,7 +157,10 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
         var x = mode.dropout(shared(batch.encoderTokens.map(Int.init), shape: [n, t]), rate: rate)
         let bias = relativeBias(encoderBias, buckets: encoderBuckets, queries: 0..<t, keys: t)
         for layer in encoder {
-            x = x + mode.dropout(layer.attention(layer.attentionNorm(x), keyPadding: batch.encoderPadding, bias: bias), rate: rate)
+            x =
+                x
+                + mode.dropout(
+                    layer.attention(layer.attentionNorm(x), keyPadding: batch.encoderPadding, bias: bias), rate: rate)
             x = x + mode.dropout(layer.feedForward(x, mode: &mode), rate: rate)
         }
         return mode.dropout(encoderNorm(x), rate: rate)
@@ -164,7 +174,11 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
         let bias = relativeBias(decoderBias, buckets: decoderBuckets, queries: 0..<l, keys: l)
         for layer in decoder {
             x = x + mode.dropout(layer.selfAttention(layer.selfNorm(x), causal: true, bias: bias), rate: rate)
-            x = x + mode.dropout(layer.crossAttention(layer.crossNorm(x), memory: memory, memoryPadding: batch.encoderPadding), rate: rate)
+            x =
+                x
+                + mode.dropout(
+                    layer.crossAttention(layer.crossNorm(x), memory: memory, memoryPadding: batch.encoderPadding),
+                    rate: rate)
             x = x + mode.dropout(layer.feedForward(x, mode: &mode), rate: rate)
         }
         return outputLogits(mode.dropout(decoderNorm(x), rate: rate))
@@ -175,7 +189,8 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
         precondition(batch.targets.count == batch.size * batch.levels, "SIDGenerator.loss: the batch has no targets")
         let memory = encode(batch, mode: &mode)
         let logits = decode(batch, memory: memory, mode: &mode)
-        return logits.reshaped([batch.size * batch.levels, vocabulary.count]).crossEntropy(targets: batch.targets.map(Int.init))
+        return logits.reshaped([batch.size * batch.levels, vocabulary.count]).crossEntropy(
+            targets: batch.targets.map(Int.init))
     }
 
     /// Teacher-forced logits without dropout or gradients, `[size, levels, vocabulary]`.
@@ -194,7 +209,8 @@ public final class SIDGenerator: Layer, @unchecked Sendable {
     }
 
     /// The `[1, heads, queries, keys]` score bias of a stack for the given query positions.
-    func relativeBias(_ table: Embedding, buckets: RelativePositionBuckets, queries: Range<Int>, keys: Int) -> Variable {
+    func relativeBias(_ table: Embedding, buckets: RelativePositionBuckets, queries: Range<Int>, keys: Int) -> Variable
+    {
         table(buckets.table(queryPositions: queries, keyLength: keys), shape: [queries.count, keys])
             .permuted([2, 0, 1]).reshaped([1, configuration.heads, queries.count, keys])
     }

@@ -21,16 +21,23 @@ public struct SIDGeneratorConfiguration: Sendable, Codable, Equatable {
     /// - Throws: ``SequenceModelError/Code/invalidConfiguration`` naming the setting to change.
     public func validate() throws {
         guard modelWidth > 0, feedForwardWidth > 0, heads > 0, modelWidth % heads == 0 else {
-            throw SequenceModelError(.invalidConfiguration, "model width \(modelWidth) must be a positive multiple of heads \(heads); feed-forward width must be positive")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "model width \(modelWidth) must be a positive multiple of heads \(heads); feed-forward width must be positive"
+            )
         }
         guard encoderLayers >= 1, decoderLayers >= 1 else {
-            throw SequenceModelError(.invalidConfiguration, "encoder and decoder need at least one layer each (got \(encoderLayers) + \(decoderLayers))")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "encoder and decoder need at least one layer each (got \(encoderLayers) + \(decoderLayers))")
         }
         guard dropout >= 0, dropout < 1 else {
             throw SequenceModelError(.invalidConfiguration, "dropout \(dropout) must be in [0, 1)")
         }
         guard relativeBuckets >= 4, relativeMaxDistance >= relativeBuckets, historyLimit >= 1 else {
-            throw SequenceModelError(.invalidConfiguration, "need at least 4 relative buckets, max distance >= buckets and history limit >= 1")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "need at least 4 relative buckets, max distance >= buckets and history limit >= 1")
         }
     }
 }

@@ -22,9 +22,10 @@ extension CausalDecoderSession: SIDDecodingSession {}
 
 extension GeneratorDecoderSession: SIDDecodingSession {
     public func start(histories: [ArraySlice<Int32>], itemTokens: [Int32]) {
-        start(SIDSequenceBatch(
-            histories: histories, targets: nil, itemTokens: itemTokens, levels: weights.vocabulary.levels,
-            historyLimit: weights.configuration.historyLimit))
+        start(
+            SIDSequenceBatch(
+                histories: histories, targets: nil, itemTokens: itemTokens, levels: weights.vocabulary.levels,
+                historyLimit: weights.configuration.historyLimit))
     }
 }
 
@@ -87,7 +88,10 @@ public enum SIDGeneratorModel: Sendable {
         case SIDGenerator.fileFormat: self = .t5(try SIDGenerator(contents: contents))
         case CausalSIDGenerator.fileFormat: self = .causal(try CausalSIDGenerator(contents: contents))
         case let other:
-            throw SequenceModelError(.invalidCheckpoint, "generator format \(other ?? "missing") is neither \(CausalSIDGenerator.fileFormat) nor \(SIDGenerator.fileFormat)")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "generator format \(other ?? "missing") is neither \(CausalSIDGenerator.fileFormat) nor \(SIDGenerator.fileFormat)"
+            )
         }
     }
 }

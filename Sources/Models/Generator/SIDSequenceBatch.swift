@@ -28,7 +28,9 @@ public struct SIDSequenceBatch: Sendable {
     public init<H: Collection>(
         histories: [H], targets: [Int32]?, itemTokens: [Int32], levels: Int, historyLimit: Int = 32
     ) where H.Element == Int32 {
-        precondition(targets == nil || targets!.count == histories.count, "SIDSequenceBatch: \(targets!.count) targets for \(histories.count) histories")
+        precondition(
+            targets == nil || targets!.count == histories.count,
+            "SIDSequenceBatch: \(targets!.count) targets for \(histories.count) histories")
         size = histories.count
         self.levels = levels
         let lengths = histories.map { min($0.count, historyLimit) }

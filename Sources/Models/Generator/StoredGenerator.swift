@@ -39,14 +39,19 @@ extension StoredGenerator {
     ///   missing or misshapen tensor or metadata key.
     public init(contents: SafeTensors.Contents) throws {
         guard contents.metadata["format"] == Self.fileFormat else {
-            throw SequenceModelError(.invalidCheckpoint, "metadata format is \(contents.metadata["format"] ?? "missing"), expected \(Self.fileFormat)")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "metadata format is \(contents.metadata["format"] ?? "missing"), expected \(Self.fileFormat)")
         }
         let decoder = JSONDecoder()
-        guard let configurationJSON = contents.metadata["configuration"], let vocabularyJSON = contents.metadata["vocabulary"],
+        guard let configurationJSON = contents.metadata["configuration"],
+            let vocabularyJSON = contents.metadata["vocabulary"],
             let configuration = try? decoder.decode(Configuration.self, from: Data(configurationJSON.utf8)),
             let vocabulary = try? decoder.decode(GeneratorVocabulary.self, from: Data(vocabularyJSON.utf8))
         else {
-            throw SequenceModelError(.invalidCheckpoint, "metadata keys `configuration` and `vocabulary` must hold the JSON written by \(Self.self).save")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "metadata keys `configuration` and `vocabulary` must hold the JSON written by \(Self.self).save")
         }
         try self.init(configuration: configuration, vocabulary: vocabulary, seed: 0)
         for (name, parameter) in namedParameters() {
@@ -54,7 +59,8 @@ extension StoredGenerator {
                 throw SequenceModelError(.invalidCheckpoint, "tensor `\(name)` is missing")
             }
             guard tensor.shape == parameter.shape else {
-                throw SequenceModelError(.invalidCheckpoint, "tensor `\(name)` has shape \(tensor.shape), expected \(parameter.shape)")
+                throw SequenceModelError(
+                    .invalidCheckpoint, "tensor `\(name)` has shape \(tensor.shape), expected \(parameter.shape)")
             }
             parameter.value = tensor
         }

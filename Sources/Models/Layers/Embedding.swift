@@ -7,7 +7,10 @@ public final class Embedding: Layer {
 
     /// Rows drawn from a normal distribution with standard deviation `standardDeviation`.
     public init(vocabulary: Int, width: Int, standardDeviation: Float = 1, rng: inout SeededRandom) {
-        table = .parameter(Tensor(shape: [vocabulary, width], elements: (0..<vocabulary * width).map { _ in rng.normal() * standardDeviation }))
+        table = .parameter(
+            Tensor(
+                shape: [vocabulary, width],
+                elements: (0..<vocabulary * width).map { _ in rng.normal() * standardDeviation }))
     }
 
     public var vocabulary: Int { table.shape[0] }

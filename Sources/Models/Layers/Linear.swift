@@ -12,7 +12,10 @@ public final class Linear: Layer {
     /// Weights uniform in `±1/sqrt(inputWidth)` (PyTorch's default bound), bias zero.
     public init(_ inputWidth: Int, _ outputWidth: Int, bias: Bool = true, rng: inout SeededRandom) {
         let bound = 1 / Float(inputWidth).squareRoot()
-        weight = .parameter(Tensor(shape: [inputWidth, outputWidth], elements: (0..<inputWidth * outputWidth).map { _ in rng.uniform(-bound, bound) }))
+        weight = .parameter(
+            Tensor(
+                shape: [inputWidth, outputWidth],
+                elements: (0..<inputWidth * outputWidth).map { _ in rng.uniform(-bound, bound) }))
         self.bias = bias ? .parameter(Tensor(zeros: [outputWidth])) : nil
     }
 

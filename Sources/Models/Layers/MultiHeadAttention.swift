@@ -25,7 +25,8 @@ public final class MultiHeadAttention: Layer {
     public let scale: Float?
 
     public init(width: Int, heads: Int, bias: Bool = true, scale: Float? = nil, rng: inout SeededRandom) {
-        precondition(heads > 0 && width % heads == 0, "MultiHeadAttention: width \(width) does not split into \(heads) heads")
+        precondition(
+            heads > 0 && width % heads == 0, "MultiHeadAttention: width \(width) does not split into \(heads) heads")
         self.width = width
         self.heads = heads
         self.scale = scale
@@ -38,7 +39,9 @@ public final class MultiHeadAttention: Layer {
     ///   - keyPadding: `batch · length` flags, `true` for padding positions.
     ///   - causal: each position attends only to itself and earlier ones.
     ///   - bias: additive score bias `[1 or batch, heads, length, length]`.
-    public func callAsFunction(_ x: Variable, keyPadding: [Bool]? = nil, causal: Bool = false, bias: Variable? = nil) -> Variable {
+    public func callAsFunction(
+        _ x: Variable, keyPadding: [Bool]? = nil, causal: Bool = false, bias: Variable? = nil
+    ) -> Variable {
         let qkv = inProjection(x)
         let w = width
         let attended = Variable.scaledDotProductAttention(
@@ -51,7 +54,9 @@ public final class MultiHeadAttention: Layer {
 
     /// Cross-attention from `x` (`[batch, queries, width]`) to `memory`
     /// (`[batch, keys, width]`), with gradients into both.
-    public func callAsFunction(_ x: Variable, memory: Variable, memoryPadding: [Bool]? = nil, bias: Variable? = nil) -> Variable {
+    public func callAsFunction(
+        _ x: Variable, memory: Variable, memoryPadding: [Bool]? = nil, bias: Variable? = nil
+    ) -> Variable {
         let query = project(x, columns: 0..<width)
         let keyValue = project(memory, columns: width..<(3 * width))
         let attended = Variable.scaledDotProductAttention(

@@ -19,7 +19,10 @@ public final class TransformerEncoderBlock: Layer {
         public var dropout: Float
         public var activation: Activation
 
-        public init(width: Int = 128, heads: Int = 4, feedForwardWidth: Int = 512, dropout: Float = 0.1, activation: Activation = .relu) {
+        public init(
+            width: Int = 128, heads: Int = 4, feedForwardWidth: Int = 512, dropout: Float = 0.1,
+            activation: Activation = .relu
+        ) {
             self.width = width
             self.heads = heads
             self.feedForwardWidth = feedForwardWidth
@@ -77,7 +80,8 @@ public final class TransformerEncoderBlock: Layer {
 public final class TransformerEncoder: Layer {
     public let blocks: [TransformerEncoderBlock]
 
-    public init(layers: Int, _ configuration: TransformerEncoderBlock.Configuration = .init(), rng: inout SeededRandom) {
+    public init(layers: Int, _ configuration: TransformerEncoderBlock.Configuration = .init(), rng: inout SeededRandom)
+    {
         var built: [TransformerEncoderBlock] = []
         for _ in 0..<layers { built.append(TransformerEncoderBlock(configuration, rng: &rng)) }
         blocks = built

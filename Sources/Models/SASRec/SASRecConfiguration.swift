@@ -13,9 +13,14 @@ public struct SASRecConfiguration: Sendable, Codable, Equatable {
     /// - Throws: ``SequenceModelError/Code/invalidConfiguration`` naming the setting.
     public func validate() throws {
         guard width > 0, heads > 0, width % heads == 0, layers >= 1, feedForwardWidth > 0, historyLimit >= 1 else {
-            throw SequenceModelError(.invalidConfiguration, "SASRec: width must be a positive multiple of heads; layers, feed-forward width and history limit must be positive")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "SASRec: width must be a positive multiple of heads; layers, feed-forward width and history limit must be positive"
+            )
         }
-        guard dropout >= 0, dropout < 1 else { throw SequenceModelError(.invalidConfiguration, "SASRec: dropout \(dropout) must be in [0, 1)") }
+        guard dropout >= 0, dropout < 1 else {
+            throw SequenceModelError(.invalidConfiguration, "SASRec: dropout \(dropout) must be in [0, 1)")
+        }
     }
 }
 

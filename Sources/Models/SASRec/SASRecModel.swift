@@ -37,10 +37,14 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         guard itemCount >= 1 else { throw SequenceModelError(.invalidInput, "SASRec: the catalogue is empty") }
         for field in fields {
             guard field.codes.count == itemCount else {
-                throw SequenceModelError(.invalidInput, "SASRec*: field \(field.name) has codes for \(field.codes.count) items, the catalogue has \(itemCount)")
+                throw SequenceModelError(
+                    .invalidInput,
+                    "SASRec*: field \(field.name) has codes for \(field.codes.count) items, the catalogue has \(itemCount)"
+                )
             }
             if let bad = field.codes.joined().first(where: { $0 < 0 || Int($0) >= field.vocabularySize }) {
-                throw SequenceModelError(.invalidInput, "SASRec*: field \(field.name) code \(bad) outside 0..<\(field.vocabularySize)")
+                throw SequenceModelError(
+                    .invalidInput, "SASRec*: field \(field.name) code \(bad) outside 0..<\(field.vocabularySize)")
             }
         }
         self.configuration = configuration
@@ -55,7 +59,10 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         fieldEmbeddings = fields.map { normal($0.vocabularySize) }
         positions = normal(configuration.historyLimit)
         blocks = (0..<configuration.layers).map { _ in
-            TransformerEncoderBlock(.init(width: d, heads: configuration.heads, feedForwardWidth: configuration.feedForwardWidth, dropout: configuration.dropout), rng: &random)
+            TransformerEncoderBlock(
+                .init(
+                    width: d, heads: configuration.heads, feedForwardWidth: configuration.feedForwardWidth,
+                    dropout: configuration.dropout), rng: &random)
         }
         finalNorm = LayerNorm(width: d)
         fieldAverages = fields.map { field in
@@ -75,7 +82,9 @@ public final class SASRecModel: Layer, @unchecked Sendable {
     public var name: String { fields.isEmpty ? "sasrec" : "sasrec*" }
 
     public func namedParameters() -> [(name: String, parameter: Parameter)] {
-        var out: [(name: String, parameter: Parameter)] = [("item_id.embedding", idEmbedding), ("positions", positions)]
+        var out: [(name: String, parameter: Parameter)] = [
+            ("item_id.embedding", idEmbedding), ("positions", positions),
+        ]
         for (field, table) in zip(fields, fieldEmbeddings) { out.append(("field.\(field.name).embedding", table)) }
         for (i, block) in blocks.enumerated() { out += prefixed("block.\(i)", block) }
         return out + prefixed("final_norm", finalNorm)
@@ -96,7 +105,9 @@ public final class SASRecModel: Layer, @unchecked Sendable {
 
     /// Every position's state, `[histories · length, d]` with `length` the longest kept history,
     /// histories left-aligned (row `r`'s position `j` is row `r · length + j`).
-    func states<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> (states: Variable, length: Int) where H.Element == Int32 {
+    func states<H: Collection>(
+        _ histories: [H], items: Variable, mode: inout ForwardMode
+    ) -> (states: Variable, length: Int) where H.Element == Int32 {
         let d = configuration.width
         let limit = configuration.historyLimit
         let length = max(1, histories.map { min($0.count, limit) }.max() ?? 1)
@@ -112,7 +123,8 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         // Row 0 of the lookup table is the padding vector (zeros, no gradient).
         let table = Variable.concat([Variable(Tensor(zeros: [1, d])), items], axis: 0)
         let position = (0..<(n * length)).map { $0 % length }
-        var x = table.gather(rows: indices, indexShape: [n, length]) * Float(d).squareRoot()
+        var x =
+            table.gather(rows: indices, indexShape: [n, length]) * Float(d).squareRoot()
             + positions.gather(rows: position, indexShape: [n, length])
         x = mode.dropout(x, rate: configuration.dropout)
         // Padding trails each row, so causal attention alone keeps real positions from seeing it.
@@ -131,7 +143,9 @@ public final class SASRecModel: Layer, @unchecked Sendable {
         var rows: [Int] = []
         var labels: [Int] = []
         for (row, next) in targets.enumerated() {
-            precondition(next.count == min(histories[row].count, configuration.historyLimit), "SASRec.loss: \(next.count) targets for a history of \(histories[row].count)")
+            precondition(
+                next.count == min(histories[row].count, configuration.historyLimit),
+                "SASRec.loss: \(next.count) targets for a history of \(histories[row].count)")
             for (offset, target) in next.enumerated() {
                 rows.append(row * length + offset)
                 labels.append(Int(target))
@@ -141,10 +155,12 @@ public final class SASRecModel: Layer, @unchecked Sendable {
     }
 
     /// The last position's state for each history, `[histories, d]`.
-    func lastStates<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> Variable where H.Element == Int32 {
+    func lastStates<H: Collection>(_ histories: [H], items: Variable, mode: inout ForwardMode) -> Variable
+    where H.Element == Int32 {
         let (states, length) = states(histories, items: items, mode: &mode)
         let limit = configuration.historyLimit
-        return states.gather(rows: histories.enumerated().map { $0.offset * length + max(0, min($0.element.count, limit) - 1) })
+        return states.gather(
+            rows: histories.enumerated().map { $0.offset * length + max(0, min($0.element.count, limit) - 1) })
     }
 
     /// Scores of every item for each history, `[histories, items]` (no dropout, no gradients).

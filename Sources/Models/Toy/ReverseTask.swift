@@ -89,7 +89,9 @@ public enum ReverseTask {
     }
 
     /// `count` random sequences and their reversals, flattened row-major.
-    public static func batch(count: Int, configuration: Configuration, rng: inout SeededRandom) -> (inputs: [Int], targets: [Int]) {
+    public static func batch(
+        count: Int, configuration: Configuration, rng: inout SeededRandom
+    ) -> (inputs: [Int], targets: [Int]) {
         let length = configuration.length
         var inputs = [Int](repeating: 0, count: count * length)
         var targets = inputs
@@ -115,7 +117,8 @@ public enum ReverseTask {
             configuration: .init(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay),
             withoutDecay: model.parametersWithoutDecay
         )
-        let schedule = CosineSchedule(peak: configuration.learningRate, warmupSteps: configuration.warmupSteps, totalSteps: configuration.steps)
+        let schedule = CosineSchedule(
+            peak: configuration.learningRate, warmupSteps: configuration.warmupSteps, totalSteps: configuration.steps)
         var mode = ForwardMode.training(seed: configuration.seed &+ 1)
         var data = rng.split(2)
         let tokensPerStep = configuration.batch * configuration.length
@@ -164,7 +167,9 @@ public enum ReverseTask {
 
     /// Loss and accuracies on fresh held-out sequences (a seed stream training never uses),
     /// without dropout and without recording the graph.
-    public static func evaluate(_ model: Model, configuration: Configuration) -> (loss: Float, tokenAccuracy: Double, sequenceAccuracy: Double) {
+    public static func evaluate(
+        _ model: Model, configuration: Configuration
+    ) -> (loss: Float, tokenAccuracy: Double, sequenceAccuracy: Double) {
         var rng = SeededRandom(seed: configuration.seed ^ 0x5EED_E7A1)
         let count = configuration.evaluationSequences
         let (inputs, targets) = batch(count: count, configuration: configuration, rng: &rng)
@@ -186,6 +191,8 @@ public enum ReverseTask {
             }
             if allRight { correctSequences += 1 }
         }
-        return (loss, Double(correctTokens) / Double(count * configuration.length), Double(correctSequences) / Double(count))
+        return (
+            loss, Double(correctTokens) / Double(count * configuration.length), Double(correctSequences) / Double(count)
+        )
     }
 }

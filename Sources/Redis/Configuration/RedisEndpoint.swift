@@ -69,7 +69,9 @@ public enum RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             host = String(rest[rest.index(after: rest.startIndex)..<close])
             let after = rest[rest.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let number = Int(after.dropFirst()) else { throw fail("the port `\(after.dropFirst())` is not a number") }
+                guard let number = Int(after.dropFirst()) else {
+                    throw fail("the port `\(after.dropFirst())` is not a number")
+                }
                 port = number
             }
         } else if let colon = rest.lastIndex(of: ":") {

@@ -78,7 +78,9 @@ public actor RedisConnection {
 
     /// Runs a script once by SHA, loading it first if this connection has not yet.
     /// - Throws: ``RedisError``; an error reply (including a Lua `error_reply`) becomes `serverError`.
-    public func evalScript(_ script: RedisScript, keys: [String], arguments: [String]) throws(RedisError)
+    public func evalScript(
+        _ script: RedisScript, keys: [String], arguments: [String]
+    ) throws(RedisError)
         -> RedisValue
     {
         let reply = try pipelineScript(script, calls: [RedisScript.Call(keys: keys, arguments: arguments)])[0]
@@ -163,7 +165,8 @@ public actor RedisConnection {
             guard error.code != .invalidArgument else { throw error }
             var failure = error
             if commands.count > 1 {
-                failure.message += " (pipeline of \(commands.count) commands, \(replies.count) replies read; "
+                failure.message +=
+                    " (pipeline of \(commands.count) commands, \(replies.count) replies read; "
                     + "the others may or may not have run)"
             }
             throw failure
@@ -204,7 +207,8 @@ public actor RedisConnection {
                     metadata: [RedisLogKey.attempts: "\(failures)", RedisLogKey.error: "\(error.message)"])
                 // A blocking sleep on purpose: this is the connection's own thread, and the
                 // actor must not run other calls against a missing context meanwhile.
-                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                Thread.sleep(
+                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
             }
         }
     }

@@ -15,7 +15,9 @@ final class RedisContext {
 
     /// Connects and applies the command timeout and keep-alive.
     /// - Throws: ``RedisError/Code/connectionFailed`` (retriable) when the server cannot be reached.
-    init(endpoint: RedisEndpoint, connectTimeout: Duration, commandTimeout: Duration, keepAlive: Bool)
+    init(
+        endpoint: RedisEndpoint, connectTimeout: Duration, commandTimeout: Duration, keepAlive: Bool
+    )
         throws(RedisError)
     {
         let connectTV = Self.timeval(connectTimeout)

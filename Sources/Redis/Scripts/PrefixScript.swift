@@ -152,7 +152,9 @@ public struct PrefixEvent: Sendable, Hashable {
     public var countsUptake: Bool
 
     /// Creates an event.
-    public init(user: String, item: String, partition: Int32, offset: Int64, eventID: String = "", countsUptake: Bool = false) {
+    public init(
+        user: String, item: String, partition: Int32, offset: Int64, eventID: String = "", countsUptake: Bool = false
+    ) {
         self.user = user
         self.item = item
         self.partition = partition

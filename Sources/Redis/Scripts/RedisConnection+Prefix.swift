@@ -12,7 +12,9 @@ extension RedisConnection {
     /// - Returns: One ``PrefixUpdate`` per event, in order.
     /// - Throws: ``RedisError``: `invalidArgument` for a malformed event (nothing sent),
     ///   `serverError` if the script rejects one, connection errors otherwise.
-    public func applyPrefixEvents(_ events: [PrefixEvent], keys: RedisKeys, maxItems: Int? = nil)
+    public func applyPrefixEvents(
+        _ events: [PrefixEvent], keys: RedisKeys, maxItems: Int? = nil
+    )
         throws(RedisError) -> [PrefixUpdate]
     {
         let limit = String(maxItems ?? configuration.prefixLength)
@@ -22,7 +24,8 @@ extension RedisConnection {
             try Self.validate(event)
             calls.append(
                 RedisScript.Call(
-                    keys: event.countsUptake ? [keys.prefix(user: event.user), keys.uptake] : [keys.prefix(user: event.user)],
+                    keys: event.countsUptake
+                        ? [keys.prefix(user: event.user), keys.uptake] : [keys.prefix(user: event.user)],
                     arguments: [event.item, String(event.partition), String(event.offset), limit, event.eventID]))
         }
         return try runInChunks(PrefixScript.script, calls: calls, decode: Self.decodePrefixReply)

@@ -8,7 +8,9 @@ extension RedisConnection {
     /// - Returns: One ``SIDClaim`` per request, in order.
     /// - Throws: ``RedisError``: `invalidArgument` for a malformed request (nothing sent),
     ///   `serverError` if the script rejects one, connection errors otherwise.
-    public func claimSIDs(_ requests: [SIDClaimRequest], bundle: String, keys: RedisKeys) throws(RedisError)
+    public func claimSIDs(
+        _ requests: [SIDClaimRequest], bundle: String, keys: RedisKeys
+    ) throws(RedisError)
         -> [SIDClaim]
     {
         guard !bundle.isEmpty, !bundle.contains(":") else {
@@ -52,7 +54,10 @@ extension RedisConnection {
         guard let parts = reply.array, parts.count == 5,
             let c1 = parts[0].integer, let c2 = parts[1].integer, let c3 = parts[2].integer,
             let fresh = parts[3].integer, let rank = parts[4].integer
-        else { throw RedisError(.unexpectedReply, "sid3 claim answered \(reply), not {c1, c2, c3, newlyAssigned, groupRank}") }
+        else {
+            throw RedisError(
+                .unexpectedReply, "sid3 claim answered \(reply), not {c1, c2, c3, newlyAssigned, groupRank}")
+        }
         return SIDClaim(c1: Int(c1), c2: Int(c2), c3: Int(c3), newlyAssigned: fresh == 1, groupRank: Int(rank))
     }
 }

@@ -57,7 +57,8 @@ public struct ServeConfiguration: Sendable {
 
     /// Every key this type reads (for the configuration schema).
     public static let keys = [
-        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.excludeHistory", "serve.newItemUptakeWeight",
+        "serve.variants", "serve.salt", "serve.topK", "serve.beamWidth", "serve.excludeHistory",
+        "serve.newItemUptakeWeight",
         "serve.microBatchSize",
         "serve.httpHost", "serve.httpPort", "serve.topicList", "serve.topics.items", "serve.topics.interactions",
         "serve.topics.predictions", "serve.topics.itemSids", "serve.topics.deadLetter", "serve.instanceId",
@@ -109,11 +110,14 @@ public struct ServeConfiguration: Sendable {
     public func validate(requireVariants: Bool = true) throws(ServeError) {
         if requireVariants || !variants.isEmpty { try VariantSpec.validate(variants) }
         guard beamWidth >= topK else {
-            throw ServeError(.invalidConfiguration, "serve.beamWidth (\(beamWidth)) is below serve.topK (\(topK)); raise beamWidth or lower topK")
+            throw ServeError(
+                .invalidConfiguration,
+                "serve.beamWidth (\(beamWidth)) is below serve.topK (\(topK)); raise beamWidth or lower topK")
         }
         let names = [topics.items, topics.interactions, topics.predictions, topics.itemSIDs, topics.deadLetter]
         guard !names.contains(where: \.isEmpty), Set(names).count == names.count else {
-            throw ServeError(.invalidConfiguration, "serve.topics.*: topic names must be non-empty and distinct, got \(names)")
+            throw ServeError(
+                .invalidConfiguration, "serve.topics.*: topic names must be non-empty and distinct, got \(names)")
         }
         guard !instanceID.isEmpty else {
             throw ServeError(.invalidConfiguration, "serve.instanceId must not be empty")
@@ -160,7 +164,9 @@ struct ServeConfigReader {
             return nil
         }
         guard range.contains(value), value.isFinite else {
-            throw ServeError(.invalidConfiguration, "\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound); set a value in that range")
+            throw ServeError(
+                .invalidConfiguration,
+                "\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound); set a value in that range")
         }
         return value
     }
@@ -173,7 +179,9 @@ struct ServeConfigReader {
             return nil
         }
         guard range.contains(value) else {
-            throw ServeError(.invalidConfiguration, "\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound); set a value in that range")
+            throw ServeError(
+                .invalidConfiguration,
+                "\(key): \(value) is outside \(range.lowerBound)...\(range.upperBound); set a value in that range")
         }
         return value
     }

@@ -27,7 +27,10 @@ public struct ServeConfigurationFile: Sendable {
     public var serveSettings: [(String, String)] = []
 
     /// Creates a file description.
-    public init(bootstrap: String, redisURL: String, namespace: String, groupID: String, variants: [String], topicList: String, instanceID: String) {
+    public init(
+        bootstrap: String, redisURL: String, namespace: String, groupID: String, variants: [String], topicList: String,
+        instanceID: String
+    ) {
         self.bootstrap = bootstrap
         self.redisURL = redisURL
         self.namespace = namespace
@@ -54,7 +57,8 @@ public struct ServeConfigurationFile: Sendable {
         lines += variants.map { "    - \($0)" }
         lines += [
             "  httpPort: 0", "  topicList: \(topicList)", "  instanceId: \(instanceID)", "  topics:",
-            "    items: \(topics.items)", "    interactions: \(topics.interactions)", "    predictions: \(topics.predictions)",
+            "    items: \(topics.items)", "    interactions: \(topics.interactions)",
+            "    predictions: \(topics.predictions)",
             "    itemSids: \(topics.itemSIDs)", "    deadLetter: \(topics.deadLetter)",
         ]
         lines += serveSettings.map { "  \($0.0): \($0.1)" }

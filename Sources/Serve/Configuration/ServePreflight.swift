@@ -20,7 +20,9 @@ public enum ServePreflight {
     /// - Returns: the settings and the topic list's validator.
     /// - Throws: ``ServeError`` `.invalidConfiguration` or `.invalidBundle` naming the key and
     ///   the fix.
-    public static func check(config: ConfigReader, requireVariants: Bool = true) throws(ServeError)
+    public static func check(
+        config: ConfigReader, requireVariants: Bool = true
+    ) throws(ServeError)
         -> (settings: ServeConfiguration, validator: TopicSchemaValidator)
     {
         let settings = try ServeConfiguration(config: config, requireVariants: requireVariants)
@@ -40,7 +42,8 @@ public enum ServePreflight {
     /// Loads the topic list's schemas and checks that each consumed topic has one.
     static func validator(topicList path: String) throws(ServeError) -> TopicSchemaValidator {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ServeError(.invalidConfiguration, "serve.topicList: `\(path)` does not exist; give the path of Topics/topics.json")
+            throw ServeError(
+                .invalidConfiguration, "serve.topicList: `\(path)` does not exist; give the path of Topics/topics.json")
         }
         let validator: TopicSchemaValidator
         do {
@@ -50,7 +53,10 @@ public enum ServePreflight {
         }
         let missing = schemaTopics.filter { !validator.topics.contains($0) }
         guard missing.isEmpty else {
-            throw ServeError(.invalidConfiguration, "serve.topicList: `\(path)` has no schema for \(missing.joined(separator: ", ")); use the repository's Topics/topics.json")
+            throw ServeError(
+                .invalidConfiguration,
+                "serve.topicList: `\(path)` has no schema for \(missing.joined(separator: ", ")); use the repository's Topics/topics.json"
+            )
         }
         return validator
     }

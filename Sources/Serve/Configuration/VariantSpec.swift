@@ -27,10 +27,13 @@ public struct VariantSpec: Sendable, Hashable, Codable, CustomStringConvertible 
         guard !name.isEmpty, name.count <= 64,
             name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
-            throw ServeError(.invalidConfiguration, "\(key): variant name `\(name)` must be 1 to 64 ASCII letters, digits, `-` or `_`")
+            throw ServeError(
+                .invalidConfiguration,
+                "\(key): variant name `\(name)` must be 1 to 64 ASCII letters, digits, `-` or `_`")
         }
         guard let share = Double(shareText), share.isFinite, share >= 0 else {
-            throw ServeError(.invalidConfiguration, "\(key): share `\(shareText)` of variant `\(name)` must be a number >= 0")
+            throw ServeError(
+                .invalidConfiguration, "\(key): share `\(shareText)` of variant `\(name)` must be a number >= 0")
         }
         guard !path.isEmpty else {
             throw ServeError(.invalidConfiguration, "\(key): variant `\(name)` has no bundle path; \(form)")
@@ -43,14 +46,18 @@ public struct VariantSpec: Sendable, Hashable, Codable, CustomStringConvertible 
     /// - Throws: ``ServeError`` `.invalidConfiguration`.
     public static func validate(_ variants: [VariantSpec], key: String = "serve.variants") throws(ServeError) {
         guard !variants.isEmpty else {
-            throw ServeError(.invalidConfiguration, "\(key): no variants; give at least one `name:share:path` (e.g. `control:1:bundles/ml1m`)")
+            throw ServeError(
+                .invalidConfiguration,
+                "\(key): no variants; give at least one `name:share:path` (e.g. `control:1:bundles/ml1m`)")
         }
         var names: Set<String> = []
         for variant in variants where !names.insert(variant.name).inserted {
-            throw ServeError(.invalidConfiguration, "\(key): variant name `\(variant.name)` appears twice; names must be unique")
+            throw ServeError(
+                .invalidConfiguration, "\(key): variant name `\(variant.name)` appears twice; names must be unique")
         }
         guard variants.map(\.share).reduce(0, +) > 0 else {
-            throw ServeError(.invalidConfiguration, "\(key): every share is 0; give at least one variant a positive share")
+            throw ServeError(
+                .invalidConfiguration, "\(key): every share is 0; give at least one variant a positive share")
         }
     }
 

@@ -17,7 +17,8 @@ struct EventAdmission: Sendable {
         guard size <= maxEventBytes else {
             throw EventRejection(
                 field: nil,
-                reason: "oversized: the event is \(size) bytes (key and value), over serve.maxEventBytes \(maxEventBytes); "
+                reason:
+                    "oversized: the event is \(size) bytes (key and value), over serve.maxEventBytes \(maxEventBytes); "
                     + "the dead letter holds its first \(DeadLetterRecord.excerptBytes) bytes",
                 isOversized: true)
         }

@@ -193,14 +193,19 @@ public struct DeadLetterRecord: Sendable, Equatable {
     public var failedAtMilliseconds: Int64
 
     /// Creates a record; `original` is cut to ``excerptBytes`` when the rejection is for size.
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, rejection: EventRejection, original: [UInt8], failedAtMilliseconds: Int64) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, rejection: EventRejection, original: [UInt8],
+        failedAtMilliseconds: Int64
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.key = key.map { $0.count > Self.maxKeyBytes ? Array($0.prefix(Self.maxKeyBytes)) : $0 }
         self.rejection = rejection
         originalBytes = original.count
-        self.original = rejection.isOversized && original.count > Self.excerptBytes ? Array(original.prefix(Self.excerptBytes)) : original
+        self.original =
+            rejection.isOversized && original.count > Self.excerptBytes
+            ? Array(original.prefix(Self.excerptBytes)) : original
         self.failedAtMilliseconds = failedAtMilliseconds
     }
 
@@ -223,7 +228,11 @@ public struct DeadLetterRecord: Sendable, Equatable {
         let reason = rejection.reason.isEmpty ? "rejected" : rejection.reason
         json.field("reason", reason.count > 4096 ? String(reason.prefix(4095)) + "…" : reason)
         json.key("field")
-        if let field = rejection.field { json.string(field.count > 256 ? String(field.prefix(256)) : field) } else { json.null() }
+        if let field = rejection.field {
+            json.string(field.count > 256 ? String(field.prefix(256)) : field)
+        } else {
+            json.null()
+        }
         json.field("original_base64", Data(original).base64EncodedString())
         json.field("original_bytes", originalBytes)
         json.key("original_truncated")

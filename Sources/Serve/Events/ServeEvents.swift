@@ -72,13 +72,21 @@ public struct EventDecoder: Sendable {
     /// Decodes an item event.
     ///
     /// - Throws: ``EventRejection``.
-    public func item(value: [UInt8]?, key: String?, schemaTopic: String = "resid.items.v1") throws(EventRejection) -> ItemEvent {
+    public func item(
+        value: [UInt8]?, key: String?, schemaTopic: String = "resid.items.v1"
+    ) throws(EventRejection) -> ItemEvent {
         let document = try validated(value, topic: schemaTopic)
-        guard case .object(let object) = document else { throw EventRejection(field: nil, reason: "the value is not a JSON object") }
+        guard case .object(let object) = document else {
+            throw EventRejection(field: nil, reason: "the value is not a JSON object")
+        }
         let item = try Self.string(object, "item")
         try Self.checkKey(item, field: "item")
         if let key, key != item {
-            throw EventRejection(field: "item", reason: "the message key `\(Self.clip(key))` is not the event's item `\(Self.clip(item))`; key item events by item")
+            throw EventRejection(
+                field: "item",
+                reason:
+                    "the message key `\(Self.clip(key))` is not the event's item `\(Self.clip(item))`; key item events by item"
+            )
         }
         guard let operation = ItemEvent.Operation(rawValue: try Self.string(object, "op")) else {
             throw EventRejection(field: "op", reason: "must be upsert or delete")
@@ -90,7 +98,9 @@ public struct EventDecoder: Sendable {
                 case .string(let text): fields[name] = [text]
                 case .integer(let number): fields[name] = [String(number)]
                 case .number(let number):
-                    guard number.isFinite else { throw EventRejection(field: "fields.\(name)", reason: "must be a finite number") }
+                    guard number.isFinite else {
+                        throw EventRejection(field: "fields.\(name)", reason: "must be a finite number")
+                    }
                     fields[name] = [String(number)]
                 case .array(let list):
                     fields[name] = list.compactMap { if case .string(let text) = $0 { text } else { nil } }
@@ -110,17 +120,27 @@ public struct EventDecoder: Sendable {
     /// Decodes an interaction event.
     ///
     /// - Throws: ``EventRejection``.
-    public func interaction(value: [UInt8]?, key: String?, schemaTopic: String = "resid.interactions.v1") throws(EventRejection) -> InteractionEvent {
+    public func interaction(
+        value: [UInt8]?, key: String?, schemaTopic: String = "resid.interactions.v1"
+    ) throws(EventRejection) -> InteractionEvent {
         let document = try validated(value, topic: schemaTopic)
-        guard case .object(let object) = document else { throw EventRejection(field: nil, reason: "the value is not a JSON object") }
+        guard case .object(let object) = document else {
+            throw EventRejection(field: nil, reason: "the value is not a JSON object")
+        }
         let user = try Self.string(object, "user")
         let item = try Self.string(object, "item")
         try Self.checkKey(item, field: "item")
         guard let key else {
-            throw EventRejection(field: "user", reason: "the message has no key; key interaction events by user so one user's events stay in order")
+            throw EventRejection(
+                field: "user",
+                reason: "the message has no key; key interaction events by user so one user's events stay in order")
         }
         guard key == user else {
-            throw EventRejection(field: "user", reason: "the message key `\(Self.clip(key))` is not the event's user `\(Self.clip(user))`; key interaction events by user")
+            throw EventRejection(
+                field: "user",
+                reason:
+                    "the message key `\(Self.clip(key))` is not the event's user `\(Self.clip(user))`; key interaction events by user"
+            )
         }
         return InteractionEvent(
             eventID: try Self.string(object, "event_id"), user: user, item: item, type: try Self.string(object, "type"),
@@ -128,7 +148,10 @@ public struct EventDecoder: Sendable {
     }
 
     private func validated(_ value: [UInt8]?, topic: String) throws(EventRejection) -> JSONValue {
-        guard let value else { throw EventRejection(field: nil, reason: "the message has no value (tombstone); input topics take events only") }
+        guard let value else {
+            throw EventRejection(
+                field: nil, reason: "the message has no value (tombstone); input topics take events only")
+        }
         do {
             return try validator.validate(value, topic: topic)
         } catch let violation as SchemaViolation {
@@ -139,12 +162,16 @@ public struct EventDecoder: Sendable {
     }
 
     private static func string(_ object: [String: JSONValue], _ name: String) throws(EventRejection) -> String {
-        guard case .string(let text) = object[name] else { throw EventRejection(field: name, reason: "must be a string") }
+        guard case .string(let text) = object[name] else {
+            throw EventRejection(field: name, reason: "must be a string")
+        }
         return text
     }
 
     private static func integer(_ object: [String: JSONValue], _ name: String) throws(EventRejection) -> Int64 {
-        guard case .integer(let number) = object[name] else { throw EventRejection(field: name, reason: "must be an integer") }
+        guard case .integer(let number) = object[name] else {
+            throw EventRejection(field: name, reason: "must be an integer")
+        }
         return number
     }
 

@@ -11,7 +11,8 @@ public enum HTTPProbe {
     ///
     /// - Returns: the status code (0 if the answer has none) and the body.
     /// - Throws: ``ServeError`` `.http` when the connection fails.
-    public static func send(_ request: String, port: Int, timeoutSeconds: Int = 5) throws -> (status: Int, body: String) {
+    public static func send(_ request: String, port: Int, timeoutSeconds: Int = 5) throws -> (status: Int, body: String)
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServeError(.http, "socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -23,13 +24,19 @@ public enum HTTPProbe {
         address.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
         inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard connected == 0 else { throw ServeError(.http, "connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))") }
+        guard connected == 0 else {
+            throw ServeError(.http, "connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
+        }
         let bytes = Array(request.utf8)
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { break }
             offset += sent
         }
@@ -49,7 +56,9 @@ public enum HTTPProbe {
     /// True once `answer` holds a head and as many body bytes as its `Content-Length` says.
     static func isComplete(_ answer: [UInt8]) -> Bool {
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard answer.count >= 4, let end = (0...(answer.count - 4)).first(where: { answer[$0..<$0 + 4].elementsEqual(separator) }) else {
+        guard answer.count >= 4,
+            let end = (0...(answer.count - 4)).first(where: { answer[$0..<$0 + 4].elementsEqual(separator) })
+        else {
             return false
         }
         let head = String(decoding: answer[..<end], as: UTF8.self).lowercased()

@@ -37,7 +37,8 @@ public struct ServeEndpoints: Sendable {
             metrics.set(.assignedPartitions, to: Double(health.assignedPartitions.count))
             return Answer(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         case "/health/live":
-            return health.isLive ? Answer(status: 200, body: "live\n") : Answer(status: 503, body: "not live: \(health.failure ?? "")\n")
+            return health.isLive
+                ? Answer(status: 200, body: "live\n") : Answer(status: 503, body: "not live: \(health.failure ?? "")\n")
         case "/health/ready":
             let reasons = health.notReadyReasons
             return reasons.isEmpty

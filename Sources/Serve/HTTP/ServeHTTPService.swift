@@ -58,7 +58,9 @@ public final class ServeHTTPService: Service, Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let port { return port }
-            guard ContinuousClock.now < deadline else { throw ServeError(.http, "the HTTP server did not start within \(timeout)") }
+            guard ContinuousClock.now < deadline else {
+                throw ServeError(.http, "the HTTP server did not start within \(timeout)")
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
     }

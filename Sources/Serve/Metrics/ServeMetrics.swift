@@ -24,7 +24,8 @@ public final class ServeMetrics: Sendable {
         for metric in ServeMetric<HistogramMetric>.histograms { help[metric.name] = metric.help }
         self.registry = registry
         factory = DescribedPrometheusFactory(
-            registry: registry, help: { [help] in help[$0] ?? "" }, timerBuckets: ServeMetric<HistogramMetric>.latencyBuckets)
+            registry: registry, help: { [help] in help[$0] ?? "" },
+            timerBuckets: ServeMetric<HistogramMetric>.latencyBuckets)
         for counter in ServeMetric<CounterMetric>.counters where counter.labels.isEmpty { count(counter, by: 0) }
         for gauge in ServeMetric<GaugeMetric>.gauges where gauge.labels.isEmpty { set(gauge, to: 0) }
     }
@@ -44,8 +45,10 @@ public final class ServeMetrics: Sendable {
     /// Adds one observation to the series of `histogram` with these label values.
     public func record(_ histogram: ServeMetric<HistogramMetric>, _ duration: Duration, _ labels: String...) {
         let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        CoreMetrics.Timer(label: histogram.name, dimensions: Self.dimensions(histogram.labels, labels), factory: factory)
-            .recordNanoseconds(max(nanoseconds, 0))
+        CoreMetrics.Timer(
+            label: histogram.name, dimensions: Self.dimensions(histogram.labels, labels), factory: factory
+        )
+        .recordNanoseconds(max(nanoseconds, 0))
     }
 
     /// The Prometheus text exposition (version 0.0.4).

@@ -47,12 +47,15 @@ public final class ServingBundle: Sendable {
         do {
             bundle = try ModelBundle(directory: directory, verify: verify)
         } catch {
-            throw ServeError(.invalidBundle, "\(directory.path): \(error); point serve.variants at a directory written by `resid pipeline`")
+            throw ServeError(
+                .invalidBundle,
+                "\(directory.path): \(error); point serve.variants at a directory written by `resid pipeline`")
         }
         self.directory = directory
         id = bundle.id
         guard !id.isEmpty, !id.contains(":"), !id.contains("/") else {
-            throw ServeError(.invalidBundle, "\(directory.path): bundle id `\(id)` must be non-empty and free of `:` and `/`")
+            throw ServeError(
+                .invalidBundle, "\(directory.path): bundle id `\(id)` must be non-empty and free of `:` and `/`")
         }
         do {
             let items = try bundle.decodeJSON(BundleItems.self, from: BundleItems.fileName)
@@ -60,7 +63,8 @@ public final class ServingBundle: Sendable {
             let famae = try FAMAEModel.load(from: bundle.url(BundleFiles.famae))
             let generator = try SIDGeneratorModel(contents: bundle.tensors(BundleFiles.generator))
             let table = try Self.itemTable(manifest: bundle.manifest, items: items)
-            tokenizer = try ColdStartTokenizer(table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
+            tokenizer = try ColdStartTokenizer(
+                table: table, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
             // The field values are needed only to rebuild the item table; not kept (at 150k items
             // they are the largest part of items.json in memory).
             keys = items.keys
@@ -90,14 +94,17 @@ public final class ServingBundle: Sendable {
     /// (names, kinds, roles and frozen vocabularies) and each item's values from `items.json`.
     static func itemTable(manifest: BundleManifest, items: BundleItems) throws -> ItemTable {
         guard let fieldsValue = manifest.schema["fields"] else {
-            throw ServeError(.invalidBundle, "manifest.json: schema.fields is missing (the field vocabularies cold start needs)")
+            throw ServeError(
+                .invalidBundle, "manifest.json: schema.fields is missing (the field vocabularies cold start needs)")
         }
         let fields = try JSONDecoder().decode([ItemField].self, from: JSONEncoder().encode(fieldsValue))
         let named = fields.filter { $0.name != ItemTable.itemIDField }
         var columns = named.map { FieldColumn(kind: $0.kind) }
         for values in items.values {
             for (position, field) in named.enumerated() {
-                let codes = (values[field.name] ?? []).map { field.vocabulary.code(of: $0) }.filter { $0 != Vocabulary.unknown }
+                let codes = (values[field.name] ?? []).map { field.vocabulary.code(of: $0) }.filter {
+                    $0 != Vocabulary.unknown
+                }
                 columns[position].append(codes)
             }
         }

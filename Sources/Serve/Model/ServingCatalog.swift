@@ -77,7 +77,9 @@ public final class ServingCatalog: Sendable {
         self.bundle = bundle
         let vocabulary = bundle.generator.vocabulary
         guard vocabulary.levels == 3 else {
-            throw ServeError(.invalidBundle, "\(bundle.directory.path): the generator decodes \(vocabulary.levels) levels; serving needs 3 (GAOQ)")
+            throw ServeError(
+                .invalidBundle,
+                "\(bundle.directory.path): the generator decodes \(vocabulary.levels) levels; serving needs 3 (GAOQ)")
         }
         levelOffsets = vocabulary.levelOffsets
         levelSizes = vocabulary.levelSizes
@@ -97,7 +99,10 @@ public final class ServingCatalog: Sendable {
                 throw ServeError(.invalidBundle, "\(bundle.directory.path): items.json lists item `\(key)` twice")
             }
             guard Self.decodable(sid, sizes: levelSizes) else {
-                throw ServeError(.invalidBundle, "\(bundle.directory.path): item `\(key)` has SID \(sid), outside the generator's vocabulary \(levelSizes)")
+                throw ServeError(
+                    .invalidBundle,
+                    "\(bundle.directory.path): item `\(key)` has SID \(sid), outside the generator's vocabulary \(levelSizes)"
+                )
             }
             do { try trie.insert(codes: sid, item: index) } catch {
                 throw ServeError(.invalidBundle, "\(bundle.directory.path): \(error)")
@@ -118,7 +123,8 @@ public final class ServingCatalog: Sendable {
     public func snapshot() -> Snapshot {
         state.withLock {
             Snapshot(
-                keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie, removed: $0.removed,
+                keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie,
+                removed: $0.removed,
                 firstOnline: bundle.keys.count, uptakeLogShare: $0.uptakeLogShare)
         }
     }
@@ -132,7 +138,9 @@ public final class ServingCatalog: Sendable {
     /// `interval` ago (the call marks it read now); nil when not due or there are none.
     public func uptakeReadDue(every interval: Duration, now: ContinuousClock.Instant = .now) -> [String]? {
         state.withLock { state in
-            guard state.keys.count > bundle.keys.count, state.uptakeReadAt.map({ now - $0 >= interval }) ?? true else { return nil }
+            guard state.keys.count > bundle.keys.count, state.uptakeReadAt.map({ now - $0 >= interval }) ?? true else {
+                return nil
+            }
             state.uptakeReadAt = now
             return Array(state.keys[bundle.keys.count...])
         }

@@ -39,19 +39,25 @@ public final class VariantDecoder: Sendable {
         generator = bundle.generator
         self.beamWidth = beamWidth
         let vocabulary = bundle.generator.vocabulary
-        search = Mutex(SearchBox(
-            ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens),
-            bundle.generator.makeSession()))
+        search = Mutex(
+            SearchBox(
+                ConstrainedBeamSearch(
+                    beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets,
+                    unconstrainedTokens: vocabulary.sidTokens),
+                bundle.generator.makeSession()))
     }
 
     /// ``decode(histories:catalog:k:excludeHistory:uptakeWeight:)`` on the decoder's dispatch queue.
     public func decodeOffPool(
-        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false, uptakeWeight: Float = 0
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false,
+        uptakeWeight: Float = 0
     ) async -> (rankings: [Ranking], statistics: PassStatistics) {
         await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: self.decode(
-                    histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory, uptakeWeight: uptakeWeight))
+                continuation.resume(
+                    returning: self.decode(
+                        histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory,
+                        uptakeWeight: uptakeWeight))
             }
         }
     }
@@ -68,14 +74,17 @@ public final class VariantDecoder: Sendable {
     /// average uptake keep their score. The blend re-ranks the finished beams, so it lifts new
     /// items the search kept, not ones it pruned.
     public func decode(
-        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false, uptakeWeight: Float = 0
+        histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false,
+        uptakeWeight: Float = 0
     ) -> (rankings: [Ranking], statistics: PassStatistics) {
         guard !histories.isEmpty else { return ([], PassStatistics()) }
         let result = search.withLock { box in
             let slices = histories.map { $0[...] }
             box.session.start(histories: slices, itemTokens: catalog.tokens)
             var session = box.session
-            return box.search.search(&session, users: histories.count, trie: catalog.trie, constrained: true, excluding: excludeHistory ? slices : [])
+            return box.search.search(
+                &session, users: histories.count, trie: catalog.trie, constrained: true,
+                excluding: excludeHistory ? slices : [])
         }
         var rankings: [Ranking] = []
         rankings.reserveCapacity(histories.count)
@@ -99,8 +108,10 @@ public final class VariantDecoder: Sendable {
             }
             // Stable, so items of equal blended score keep the search's order.
             if blended {
-                beams = beams.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
-                    .map(\.element)
+                beams = beams.enumerated().sorted {
+                    $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset
+                }
+                .map(\.element)
             }
             let kept = beams.prefix(k)
             rankings.append(Ranking(items: kept.map(\.item), scores: kept.map(\.score)))
@@ -113,5 +124,7 @@ public final class VariantDecoder: Sendable {
 private final class SearchBox: @unchecked Sendable {
     let search: ConstrainedBeamSearch
     let session: any SIDDecodingSession
-    init(_ search: ConstrainedBeamSearch, _ session: any SIDDecodingSession) { (self.search, self.session) = (search, session) }
+    init(_ search: ConstrainedBeamSearch, _ session: any SIDDecodingSession) {
+        (self.search, self.session) = (search, session)
+    }
 }

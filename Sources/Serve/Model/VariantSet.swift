@@ -50,7 +50,9 @@ public final class VariantSet: Sendable {
     /// Loads every variant's bundle.
     ///
     /// - Throws: ``ServeError`` for a bundle that cannot be served or a bad variant list.
-    public init(variants: [VariantSpec], salt: String, beamWidth: Int, verifyBundles: Bool = true, logger: Logger) throws {
+    public init(
+        variants: [VariantSpec], salt: String, beamWidth: Int, verifyBundles: Bool = true, logger: Logger
+    ) throws {
         self.beamWidth = beamWidth
         verify = verifyBundles
         self.logger = logger
@@ -86,7 +88,8 @@ public final class VariantSet: Sendable {
             if let existing = loaded.withLock({ $0[path] }) {
                 entry = existing
             } else {
-                logger.info("loading bundle", metadata: ["serve.variant": "\(spec.name)", "serve.bundle.path": "\(path)"])
+                logger.info(
+                    "loading bundle", metadata: ["serve.variant": "\(spec.name)", "serve.bundle.path": "\(path)"])
                 let bundle = try ServingBundle(directory: URL(fileURLWithPath: path), verify: verify)
                 let catalog = try ServingCatalog(bundle: bundle)
                 entry = Loaded(catalog: catalog, decoder: VariantDecoder(bundle: bundle, beamWidth: beamWidth))
@@ -96,7 +99,8 @@ public final class VariantSet: Sendable {
                     "bundle loaded",
                     metadata: [
                         "serve.bundle": "\(bundle.id)", "serve.bundle.items": "\(bundle.keys.count)",
-                        "serve.bundle.synthetic": "\(bundle.isSynthetic)", "serve.bundle.level3_room": "\(bundle.level3Room)",
+                        "serve.bundle.synthetic": "\(bundle.isSynthetic)",
+                        "serve.bundle.level3_room": "\(bundle.level3Room)",
                     ])
                 if bundle.level3Room == 0 {
                     logger.warning(

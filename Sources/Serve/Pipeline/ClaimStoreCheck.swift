@@ -33,7 +33,10 @@ struct ClaimStoreCheck: Sendable {
             commands.reserveCapacity(entries.count * 2)
             for entry in entries {
                 commands.append(RedisCommand("GET", keys.item(bundle: bundle, item: entry.item)))
-                commands.append(RedisCommand("HGET", keys.sid3Group(bundle: bundle, c1: entry.sid[0], c2: entry.sid[1]), String(entry.sid[2])))
+                commands.append(
+                    RedisCommand(
+                        "HGET", keys.sid3Group(bundle: bundle, c1: entry.sid[0], c2: entry.sid[1]), String(entry.sid[2])
+                    ))
             }
             let replies = try await pool.withRetries { try await $0.pipeline(commands) }
             var missing: [Missing] = []
@@ -46,7 +49,9 @@ struct ClaimStoreCheck: Sendable {
                 // (its batch failed): its claim is void.
                 let stale = holder.flatMap { $0 != entry.item && catalog.sid(of: $0) == nil ? $0 : nil }
                 if (stored != nil && stored != expected) || (holder != nil && holder != entry.item && stale == nil) {
-                    conflicts.append("`\(entry.item)` has \(expected) on the topic, Redis says \(stored ?? "none") held by \(holder ?? "none")")
+                    conflicts.append(
+                        "`\(entry.item)` has \(expected) on the topic, Redis says \(stored ?? "none") held by \(holder ?? "none")"
+                    )
                 } else if stored == nil || holder == nil || stale != nil {
                     missing.append(Missing(item: entry.item, sid: entry.sid, staleHolder: stale))
                 }
@@ -56,19 +61,25 @@ struct ClaimStoreCheck: Sendable {
                     .startup,
                     "bundle \(bundle): the Redis claim store contradicts the item-SID topic for \(conflicts.count) item(s) "
                         + "(\(conflicts.prefix(3).joined(separator: "; "))); two items hold one SID. "
-                        + "Restore Redis from a backup taken with the topic, or clear the namespace's sid3/item keys and start with --restore-claims")
+                        + "Restore Redis from a backup taken with the topic, or clear the namespace's sid3/item keys and start with --restore-claims"
+                )
             }
             guard !missing.isEmpty else { continue }
             guard restore else {
-                let examples = missing.prefix(3).map { "`\($0.item)` (\($0.sid.map(String.init).joined(separator: ":")))" }
+                let examples = missing.prefix(3).map {
+                    "`\($0.item)` (\($0.sid.map(String.init).joined(separator: ":")))"
+                }
                 throw ServeError(
                     .startup,
                     "bundle \(bundle): Redis has lost the claims of \(missing.count) of \(entries.count) online item(s) that the item-SID topic "
                         + "holds (e.g. \(examples.joined(separator: ", "))): new items would be given their SIDs. Redis was restarted without "
-                        + "its AOF or the namespace was wiped. Restore Redis, or start once with --restore-claims to rewrite the claims from the topic")
+                        + "its AOF or the namespace was wiped. Restore Redis, or start once with --restore-claims to rewrite the claims from the topic"
+                )
             }
             try await restoreClaims(missing, bundle: bundle)
-            logger.notice("restored SID claims from the item-SID topic", metadata: ["serve.bundle": "\(bundle)", "serve.claims": "\(missing.count)"])
+            logger.notice(
+                "restored SID claims from the item-SID topic",
+                metadata: ["serve.bundle": "\(bundle)", "serve.claims": "\(missing.count)"])
         }
     }
 
@@ -87,8 +98,13 @@ struct ClaimStoreCheck: Sendable {
         var commands: [RedisCommand] = []
         for entry in entries {
             let group = keys.sid3Group(bundle: bundle, c1: entry.sid[0], c2: entry.sid[1])
-            if let stale = entry.staleHolder { commands.append(RedisCommand("DEL", keys.item(bundle: bundle, item: stale))) }
-            commands.append(RedisCommand("SET", keys.item(bundle: bundle, item: entry.item), entry.sid.map(String.init).joined(separator: ":")))
+            if let stale = entry.staleHolder {
+                commands.append(RedisCommand("DEL", keys.item(bundle: bundle, item: stale)))
+            }
+            commands.append(
+                RedisCommand(
+                    "SET", keys.item(bundle: bundle, item: entry.item),
+                    entry.sid.map(String.init).joined(separator: ":")))
             commands.append(RedisCommand("HSET", group, String(entry.sid[2]), entry.item))
         }
         _ = try await pool.withRetries { try await $0.pipeline(commands) }
@@ -102,20 +118,26 @@ struct ClaimStoreCheck: Sendable {
     func refuseHeld(_ claims: [(item: String, sid: [Int], newlyAssigned: Bool)], catalog: ServingCatalog) async throws {
         var collisions: [(item: String, sid: [Int], holder: String)] = []
         for claim in claims {
-            if let holder = catalog.holder(of: claim.sid), holder != claim.item { collisions.append((claim.item, claim.sid, holder)) }
+            if let holder = catalog.holder(of: claim.sid), holder != claim.item {
+                collisions.append((claim.item, claim.sid, holder))
+            }
         }
         guard let first = collisions.first else { return }
         let bundle = catalog.bundle.id
         var commands: [RedisCommand] = []
         for collision in collisions where claims.contains(where: { $0.item == collision.item && $0.newlyAssigned }) {
             commands.append(RedisCommand("DEL", keys.item(bundle: bundle, item: collision.item)))
-            commands.append(RedisCommand("HDEL", keys.sid3Group(bundle: bundle, c1: collision.sid[0], c2: collision.sid[1]), String(collision.sid[2])))
+            commands.append(
+                RedisCommand(
+                    "HDEL", keys.sid3Group(bundle: bundle, c1: collision.sid[0], c2: collision.sid[1]),
+                    String(collision.sid[2])))
         }
         if !commands.isEmpty { _ = try? await pool.withRetries { try await $0.pipeline(commands) } }
         throw ServeError(
             .startup,
             "bundle \(bundle): Redis gave new item `\(EventDecoder.clip(first.item))` the SID \(first.sid), which item "
                 + "`\(EventDecoder.clip(first.holder))` already holds on the item-SID topic (\(collisions.count) such claim(s)): the claim "
-                + "store lost its claims. Nothing was published; restart with --restore-claims to rewrite them from the topic")
+                + "store lost its claims. Nothing was published; restart with --restore-claims to rewrite them from the topic"
+        )
     }
 }

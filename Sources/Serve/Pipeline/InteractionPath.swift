@@ -49,8 +49,15 @@ struct InteractionPath: Sendable {
             if catalogs.contains(where: { $0.contains(entry.event.item) }) {
                 accepted.append(entry)
             } else {
-                outcome.deadLetters.append((entry.message, EventRejection(
-                    field: "item", reason: "unknown item `\(EventDecoder.clip(entry.event.item))`: no served bundle has it and no item event assigned it a SID; send its item event first")))
+                outcome.deadLetters.append(
+                    (
+                        entry.message,
+                        EventRejection(
+                            field: "item",
+                            reason:
+                                "unknown item `\(EventDecoder.clip(entry.event.item))`: no served bundle has it and no item event assigned it a SID; send its item event first"
+                        )
+                    ))
             }
         }
         guard !accepted.isEmpty else { return outcome }
@@ -58,7 +65,8 @@ struct InteractionPath: Sendable {
         let redisStart = ContinuousClock.now
         let prefixEvents = accepted.map { entry in
             PrefixEvent(
-                user: entry.event.user, item: entry.event.item, partition: entry.message.partition, offset: entry.message.offset,
+                user: entry.event.user, item: entry.event.item, partition: entry.message.partition,
+                offset: entry.message.offset,
                 eventID: entry.event.eventID, countsUptake: catalogs.contains { $0.isOnline(entry.event.item) })
         }
         let updates = try await redis.run("prefix update") { connection in
@@ -84,13 +92,16 @@ struct InteractionPath: Sendable {
                 let snapshot = variant.catalog.snapshot()
                 let histories: [[Int32]] = chunk.map { position in
                     updates[position].items.compactMap { key in
-                        guard let index = snapshot.indexByKey[key], snapshot.tokens[Int(index) * 3] >= 0 else { return nil }
+                        guard let index = snapshot.indexByKey[key], snapshot.tokens[Int(index) * 3] >= 0 else {
+                            return nil
+                        }
                         return index
                     }
                 }
                 let decodeStart = ContinuousClock.now
                 let (rankings, statistics) = await variant.decoder.decodeOffPool(
-                    histories: histories, catalog: snapshot, k: configuration.topK, excludeHistory: configuration.excludeHistory,
+                    histories: histories, catalog: snapshot, k: configuration.topK,
+                    excludeHistory: configuration.excludeHistory,
                     uptakeWeight: Float(configuration.newItemUptakeWeight))
                 let decodeDuration = ContinuousClock.now - decodeStart
                 metrics.count(.beams, by: statistics.beams, variant.spec.name)
@@ -102,7 +113,8 @@ struct InteractionPath: Sendable {
                     let record = PredictionRecord(
                         user: entry.event.user,
                         source: SourcePosition(
-                            eventID: entry.event.eventID, topic: entry.message.topic, partition: entry.message.partition,
+                            eventID: entry.event.eventID, topic: entry.message.topic,
+                            partition: entry.message.partition,
                             offset: entry.message.offset),
                         variant: variant.spec.name, bundleID: variant.bundleID,
                         items: zip(ranking.items, ranking.scores).map { item, score in
@@ -113,9 +125,11 @@ struct InteractionPath: Sendable {
                             ("decode", Self.milliseconds(decodeDuration)),
                         ],
                         producedAtMilliseconds: produced)
-                    outcome.predictions.append(Pending(
-                        message: KafkaProducerMessage(topic: configuration.topics.predictions, key: entry.event.user, value: record.encoded()),
-                        variant: variant.spec.name, polledAt: polledAt))
+                    outcome.predictions.append(
+                        Pending(
+                            message: KafkaProducerMessage(
+                                topic: configuration.topics.predictions, key: entry.event.user, value: record.encoded()),
+                            variant: variant.spec.name, polledAt: polledAt))
                 }
             }
         }

@@ -32,7 +32,9 @@ struct ItemPath: Sendable {
     }
 
     /// Processes the valid item events of one poll (in order; the last event of an item wins).
-    func process(_ events: [(message: KafkaConsumerMessage, event: ItemEvent)], catalogs: [ServingCatalog]) async throws -> Outcome {
+    func process(
+        _ events: [(message: KafkaConsumerMessage, event: ItemEvent)], catalogs: [ServingCatalog]
+    ) async throws -> Outcome {
         var outcome = Outcome()
         guard !events.isEmpty else { return outcome }
         // Last event per item in this batch.
@@ -47,7 +49,9 @@ struct ItemPath: Sendable {
                 switch entry.event.operation {
                 case .delete:
                     catalog.remove(entry.event.item)
-                    let key = ItemSIDRecord(item: entry.event.item, sid: [], bundleID: bundle.id, assignedAtMilliseconds: now).messageKey
+                    let key = ItemSIDRecord(
+                        item: entry.event.item, sid: [], bundleID: bundle.id, assignedAtMilliseconds: now
+                    ).messageKey
                     outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: key, value: nil))
                 case .upsert:
                     if catalog.sid(of: entry.event.item) == nil { fresh.append(entry) }
@@ -57,9 +61,11 @@ struct ItemPath: Sendable {
             // nothing, the same vector for every such item: no SID for it, a dead letter instead.
             var reports: [String: ColdStartTokenizer.FieldReport] = [:]
             fresh = fresh.filter { entry in
-                let report = bundle.tokenizer.fieldReport(ColdStartTokenizer.Item(key: entry.event.item, values: entry.event.fields))
+                let report = bundle.tokenizer.fieldReport(
+                    ColdStartTokenizer.Item(key: entry.event.item, values: entry.event.fields))
                 if let rejection = report.rejection {
-                    outcome.deadLetters.append((entry.message, EventRejection(field: "fields", reason: "bundle \(bundle.id): \(rejection)")))
+                    outcome.deadLetters.append(
+                        (entry.message, EventRejection(field: "fields", reason: "bundle \(bundle.id): \(rejection)")))
                     return false
                 }
                 reports[entry.event.item] = report
@@ -76,13 +82,15 @@ struct ItemPath: Sendable {
                     item: entry.event.item, g3: bundle.codeSizes[2],
                     groups: entry.placement.groups.map { group in
                         let taken = bundle.offlineTaken[ServingBundle.groupKey(c1: group.c1, c2: group.c2)] ?? []
-                        return SIDClaimRequest.Group(c1: group.c1, c2: group.c2, candidates: group.candidates.filter { !taken.contains($0) })
+                        return SIDClaimRequest.Group(
+                            c1: group.c1, c2: group.c2, candidates: group.candidates.filter { !taken.contains($0) })
                     })
             }
             let claims = try await redis.run("SID claim") { connection in
                 try await connection.claimSIDs(requests, bundle: bundle.id, keys: keys)
             }
-            try await claimCheck.refuseHeld(zip(requests, claims).map { ($0.item, [$1.c1, $1.c2, $1.c3], $1.newlyAssigned) }, catalog: catalog)
+            try await claimCheck.refuseHeld(
+                zip(requests, claims).map { ($0.item, [$1.c1, $1.c2, $1.c3], $1.newlyAssigned) }, catalog: catalog)
             var entries: [(item: String, sid: [Int])] = []
             for (request, claim) in zip(requests, claims) {
                 let sid = [claim.c1, claim.c2, claim.c3]
@@ -91,7 +99,8 @@ struct ItemPath: Sendable {
                 let record = ItemSIDRecord(
                     item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now,
                     unknownFields: unknown, overflow: claim.c3 >= request.g3, spilled: claim.spilled)
-                outcome.messages.append(KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
+                outcome.messages.append(
+                    KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
                 guard claim.newlyAssigned else { continue }
                 outcome.newSIDs[bundle.id, default: 0] += 1
                 if record.overflow { outcome.overflowSIDs[bundle.id, default: 0] += 1 }
@@ -100,7 +109,9 @@ struct ItemPath: Sendable {
             }
             let inserted = catalog.insert(entries)
             if inserted.conflicts > 0 {
-                logger.error("claimed SIDs conflict with the catalogue", metadata: ["serve.bundle": "\(bundle.id)", "serve.conflicts": "\(inserted.conflicts)"])
+                logger.error(
+                    "claimed SIDs conflict with the catalogue",
+                    metadata: ["serve.bundle": "\(bundle.id)", "serve.conflicts": "\(inserted.conflicts)"])
             }
         }
         return outcome
@@ -108,11 +119,17 @@ struct ItemPath: Sendable {
 
     /// Encodes and places items in one batch; if the batch fails, item by item, so one bad item
     /// is dead-lettered without holding up the others.
-    private func place(_ items: [(message: KafkaConsumerMessage, event: ItemEvent)], bundle: ServingBundle)
-        -> (placed: [(event: ItemEvent, placement: OnlineAssigner.Placement)], rejected: [(KafkaConsumerMessage, EventRejection)])
+    private func place(
+        _ items: [(message: KafkaConsumerMessage, event: ItemEvent)], bundle: ServingBundle
+    )
+        -> (
+            placed: [(event: ItemEvent, placement: OnlineAssigner.Placement)],
+            rejected: [(KafkaConsumerMessage, EventRejection)]
+        )
     {
         func run(_ batch: [(message: KafkaConsumerMessage, event: ItemEvent)]) throws -> [OnlineAssigner.Placement] {
-            let vectors = try bundle.tokenizer.vectors(batch.map { ColdStartTokenizer.Item(key: $0.event.item, values: $0.event.fields) })
+            let vectors = try bundle.tokenizer.vectors(
+                batch.map { ColdStartTokenizer.Item(key: $0.event.item, values: $0.event.fields) })
             return try bundle.tokenizer.assigner.place(vectors)
         }
         if let placements = try? run(items) {
@@ -124,7 +141,12 @@ struct ItemPath: Sendable {
             do {
                 if let placement = try run([item]).first { placed.append((item.event, placement)) }
             } catch {
-                rejected.append((item.message, EventRejection(field: "fields", reason: "cold-start encoding failed for bundle \(bundle.id): \(error)")))
+                rejected.append(
+                    (
+                        item.message,
+                        EventRejection(
+                            field: "fields", reason: "cold-start encoding failed for bundle \(bundle.id): \(error)")
+                    ))
             }
         }
         return (placed, rejected)

@@ -74,7 +74,9 @@ public final class ItemSIDFollower: Service, Sendable {
                     lastCheck = ContinuousClock.now
                     if try await self.replayed(consumer, targets: &targets) {
                         self.health.markItemSIDsCaughtUp()
-                        self.logger.info("item SIDs caught up", metadata: ["serve.catalog.items": "\(self.variants.allCatalogs.map(\.count))"])
+                        self.logger.info(
+                            "item SIDs caught up",
+                            metadata: ["serve.catalog.items": "\(self.variants.allCatalogs.map(\.count))"])
                     }
                 }
             }
@@ -87,7 +89,9 @@ public final class ItemSIDFollower: Service, Sendable {
     /// True once every assigned partition has been read up to its high watermark at the first
     /// check. A broker that does not answer yet means not yet.
     private func replayed(_ consumer: KafkaConsumer, targets: inout [KafkaTopicPartition: Int64]) async throws -> Bool {
-        guard let progress = try? await consumer.readProgress(timeout: .seconds(2)), !progress.isEmpty else { return false }
+        guard let progress = try? await consumer.readProgress(timeout: .seconds(2)), !progress.isEmpty else {
+            return false
+        }
         for (partition, state) in progress where targets[partition] == nil { targets[partition] = state.high }
         return progress.allSatisfy { partition, state in state.reached(targets[partition] ?? state.high) }
     }
@@ -128,7 +132,9 @@ public final class ItemSIDFollower: Service, Sendable {
             for catalog in catalogs where catalog.bundle.id == bundle {
                 let outcome = catalog.insert(entries)
                 if outcome.conflicts > 0 {
-                    logger.error("item-SID records conflict with the catalogue", metadata: ["serve.bundle": "\(bundle)", "serve.conflicts": "\(outcome.conflicts)"])
+                    logger.error(
+                        "item-SID records conflict with the catalogue",
+                        metadata: ["serve.bundle": "\(bundle)", "serve.conflicts": "\(outcome.conflicts)"])
                 }
             }
         }

@@ -23,7 +23,9 @@ struct RedisOutageGate: Sendable {
     ///
     /// - Throws: a non-retriable error of `body` (a script error, a malformed reply),
     ///   `CancellationError` when the daemon stops during an outage.
-    func run<T: Sendable>(_ operation: String, _ body: (RedisConnection) async throws -> sending T) async throws -> sending T {
+    func run<T: Sendable>(
+        _ operation: String, _ body: (RedisConnection) async throws -> sending T
+    ) async throws -> sending T {
         var delay = Self.initialDelay
         var waited = false
         while true {

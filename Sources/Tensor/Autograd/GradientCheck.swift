@@ -98,7 +98,9 @@ public enum GradientCheck {
                 if deviation > worst { (worst, worstElement) = (deviation, i) }
             }
             reports.append(
-                InputReport(index: index, relativeError: worst / max(scale, 1e-6), numericScale: scale, worstElement: worstElement)
+                InputReport(
+                    index: index, relativeError: worst / max(scale, 1e-6), numericScale: scale,
+                    worstElement: worstElement)
             )
         }
         for input in inputs { input.zeroGrad() }

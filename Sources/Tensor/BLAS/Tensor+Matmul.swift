@@ -9,7 +9,9 @@ extension Tensor {
         precondition(a.rank == 2 && b.rank == 2, "matmul: need rank-2 operands, got \(a.shape) and \(b.shape)")
         let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (kb, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        precondition(k == kb, "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
+        precondition(
+            k == kb,
+            "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
         var out = Tensor(uninitialized: [m, n])
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
@@ -29,7 +31,9 @@ extension Tensor {
     /// Batched matrix product over the leading dimension: `[batch, m, k] x [batch, k, n]`,
     /// with the same transpose options as ``matmul(_:_:transposeA:transposeB:)`` applied to each
     /// matrix of the batch. A rank-2 `b` is shared by every batch entry.
-    public static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    public static func batchedMatmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
         precondition(a.rank == 3 && (b.rank == 3 || b.rank == 2), "batchedMatmul: got \(a.shape) and \(b.shape)")
         let batch = a.shape[0]
         let sharedB = b.rank == 2

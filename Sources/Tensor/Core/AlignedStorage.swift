@@ -62,7 +62,8 @@ public final class AlignedStorage: @unchecked Sendable {
 
     /// The elements as a mutable buffer, valid only inside `body`.
     @inlinable
-    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R
+    {
         try body(UnsafeMutableBufferPointer(start: base, count: count))
     }
 }

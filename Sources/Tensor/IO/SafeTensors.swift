@@ -58,7 +58,9 @@ public enum SafeTensors {
         for name in names {
             tensors[name]!.withUnsafeBufferPointer { buffer in
                 #if _endian(big)
-                for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                for value in buffer {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                }
                 #else
                 out.append(UnsafeBufferPointer(start: buffer.baseAddress, count: buffer.count))
                 #endif
@@ -103,13 +105,14 @@ public enum SafeTensors {
         }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(maxHeaderBytes) else {
-            throw SafeTensorsError(.badHeader, "header length \(headerLength) exceeds \(maxHeaderBytes) bytes; not a safetensors file?")
+            throw SafeTensorsError(
+                .badHeader, "header length \(headerLength) exceeds \(maxHeaderBytes) bytes; not a safetensors file?")
         }
         let dataStart = 8 + Int(headerLength)
         guard data.count >= dataStart else {
             throw SafeTensorsError(.truncated, "header claims \(headerLength) bytes but the file has \(data.count - 8)")
         }
-        let headerBytes = data.subdata(in: data.startIndex + 8 ..< data.startIndex + dataStart)
+        let headerBytes = data.subdata(in: data.startIndex + 8..<data.startIndex + dataStart)
         guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
             throw SafeTensorsError(.badHeader, "header is not a JSON object")
         }
@@ -128,7 +131,8 @@ public enum SafeTensors {
         for (name, entry) in header where name != "__metadata__" {
             let info = try TensorInfo(name: name, entry: entry)
             guard info.end <= payloadCount else {
-                throw SafeTensorsError(.truncated, "tensor '\(name)' ends at byte \(info.end) of a \(payloadCount)-byte data section")
+                throw SafeTensorsError(
+                    .truncated, "tensor '\(name)' ends at byte \(info.end) of a \(payloadCount)-byte data section")
             }
             ranges.append((info.begin, info.end, name))
             tensors[name] = data.withUnsafeBytes { raw in
@@ -153,21 +157,29 @@ public enum SafeTensors {
 
         init(name: String, entry: Any) throws {
             guard let map = entry as? [String: Any],
-                  let dtype = map["dtype"] as? String,
-                  let shape = map["shape"] as? [Int],
-                  let offsets = map["data_offsets"] as? [Int], offsets.count == 2
+                let dtype = map["dtype"] as? String,
+                let shape = map["shape"] as? [Int],
+                let offsets = map["data_offsets"] as? [Int], offsets.count == 2
             else {
-                throw SafeTensorsError(.badHeader, "tensor '\(name)' needs dtype (string), shape (integers) and data_offsets ([begin, end])")
+                throw SafeTensorsError(
+                    .badHeader,
+                    "tensor '\(name)' needs dtype (string), shape (integers) and data_offsets ([begin, end])")
             }
             guard let width = Self.byteWidth[dtype] else {
-                throw SafeTensorsError(.unsupportedDType, "tensor '\(name)' has dtype \(dtype); supported: \(Self.byteWidth.keys.sorted().joined(separator: ", "))")
+                throw SafeTensorsError(
+                    .unsupportedDType,
+                    "tensor '\(name)' has dtype \(dtype); supported: \(Self.byteWidth.keys.sorted().joined(separator: ", "))"
+                )
             }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0] else {
                 throw SafeTensorsError(.badOffsets, "tensor '\(name)' has a negative dimension or reversed offsets")
             }
             let elements = shape.reduce(1, *)
             guard offsets[1] - offsets[0] == elements * width else {
-                throw SafeTensorsError(.badOffsets, "tensor '\(name)' of shape \(shape) \(dtype) needs \(elements * width) bytes, offsets give \(offsets[1] - offsets[0])")
+                throw SafeTensorsError(
+                    .badOffsets,
+                    "tensor '\(name)' of shape \(shape) \(dtype) needs \(elements * width) bytes, offsets give \(offsets[1] - offsets[0])"
+                )
             }
             self.dtype = dtype
             self.shape = shape
@@ -180,12 +192,27 @@ public enum SafeTensors {
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<dst.count {
                     switch dtype {
-                    case "F32": dst[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                    case "F64": dst[i] = Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
-                    case "F16": dst[i] = Self.halfToFloat(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
-                    case "BF16": dst[i] = Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
-                    case "I32": dst[i] = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
-                    default: dst[i] = Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                    case "F32":
+                        dst[i] = Float(
+                            bitPattern: UInt32(
+                                littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    case "F64":
+                        dst[i] = Float(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    case "F16":
+                        dst[i] = Self.halfToFloat(
+                            UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                    case "BF16":
+                        dst[i] = Float(
+                            bitPattern: UInt32(
+                                UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16
+                        )
+                    case "I32":
+                        dst[i] = Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+                    default:
+                        dst[i] = Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
                     }
                 }
             }

@@ -2,7 +2,8 @@ extension Tensor {
     /// The tensor with its axes reordered: axis `i` of the result is axis `axes[i]` of this one
     /// (a copy).
     public func permuted(_ axes: [Int]) -> Tensor {
-        precondition(axes.count == rank && Set(axes) == Set(0..<rank), "permuted: \(axes) is not a permutation of \(rank) axes")
+        precondition(
+            axes.count == rank && Set(axes) == Set(0..<rank), "permuted: \(axes) is not a permutation of \(rank) axes")
         if axes == Array(0..<rank) { return self }
         let outShape = axes.map { shape[$0] }
         var strides = [Int](repeating: 1, count: rank)
@@ -12,7 +13,9 @@ extension Tensor {
 
     /// Copies `range` along `axis` (a copy).
     public func slice(axis: Int, range: Range<Int>) -> Tensor {
-        precondition(axis >= 0 && axis < rank && range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice: \(range) on axis \(axis) of \(shape)")
+        precondition(
+            axis >= 0 && axis < rank && range.lowerBound >= 0 && range.upperBound <= shape[axis],
+            "slice: \(range) on axis \(axis) of \(shape)")
         var outShape = shape
         outShape[axis] = range.count
         var out = Tensor(uninitialized: outShape)

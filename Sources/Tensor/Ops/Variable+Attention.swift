@@ -28,18 +28,29 @@ extension Variable {
         queryColumns: Range<Int>? = nil, keyColumns: Range<Int>? = nil, valueColumns: Range<Int>? = nil,
         keyPadding: [Bool]? = nil, causal: Bool = false, bias: Variable? = nil, scale: Float? = nil
     ) -> Variable {
-        precondition(query.shape.count == 3 && key.shape.count == 3 && value.shape.count == 3, "attention: need [batch, positions, width] inputs, got \(query.shape), \(key.shape), \(value.shape)")
+        precondition(
+            query.shape.count == 3 && key.shape.count == 3 && value.shape.count == 3,
+            "attention: need [batch, positions, width] inputs, got \(query.shape), \(key.shape), \(value.shape)")
         let (batch, tq, tk) = (query.shape[0], query.shape[1], key.shape[1])
-        precondition(key.shape[0] == batch && value.shape[0] == batch && value.shape[1] == tk, "attention: batch/length mismatch \(query.shape), \(key.shape), \(value.shape)")
+        precondition(
+            key.shape[0] == batch && value.shape[0] == batch && value.shape[1] == tk,
+            "attention: batch/length mismatch \(query.shape), \(key.shape), \(value.shape)")
         let (wq, wk, wv) = (query.shape[2], key.shape[2], value.shape[2])
         let (qc, kc, vc) = (queryColumns ?? 0..<wq, keyColumns ?? 0..<wk, valueColumns ?? 0..<wv)
         let width = qc.count
-        precondition(qc.upperBound <= wq && kc.upperBound <= wk && vc.upperBound <= wv, "attention: column ranges exceed inputs")
-        precondition(kc.count == width && vc.count == width && heads > 0 && width % heads == 0, "attention: \(width) columns do not split into \(heads) heads")
-        precondition(keyPadding == nil || keyPadding!.count == batch * tk, "attention: keyPadding has \(keyPadding!.count) flags for \(batch)x\(tk) keys")
+        precondition(
+            qc.upperBound <= wq && kc.upperBound <= wk && vc.upperBound <= wv, "attention: column ranges exceed inputs")
+        precondition(
+            kc.count == width && vc.count == width && heads > 0 && width % heads == 0,
+            "attention: \(width) columns do not split into \(heads) heads")
+        precondition(
+            keyPadding == nil || keyPadding!.count == batch * tk,
+            "attention: keyPadding has \(keyPadding!.count) flags for \(batch)x\(tk) keys")
         let biasBatch = bias?.shape[0] ?? 1
         if let bias {
-            precondition(bias.shape == [biasBatch, heads, tq, tk] && (biasBatch == 1 || biasBatch == batch), "attention: bias \(bias.shape) must be [1 or \(batch), \(heads), \(tq), \(tk)]")
+            precondition(
+                bias.shape == [biasBatch, heads, tq, tk] && (biasBatch == 1 || biasBatch == batch),
+                "attention: bias \(bias.shape) must be [1 or \(batch), \(heads), \(tq), \(tk)]")
         }
         let dh = width / heads
         let alpha = scale ?? 1 / Float(dh).squareRoot()
@@ -97,7 +108,9 @@ extension Variable {
                 for h in 0..<heads {
                     let probs = pp + (b * heads + h) * tq * tk
                     let gOut = pg + b * tq * width + h * dh
-                    let (qbh, kbh, vbh) = (pq + b * tq * wq + h * dh, pk + b * tk * wk + h * dh, pv + b * tk * wv + h * dh)
+                    let (qbh, kbh, vbh) = (
+                        pq + b * tq * wq + h * dh, pk + b * tk * wk + h * dh, pv + b * tk * wv + h * dh
+                    )
                     if let dv {  // dV += Pᵀ dO
                         BLAS.sgemm(
                             transposeA: true, transposeB: false, m: tk, n: dh, k: tq,

@@ -12,7 +12,9 @@ extension Variable {
         precondition(shape.count == 2, "gather: the table must be [vocabulary, width], got \(shape)")
         let (vocabulary, width) = (shape[0], shape[1])
         let outerShape = indexShape ?? [indices.count]
-        precondition(Tensor.elementCount(outerShape) == indices.count, "gather: \(indices.count) indices for shape \(outerShape)")
+        precondition(
+            Tensor.elementCount(outerShape) == indices.count, "gather: \(indices.count) indices for shape \(outerShape)"
+        )
         var out = Tensor(uninitialized: outerShape + [width])
         let (pt, po) = (value.pointer, out.uniquePointer())
         for (i, index) in indices.enumerated() {

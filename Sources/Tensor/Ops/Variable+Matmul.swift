@@ -7,9 +7,13 @@ extension Variable {
     ///     `Linear` layer applies one weight to every position of a batch in a single GEMM.
     ///   - b: `[k, n]` (or `[n, k]` with `transposeB`).
     /// - Returns: `[..., m, n]`.
-    public static func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
+    public static func matmul(
+        _ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Variable {
         precondition(b.shape.count == 2, "matmul: b must be rank 2, got \(b.shape)")
-        precondition(a.shape.count == 2 || (a.shape.count > 2 && !transposeA), "matmul: a must be rank 2 (or rank > 2 without transposeA), got \(a.shape)")
+        precondition(
+            a.shape.count == 2 || (a.shape.count > 2 && !transposeA),
+            "matmul: a must be rank 2 (or rank > 2 without transposeA), got \(a.shape)")
         let lead = Array(a.shape.dropLast(2))
         let a2 = a.shape.count == 2 ? a.value : a.value.reshaped([-1, a.shape[a.shape.count - 1]])
         let product = Tensor.matmul(a2, b.value, transposeA: transposeA, transposeB: transposeB)
@@ -25,7 +29,9 @@ extension Variable {
     /// Batched matrix product over the leading dimension: `[batch, m, k] x [batch, k, n]`
     /// (a rank-2 `b` is shared by every batch entry), with the transpose options of
     /// ``matmul(_:_:transposeA:transposeB:)`` applied to each matrix.
-    public static func batchedMatmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
+    public static func batchedMatmul(
+        _ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Variable {
         let out = Tensor.batchedMatmul(a.value, b.value, transposeA: transposeA, transposeB: transposeB)
         let (x, y) = (a.value, b.value)
         return .result(out, parents: [a, b]) { g in
@@ -59,13 +65,21 @@ struct ProductGradient {
                 let (gi, bi, ti) = (pg + i * strideG, pb + i * strideB, target + i * strideA)
                 switch (transposeA, transposeB) {
                 case (false, false):  // dA[m,k] = G Bᵀ
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: k, k: n, a: gi, lda: n, b: bi, ldb: bc, beta: beta, c: ti, ldc: ac)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: m, n: k, k: n, a: gi, lda: n, b: bi, ldb: bc,
+                        beta: beta, c: ti, ldc: ac)
                 case (true, false):  // dA[k,m] = B Gᵀ
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: k, n: m, k: n, a: bi, lda: bc, b: gi, ldb: n, beta: beta, c: ti, ldc: ac)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: k, n: m, k: n, a: bi, lda: bc, b: gi, ldb: n,
+                        beta: beta, c: ti, ldc: ac)
                 case (false, true):  // dA[m,k] = G B
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: k, k: n, a: gi, lda: n, b: bi, ldb: bc, beta: beta, c: ti, ldc: ac)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: m, n: k, k: n, a: gi, lda: n, b: bi, ldb: bc,
+                        beta: beta, c: ti, ldc: ac)
                 case (true, true):  // dA[k,m] = Bᵀ Gᵀ
-                    BLAS.sgemm(transposeA: true, transposeB: true, m: k, n: m, k: n, a: bi, lda: bc, b: gi, ldb: n, beta: beta, c: ti, ldc: ac)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: true, m: k, n: m, k: n, a: bi, lda: bc, b: gi, ldb: n, beta: beta,
+                        c: ti, ldc: ac)
                 }
             }
         }
@@ -77,13 +91,21 @@ struct ProductGradient {
                 let beta: Float = sharedB && i > 0 ? 1 : firstBeta
                 switch (transposeA, transposeB) {
                 case (false, false):  // dB[k,n] = Aᵀ G
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: k, n: n, k: m, a: ai, lda: ac, b: gi, ldb: n, beta: beta, c: ti, ldc: bc)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: k, n: n, k: m, a: ai, lda: ac, b: gi, ldb: n,
+                        beta: beta, c: ti, ldc: bc)
                 case (true, false):  // dB[k,n] = A G
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: k, n: n, k: m, a: ai, lda: ac, b: gi, ldb: n, beta: beta, c: ti, ldc: bc)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: k, n: n, k: m, a: ai, lda: ac, b: gi, ldb: n,
+                        beta: beta, c: ti, ldc: bc)
                 case (false, true):  // dB[n,k] = Gᵀ A
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: n, n: k, k: m, a: gi, lda: n, b: ai, ldb: ac, beta: beta, c: ti, ldc: bc)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: n, n: k, k: m, a: gi, lda: n, b: ai, ldb: ac,
+                        beta: beta, c: ti, ldc: bc)
                 case (true, true):  // dB[n,k] = Gᵀ Aᵀ
-                    BLAS.sgemm(transposeA: true, transposeB: true, m: n, n: k, k: m, a: gi, lda: n, b: ai, ldb: ac, beta: beta, c: ti, ldc: bc)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: true, m: n, n: k, k: m, a: gi, lda: n, b: ai, ldb: ac, beta: beta,
+                        c: ti, ldc: bc)
                 }
             }
         }

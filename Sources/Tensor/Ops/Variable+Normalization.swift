@@ -5,12 +5,16 @@ extension Variable {
     ///   - gamma, beta: `[width]`, where `width` is the last dimension of `self`.
     public func layerNorm(gamma: Variable, beta: Variable, epsilon: Float = 1e-5) -> Variable {
         let width = shape.last ?? 1
-        precondition(gamma.shape == [width] && beta.shape == [width], "layerNorm: gamma \(gamma.shape), beta \(beta.shape) for width \(width)")
+        precondition(
+            gamma.shape == [width] && beta.shape == [width],
+            "layerNorm: gamma \(gamma.shape), beta \(beta.shape) for width \(width)")
         let rows = value.count / max(width, 1)
         var normalized = Tensor(uninitialized: shape)
         var inverseStd = Tensor(uninitialized: [rows])
         var out = Tensor(uninitialized: shape)
-        let (px, pn, pr, po) = (value.pointer, normalized.uniquePointer(), inverseStd.uniquePointer(), out.uniquePointer())
+        let (px, pn, pr, po) = (
+            value.pointer, normalized.uniquePointer(), inverseStd.uniquePointer(), out.uniquePointer()
+        )
         let (pgamma, pbeta) = (gamma.value.pointer, beta.value.pointer)
         for row in 0..<rows {
             let (x, n, o) = (px + row * width, pn + row * width, po + row * width)
@@ -151,7 +155,9 @@ extension Variable {
     /// FAMAE's tied output head is `scaledCosineLogits(h, table, scale: sqrt(d))`: every field
     /// value scored by the scaled cosine between the hidden state and its own input embedding.
     public static func scaledCosineLogits(_ queries: Variable, _ keys: Variable, scale: Float) -> Variable {
-        precondition(queries.shape.count == 2 && keys.shape.count == 2 && queries.shape[1] == keys.shape[1], "scaledCosineLogits: \(queries.shape) vs \(keys.shape)")
+        precondition(
+            queries.shape.count == 2 && keys.shape.count == 2 && queries.shape[1] == keys.shape[1],
+            "scaledCosineLogits: \(queries.shape) vs \(keys.shape)")
         return matmul(queries.l2Normalized(), keys.l2Normalized(), transposeB: true) * scale
     }
 }

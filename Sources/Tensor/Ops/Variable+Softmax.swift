@@ -97,7 +97,8 @@ extension Variable {
         let classes = shape.last ?? 1
         let rows = value.count / max(classes, 1)
         precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(shape)")
-        precondition(weights == nil || weights!.count == rows, "crossEntropy: \(weights!.count) weights for \(rows) rows")
+        precondition(
+            weights == nil || weights!.count == rows, "crossEntropy: \(weights!.count) weights for \(rows) rows")
         let px = value.pointer
         // Per-row probabilities are kept for the backward pass.
         var probabilities = Tensor(uninitialized: [rows, classes])
@@ -108,7 +109,8 @@ extension Variable {
             let target = targets[row]
             let weight = weights?[row] ?? 1
             guard target >= 0, weight != 0 else { continue }
-            precondition(target < classes, "crossEntropy: target \(target) of row \(row) is not below \(classes) classes")
+            precondition(
+                target < classes, "crossEntropy: target \(target) of row \(row) is not below \(classes) classes")
             let (r, pr) = (px + row * classes, pp + row * classes)
             pr.update(from: r, count: classes)
             let lse = Tensor.softmaxInPlace(pr, count: classes)

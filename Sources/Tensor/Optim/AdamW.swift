@@ -17,7 +17,10 @@ public final class AdamW {
         /// Decoupled weight decay λ.
         public var weightDecay: Float
 
-        public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0.01) {
+        public init(
+            learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+            weightDecay: Float = 0.01
+        ) {
             self.learningRate = learningRate
             self.beta1 = beta1
             self.beta2 = beta2
@@ -42,7 +45,8 @@ public final class AdamW {
     ///   - parameters: the trainable variables.
     ///   - withoutDecay: parameters exempt from weight decay (conventionally biases and norm
     ///     gains); identity comparison.
-    public init(parameters: [Parameter], configuration: Configuration = Configuration(), withoutDecay: [Parameter] = []) {
+    public init(parameters: [Parameter], configuration: Configuration = Configuration(), withoutDecay: [Parameter] = [])
+    {
         self.parameters = parameters
         self.configuration = configuration
         let exempt = Set(withoutDecay.map(ObjectIdentifier.init))
@@ -53,7 +57,10 @@ public final class AdamW {
 
     /// Restores the state saved from ``firstMoments``, ``secondMoments`` and ``stepCount``.
     public func restore(stepCount: Int, firstMoments: [Tensor], secondMoments: [Tensor]) {
-        precondition(firstMoments.map(\.shape) == parameters.map(\.shape) && secondMoments.map(\.shape) == parameters.map(\.shape), "AdamW.restore: moment shapes do not match the parameters")
+        precondition(
+            firstMoments.map(\.shape) == parameters.map(\.shape)
+                && secondMoments.map(\.shape) == parameters.map(\.shape),
+            "AdamW.restore: moment shapes do not match the parameters")
         self.stepCount = stepCount
         self.firstMoments = firstMoments
         self.secondMoments = secondMoments

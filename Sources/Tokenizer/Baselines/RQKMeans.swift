@@ -42,10 +42,11 @@ public struct RQKMeans: Sendable {
         var codes = [[Int]](repeating: [], count: n)
         var codebooks: [Tensor] = []
         for (level, size) in configuration.levelSizes.enumerated() {
-            let kMeans = BalancedKMeans(.init(
-                clusters: size, restarts: configuration.restarts, maxIterations: configuration.maxIterations,
-                tolerance: configuration.tolerance, solver: .unconstrained
-            ))
+            let kMeans = BalancedKMeans(
+                .init(
+                    clusters: size, restarts: configuration.restarts, maxIterations: configuration.maxIterations,
+                    tolerance: configuration.tolerance, solver: .unconstrained
+                ))
             let result = try kMeans.fit(residual, random: root.split(UInt64(level + 1)))
             residual.withUnsafeMutableBufferPointer { r in
                 result.centroids.withUnsafeBufferPointer { c in

@@ -27,7 +27,9 @@ public struct BalancedKMeans: Sendable {
         public var tolerance = 1e-4
         public var solver = Solver.fast
 
-        public init(clusters: Int, restarts: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4, solver: Solver = .fast) {
+        public init(
+            clusters: Int, restarts: Int = 3, maxIterations: Int = 300, tolerance: Double = 1e-4, solver: Solver = .fast
+        ) {
             self.clusters = clusters
             self.restarts = restarts
             self.maxIterations = maxIterations
@@ -67,7 +69,8 @@ public struct BalancedKMeans: Sendable {
             throw TokenizerError(.invalidConfiguration, "clusters: need at least 1 cluster, got \(k)")
         }
         guard n >= k else {
-            throw TokenizerError(.invalidConfiguration, "clusters: \(k) clusters for only \(n) items; use at most \(n) clusters")
+            throw TokenizerError(
+                .invalidConfiguration, "clusters: \(k) clusters for only \(n) items; use at most \(n) clusters")
         }
         let norms = RowMatrix.squaredNorms(vectors)
         var best: Result?
@@ -119,7 +122,8 @@ public struct BalancedKMeans: Sendable {
         var random = SeededRandom(seed: seed)
         let norms = RowMatrix.squaredNorms(x)
         var distances = Tensor(zeros: [0, 0])
-        RowMatrix.squaredDistances(x, xNorms: norms, to: kMeansPlusPlus(x, norms: norms, clusters: k, random: &random), into: &distances)
+        RowMatrix.squaredDistances(
+            x, xNorms: norms, to: kMeansPlusPlus(x, norms: norms, clusters: k, random: &random), into: &distances)
         return distances
     }
 
@@ -141,7 +145,9 @@ public struct BalancedKMeans: Sendable {
                     centre.update(from: px.baseAddress! + chosen * d, count: d)
                     guard c + 1 < k else { break }
                     dots.withUnsafeMutableBufferPointer { pd in
-                        BLAS.sgemv(transpose: false, rows: n, cols: d, a: px.baseAddress!, lda: d, x: centre, y: pd.baseAddress!)
+                        BLAS.sgemv(
+                            transpose: false, rows: n, cols: d, a: px.baseAddress!, lda: d, x: centre,
+                            y: pd.baseAddress!)
                     }
                     let centreNorm = norms[chosen]
                     var total = 0.0

@@ -110,12 +110,15 @@ enum RowMatrix {
     /// Checks that `vectors` is a non-empty `[n, d]` matrix of finite numbers.
     static func validate(_ vectors: Tensor, name: String) throws {
         guard vectors.rank == 2, vectors.shape[0] > 0, vectors.shape[1] > 0 else {
-            throw TokenizerError(.invalidInput, "\(name): expected a non-empty [items, dimension] matrix, got shape \(vectors.shape)")
+            throw TokenizerError(
+                .invalidInput, "\(name): expected a non-empty [items, dimension] matrix, got shape \(vectors.shape)")
         }
         let bad = vectors.withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
         if let bad {
             let d = vectors.shape[1]
-            throw TokenizerError(.invalidInput, "\(name): row \(bad / d), column \(bad % d) is not a finite number; clean the vectors first")
+            throw TokenizerError(
+                .invalidInput,
+                "\(name): row \(bad / d), column \(bad % d) is not a finite number; clean the vectors first")
         }
     }
 }

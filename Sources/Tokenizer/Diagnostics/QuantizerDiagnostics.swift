@@ -45,17 +45,19 @@ public struct QuantizerDiagnostics: Sendable, Codable {
             }
             let sizes = Array(prefixCounts.values)
             let mean = Double(n) / Double(max(sizes.count, 1))
-            let variance = sizes.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(sizes.count, 1))
+            let variance =
+                sizes.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(sizes.count, 1))
             let entropy = sizes.reduce(0.0) { partial, count in
                 let p = Double(count) / Double(n)
                 return partial - p * log2(p)
             }
-            levels.append(Level(
-                level: l + 1, vocabularySize: table.levelSizes[l], codesUsed: codes.count, clusters: sizes.count,
-                clusterSizeMin: sizes.min() ?? 0, clusterSizeMax: sizes.max() ?? 0, clusterSizeMean: mean,
-                clusterSizeCV: mean > 0 ? variance.squareRoot() / mean : 0,
-                conditionalEntropyBits: entropy - previousEntropy
-            ))
+            levels.append(
+                Level(
+                    level: l + 1, vocabularySize: table.levelSizes[l], codesUsed: codes.count, clusters: sizes.count,
+                    clusterSizeMin: sizes.min() ?? 0, clusterSizeMax: sizes.max() ?? 0, clusterSizeMean: mean,
+                    clusterSizeCV: mean > 0 ? variance.squareRoot() / mean : 0,
+                    conditionalEntropyBits: entropy - previousEntropy
+                ))
             previousEntropy = entropy
         }
         self.levels = levels

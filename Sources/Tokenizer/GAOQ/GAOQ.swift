@@ -84,13 +84,18 @@ public struct GAOQ: Sendable {
         let n = vectors.shape[0]
         let dimension = vectors.shape[1]
         guard config.b1 >= 1, config.b2 >= 1 else {
-            throw TokenizerError(.invalidConfiguration, "levels: b1 and b2 must be at least 1, got \(config.b1),\(config.b2)")
+            throw TokenizerError(
+                .invalidConfiguration, "levels: b1 and b2 must be at least 1, got \(config.b1),\(config.b2)")
         }
         guard config.b1 <= n else {
-            throw TokenizerError(.invalidConfiguration, "levels: b1 = \(config.b1) exceeds the \(n) items; choose b1 * b2 about 10-20x below the item count")
+            throw TokenizerError(
+                .invalidConfiguration,
+                "levels: b1 = \(config.b1) exceeds the \(n) items; choose b1 * b2 about 10-20x below the item count")
         }
         guard config.b2 <= dimension else {
-            throw TokenizerError(.invalidConfiguration, "levels: b2 = \(config.b2) orthonormal anchors need b2 <= dimension \(dimension)")
+            throw TokenizerError(
+                .invalidConfiguration, "levels: b2 = \(config.b2) orthonormal anchors need b2 <= dimension \(dimension)"
+            )
         }
         let root = SeededRandom(seed: config.seed)
         var times = StageTimes()
@@ -100,7 +105,10 @@ public struct GAOQ: Sendable {
         var watch = Stopwatch()
         let level1 = try kMeans(clusters: config.b1).fit(vectors, random: root.split(1))
         times.level1 = watch.elapsed
-        progress(String(format: "gaoq level 1: %d clusters, %d iterations, objective %.6g, %.2f s", config.b1, level1.iterations, level1.objective, times.level1))
+        progress(
+            String(
+                format: "gaoq level 1: %d clusters, %d iterations, objective %.6g, %.2f s", config.b1,
+                level1.iterations, level1.objective, times.level1))
 
         // Level 2.
         watch.restart()
@@ -140,7 +148,9 @@ public struct GAOQ: Sendable {
             (0..<b2).map { code -> Level3Match in
                 let members = groups[parent * b2 + code]
                 guard members.count > 1 else { return Level3Match(codes: members.map { _ in 0 }, cosines: []) }
-                guard let child = children[parent].childToAnchor.firstIndex(of: code) else { return Level3Match(codes: [], cosines: []) }
+                guard let child = children[parent].childToAnchor.firstIndex(of: code) else {
+                    return Level3Match(codes: [], cosines: [])
+                }
                 return matchResiduals(
                     vectors: vectors, items: members,
                     centroid: row(children[parent].centroids, child), anchors: level3Anchors
@@ -158,20 +168,26 @@ public struct GAOQ: Sendable {
         }
         times.level3 = watch.elapsed
         times.total = total.elapsed
-        progress(String(format: "gaoq level 3: %d codes for groups of at most %d (%d items moved to cover every code), %.2f s; total %.2f s", g3, largest, moved, times.level3, times.total))
+        progress(
+            String(
+                format:
+                    "gaoq level 3: %d codes for groups of at most %d (%d items moved to cover every code), %.2f s; total %.2f s",
+                g3, largest, moved, times.level3, times.total))
 
         let codebook = try GAOQCodebook(
             level1Centroids: level1.centroids, level2Centroids: level2Centroids, childToAnchor: childToAnchor,
             level2Anchors: level2Anchors, level3Anchors: level3Anchors, itemSIDs: sids
         )
-        return Fit(codebook: codebook, times: times, level1Objective: level1.objective, level1Iterations: level1.iterations)
+        return Fit(
+            codebook: codebook, times: times, level1Objective: level1.objective, level1Iterations: level1.iterations)
     }
 
     private func kMeans(clusters: Int) -> BalancedKMeans {
-        BalancedKMeans(.init(
-            clusters: clusters, restarts: configuration.restarts, maxIterations: configuration.maxIterations,
-            tolerance: configuration.tolerance, solver: configuration.solver
-        ))
+        BalancedKMeans(
+            .init(
+                clusters: clusters, restarts: configuration.restarts, maxIterations: configuration.maxIterations,
+                tolerance: configuration.tolerance, solver: configuration.solver
+            ))
     }
 
     /// One parent's level 2: its children and their anchor matching.
@@ -184,7 +200,9 @@ public struct GAOQ: Sendable {
         var childToAnchor: [Int]
     }
 
-    private func fitChildren(vectors: Tensor, items: [Int], parentCentroid: [Float], anchors: Tensor, random: SeededRandom) throws -> Children {
+    private func fitChildren(
+        vectors: Tensor, items: [Int], parentCentroid: [Float], anchors: Tensor, random: SeededRandom
+    ) throws -> Children {
         let b2 = configuration.b2
         let dimension = vectors.shape[1]
         let x = RowMatrix.gather(vectors, rows: items)
@@ -205,7 +223,9 @@ public struct GAOQ: Sendable {
         }
         var centroids = Tensor(zeros: [b2, dimension])
         centroids.withUnsafeMutableBufferPointer { dst in
-            result.centroids.withUnsafeBufferPointer { src in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+            result.centroids.withUnsafeBufferPointer { src in
+                dst.baseAddress!.update(from: src.baseAddress!, count: src.count)
+            }
         }
         return Children(centroids: centroids, assignment: result.assignment, childToAnchor: childToAnchor)
     }

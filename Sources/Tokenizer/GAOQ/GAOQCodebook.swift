@@ -51,7 +51,8 @@ public struct GAOQCodebook: Sendable {
         level1Centroids: Tensor, level2Centroids: Tensor, childToAnchor: [Int],
         level2Anchors: Tensor, level3Anchors: Tensor, itemSIDs: [SemanticID]
     ) throws {
-        guard level1Centroids.rank == 2, level2Anchors.rank == 2, level3Anchors.rank == 2, level2Centroids.rank == 2 else {
+        guard level1Centroids.rank == 2, level2Anchors.rank == 2, level3Anchors.rank == 2, level2Centroids.rank == 2
+        else {
             throw TokenizerError(.invalidCodebook, "GAOQ codebook: every centroid and anchor tensor must be rank 2")
         }
         dimension = level1Centroids.shape[1]
@@ -59,7 +60,8 @@ public struct GAOQCodebook: Sendable {
         b2 = level2Anchors.shape[0]
         g3 = level3Anchors.shape[0]
         guard level2Centroids.shape == [b1 * b2, dimension], level2Anchors.shape[1] == dimension,
-              level3Anchors.shape[1] == dimension, childToAnchor.count == b1 * b2 else {
+            level3Anchors.shape[1] == dimension, childToAnchor.count == b1 * b2
+        else {
             throw TokenizerError(
                 .invalidCodebook,
                 "GAOQ codebook: shapes disagree (level1.centroids \(level1Centroids.shape), level2.centroids \(level2Centroids.shape), level2.anchors \(level2Anchors.shape), level3.anchors \(level3Anchors.shape), child_to_anchor \(childToAnchor.count))"
@@ -67,7 +69,8 @@ public struct GAOQCodebook: Sendable {
         }
         let codes = b2
         guard childToAnchor.allSatisfy({ $0 >= -1 && $0 < codes }) else {
-            throw TokenizerError(.invalidCodebook, "GAOQ codebook: level2.child_to_anchor holds a code outside -1..<\(b2)")
+            throw TokenizerError(
+                .invalidCodebook, "GAOQ codebook: level2.child_to_anchor holds a code outside -1..<\(b2)")
         }
         self.level1Centroids = level1Centroids
         self.level2Centroids = level2Centroids
@@ -104,7 +107,8 @@ extension GAOQCodebook {
             TensorName.childToAnchor: Tensor(shape: [b1, b2], elements: childToAnchor.map(Float.init)),
             TensorName.level2Anchors: level2Anchors,
             TensorName.level3Anchors: level3Anchors,
-            TensorName.itemSIDs: Tensor(shape: [itemSIDs.count, 3], elements: itemSIDs.flatMap { $0.codes.map(Float.init) }),
+            TensorName.itemSIDs: Tensor(
+                shape: [itemSIDs.count, 3], elements: itemSIDs.flatMap { $0.codes.map(Float.init) }),
         ]
     }
 
@@ -113,21 +117,25 @@ extension GAOQCodebook {
     public init(namedTensors tensors: [String: Tensor]) throws {
         func tensor(_ name: String) throws -> Tensor {
             guard let t = tensors[name] else {
-                throw TokenizerError(.invalidCodebook, "GAOQ codebook: tensor '\(name)' is missing; the file is not a GAOQ codebook or is truncated")
+                throw TokenizerError(
+                    .invalidCodebook,
+                    "GAOQ codebook: tensor '\(name)' is missing; the file is not a GAOQ codebook or is truncated")
             }
             return t
         }
         func integers(_ name: String) throws -> [Int] {
             try tensor(name).elements.map { value in
                 guard value.isFinite, value == value.rounded(), abs(value) < 16_777_216 else {
-                    throw TokenizerError(.invalidCodebook, "GAOQ codebook: tensor '\(name)' holds \(value), not an integer code")
+                    throw TokenizerError(
+                        .invalidCodebook, "GAOQ codebook: tensor '\(name)' holds \(value), not an integer code")
                 }
                 return Int(value)
             }
         }
         let sids = try tensor(TensorName.itemSIDs)
         guard sids.rank == 2, sids.shape[1] == 3 else {
-            throw TokenizerError(.invalidCodebook, "GAOQ codebook: '\(TensorName.itemSIDs)' must be [items, 3], got \(sids.shape)")
+            throw TokenizerError(
+                .invalidCodebook, "GAOQ codebook: '\(TensorName.itemSIDs)' must be [items, 3], got \(sids.shape)")
         }
         let codes = try integers(TensorName.itemSIDs)
         try self.init(

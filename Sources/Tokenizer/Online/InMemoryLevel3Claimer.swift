@@ -23,7 +23,8 @@ public final class InMemoryLevel3Claimer: Level3Claimer {
         for (item, sid) in existing {
             if let previous = initial.sidOfItem[item] {
                 guard previous == sid else {
-                    throw TokenizerError(.invalidInput, "item '\(item)' is listed with two SIDs, \(previous) and \(sid)")
+                    throw TokenizerError(
+                        .invalidInput, "item '\(item)' is listed with two SIDs, \(previous) and \(sid)")
                 }
                 continue
             }
@@ -40,7 +41,8 @@ public final class InMemoryLevel3Claimer: Level3Claimer {
     /// - Throws: ``TokenizerError`` when `keys` does not have one key per fitted item.
     public convenience init(codebook: GAOQCodebook, keys: [String]) throws {
         guard keys.count == codebook.itemSIDs.count else {
-            throw TokenizerError(.invalidInput, "item keys: \(keys.count) keys for \(codebook.itemSIDs.count) fitted items")
+            throw TokenizerError(
+                .invalidInput, "item keys: \(keys.count) keys for \(codebook.itemSIDs.count) fitted items")
         }
         try self.init(existing: zip(keys, codebook.itemSIDs).map { (item: $0, sid: $1) })
     }
@@ -65,12 +67,14 @@ public final class InMemoryLevel3Claimer: Level3Claimer {
                     break
                 }
             }
-            let chosen = sid ?? {
-                let taken = state.taken[GroupKey(c1: home.c1, c2: home.c2), default: []]
-                var code = g3
-                while taken.contains(code) { code += 1 }
-                return SemanticID(home.c1, home.c2, code)
-            }()
+            let chosen =
+                sid
+                ?? {
+                    let taken = state.taken[GroupKey(c1: home.c1, c2: home.c2), default: []]
+                    var code = g3
+                    while taken.contains(code) { code += 1 }
+                    return SemanticID(home.c1, home.c2, code)
+                }()
             state.taken[GroupKey(c1: chosen.c1, c2: chosen.c2), default: []].insert(chosen.c3)
             state.sidOfItem[item] = chosen
             return chosen

@@ -60,7 +60,9 @@ public struct OnlineAssigner: Sendable {
     public func place(_ vectors: Tensor) throws -> [Placement] {
         try RowMatrix.validate(vectors, name: "vectors")
         guard vectors.shape[1] == codebook.dimension else {
-            throw TokenizerError(.invalidInput, "vectors: dimension \(vectors.shape[1]) does not match the codebook's \(codebook.dimension)")
+            throw TokenizerError(
+                .invalidInput,
+                "vectors: dimension \(vectors.shape[1]) does not match the codebook's \(codebook.dimension)")
         }
         let (m, b1, b2) = (vectors.shape[0], codebook.b1, codebook.b2)
         let norms = RowMatrix.squaredNorms(vectors)
@@ -70,22 +72,28 @@ public struct OnlineAssigner: Sendable {
         let parentRanks = min(b1, spillGroups > 0 ? 2 : 1)
         let parents: [[Int]] = distances.withUnsafeBufferPointer { p in
             (0..<m).map { i in
-                Array((0..<b1).sorted { p[i * b1 + $0] != p[i * b1 + $1] ? p[i * b1 + $0] < p[i * b1 + $1] : $0 < $1 }.prefix(parentRanks))
+                Array(
+                    (0..<b1).sorted { p[i * b1 + $0] != p[i * b1 + $1] ? p[i * b1 + $0] < p[i * b1 + $1] : $0 < $1 }
+                        .prefix(parentRanks))
             }
         }
 
         // Children of each listed parent by distance, one GEMM per parent and rank.
         var children = [[[Int]]](repeating: [], count: m)
         for rank in 0..<parentRanks {
-            for (parent, rows) in GAOQ.members(of: parents.map { $0[rank] }, clusters: b1).enumerated() where !rows.isEmpty {
+            for (parent, rows) in GAOQ.members(of: parents.map { $0[rank] }, clusters: b1).enumerated()
+            where !rows.isEmpty {
                 let existing = (0..<b2).filter { codebook.anchor(parent: parent, child: $0) != nil }
                 let centroids = RowMatrix.gather(codebook.level2Centroids, rows: existing.map { parent * b2 + $0 })
                 RowMatrix.squaredDistances(
-                    RowMatrix.gather(vectors, rows: rows), xNorms: rows.map { norms[$0] }, to: centroids, into: &distances)
+                    RowMatrix.gather(vectors, rows: rows), xNorms: rows.map { norms[$0] }, to: centroids,
+                    into: &distances)
                 distances.withUnsafeBufferPointer { p in
                     let k = existing.count
                     for (r, row) in rows.enumerated() {
-                        let order = (0..<k).sorted { p[r * k + $0] != p[r * k + $1] ? p[r * k + $0] < p[r * k + $1] : $0 < $1 }
+                        let order = (0..<k).sorted {
+                            p[r * k + $0] != p[r * k + $1] ? p[r * k + $0] < p[r * k + $1] : $0 < $1
+                        }
                         children[row].append(order.map { existing[$0] })
                     }
                 }
@@ -102,10 +110,13 @@ public struct OnlineAssigner: Sendable {
                     for child in children[i][rank] where groups.count <= spillGroups {
                         let centre = (parent * b2 + child) * g3
                         let score = (0..<g3).map { k in
-                            (anchorNorms[k] > 0 ? p[i * g3 + k] / anchorNorms[k] : 0) - centroidAnchorProducts[centre + k]
+                            (anchorNorms[k] > 0 ? p[i * g3 + k] / anchorNorms[k] : 0)
+                                - centroidAnchorProducts[centre + k]
                         }
                         let ranked = (0..<g3).sorted { score[$0] != score[$1] ? score[$0] > score[$1] : $0 < $1 }
-                        groups.append(Level3CandidateGroup(c1: parent, c2: codebook.childToAnchor[parent * b2 + child], candidates: ranked))
+                        groups.append(
+                            Level3CandidateGroup(
+                                c1: parent, c2: codebook.childToAnchor[parent * b2 + child], candidates: ranked))
                     }
                 }
                 return Placement(groups: groups)

@@ -66,20 +66,25 @@ public struct SIDTrie: Sendable {
     ///   item already has a different SID (SIDs never change within a bundle).
     public mutating func insert(codes: [Int], item: Int) throws {
         guard codes.count == levels else {
-            throw TokenizerError(.invalidInput, "SID trie: item \(item) has \(codes.count) codes, the trie expects \(levels)")
+            throw TokenizerError(
+                .invalidInput, "SID trie: item \(item) has \(codes.count) codes, the trie expects \(levels)")
         }
         guard item >= 0, item < Int(Int32.max), codes.allSatisfy({ $0 >= 0 && $0 < Int(Int32.max) }) else {
-            throw TokenizerError(.invalidInput, "SID trie: item \(item) with codes \(codes) is out of range (need non-negative 32-bit values)")
+            throw TokenizerError(
+                .invalidInput,
+                "SID trie: item \(item) with codes \(codes) is out of range (need non-negative 32-bit values)")
         }
         let sid = codes.map(Int32.init)
         if item < sids.count, !sids[item].isEmpty {
             guard sids[item] == sid else {
-                throw TokenizerError(.invalidInput, "SID trie: item \(item) already has SID \(sids[item]), cannot change it to \(sid)")
+                throw TokenizerError(
+                    .invalidInput, "SID trie: item \(item) already has SID \(sids[item]), cannot change it to \(sid)")
             }
             return
         }
         if let owner = self.item(codes: codes) {
-            throw TokenizerError(.invalidInput, "SID trie: SID \(sid) already belongs to item \(owner), cannot give it to item \(item)")
+            throw TokenizerError(
+                .invalidInput, "SID trie: SID \(sid) already belongs to item \(owner), cannot give it to item \(item)")
         }
         var node = Int(Self.root)
         for level in 0..<levels {
@@ -114,10 +119,13 @@ public struct SIDTrie: Sendable {
     /// - Throws: ``TokenizerError/Code/invalidInput`` if `codes` has the wrong length.
     public mutating func addReference(codes: [Int]) throws {
         guard codes.count == levels else {
-            throw TokenizerError(.invalidInput, "SID trie: a reference SID has \(codes.count) codes, the trie expects \(levels)")
+            throw TokenizerError(
+                .invalidInput, "SID trie: a reference SID has \(codes.count) codes, the trie expects \(levels)")
         }
         guard let node = node(prefix: codes.dropLast()), let last = Int32(exactly: codes[levels - 1]) else { return }
-        guard !Self.search(nodes[Int(node)].codes, last).0, !nodes[Int(node)].referenceCodes.contains(last) else { return }
+        guard !Self.search(nodes[Int(node)].codes, last).0, !nodes[Int(node)].referenceCodes.contains(last) else {
+            return
+        }
         nodes[Int(node)].referenceCodes.append(last)
     }
 
@@ -163,7 +171,8 @@ public struct SIDTrie: Sendable {
     /// inside `body`; nothing is copied, so the beam search's inner loop allocates nothing.
     @inlinable
     public func withChildren<R>(
-        of node: Int32, _ body: (_ codes: UnsafeBufferPointer<Int32>, _ children: UnsafeBufferPointer<Int32>) throws -> R
+        of node: Int32,
+        _ body: (_ codes: UnsafeBufferPointer<Int32>, _ children: UnsafeBufferPointer<Int32>) throws -> R
     ) rethrows -> R {
         try nodes[Int(node)].codes.withUnsafeBufferPointer { codes in
             try nodes[Int(node)].children.withUnsafeBufferPointer { children in try body(codes, children) }
@@ -172,7 +181,9 @@ public struct SIDTrie: Sendable {
 
     /// Calls `body` with the reference codes of a last-level `node` (see ``addReference(codes:)``).
     @inlinable
-    public func withReferenceCodes<R>(of node: Int32, _ body: (_ codes: UnsafeBufferPointer<Int32>) throws -> R) rethrows -> R {
+    public func withReferenceCodes<R>(
+        of node: Int32, _ body: (_ codes: UnsafeBufferPointer<Int32>) throws -> R
+    ) rethrows -> R {
         try nodes[Int(node)].referenceCodes.withUnsafeBufferPointer { try body($0) }
     }
 

@@ -44,7 +44,8 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     ///   - popularity: the online-popularity blend of new items (nil: none).
     /// - Throws: when a SID does not fit the generator's vocabulary (an overflow code).
     public init(
-        name: String, model: SIDGeneratorModel, table: SIDTable, warmCount: Int, beamWidth: Int, scoring: ColdItemScoring,
+        name: String, model: SIDGeneratorModel, table: SIDTable, warmCount: Int, beamWidth: Int,
+        scoring: ColdItemScoring,
         popularity: PopularityBlend? = nil
     ) throws {
         self.name = name
@@ -55,7 +56,8 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
         full.search.coldItemScoring = scoring
         // A trie with no more leaves than beams is searched exhaustively: every level keeps all
         // of its prefixes, so each new item gets its exact score.
-        newOnly = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: max(beamWidth, table.count - warmCount))
+        newOnly = try GeneratorRecommender(
+            name: name, model: model, table: table, beamWidth: max(beamWidth, table.count - warmCount))
         var trie = try SIDTrie(levels: table.levels)
         trie.firstColdItem = Int32(warmCount)
         for item in warmCount..<table.count { try trie.insert(codes: table.codes[item], item: item) }
@@ -81,16 +83,23 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
             var beams: [(score: Float, item: Int32)] = []
             for row in (user * fresh.width)..<((user + 1) * fresh.width) where fresh.items[row] >= 0 {
                 let item = fresh.items[row]
-                beams.append((fresh.scores[row] + popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)), item))
+                beams.append(
+                    (
+                        fresh.scores[row] + popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)),
+                        item
+                    ))
             }
             if let warm {
-                for row in (user * warm.width)..<((user + 1) * warm.width) where warm.items[row] >= 0 && Int(warm.items[row]) < warmCount {
+                for row in (user * warm.width)..<((user + 1) * warm.width)
+                where warm.items[row] >= 0 && Int(warm.items[row]) < warmCount {
                     beams.append((warm.scores[row], warm.items[row]))
                 }
             }
             // Stable on ties: the generator's order decides.
-            return beams.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
-                .prefix(k).map(\.element.item)
+            return beams.enumerated().sorted {
+                $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset
+            }
+            .prefix(k).map(\.element.item)
         }
     }
 }

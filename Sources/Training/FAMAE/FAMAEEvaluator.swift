@@ -55,11 +55,15 @@ public struct FAMAEEvaluator: Sendable {
                 var inference = ForwardMode.inference
                 let allMasked = try batcher.batch(chunk) { _ in [Bool](repeating: true, count: j) }
                 let states1 = try model.targetStates(allMasked, mode: &inference)
-                record(Variable.scaledCosineLogits(states1, fused, scale: scale).value, targets: targets, into: &collaborative)
+                record(
+                    Variable.scaledCosineLogits(states1, fused, scale: scale).value, targets: targets,
+                    into: &collaborative)
                 let idMasked = try batcher.batch(chunk) { _ in FAMAEMasking.only([0], fieldCount: j) }
                 let states2 = try model.targetStates(idMasked, mode: &inference)
                 // item_id code c + 1 is item c, so logit column c scores item c.
-                record(Variable.scaledCosineLogits(states2, itemTable, scale: scale).value, targets: targets, into: &discriminative)
+                record(
+                    Variable.scaledCosineLogits(states2, itemTable, scale: scale).value, targets: targets,
+                    into: &discriminative)
                 start += batchSize
             }
         }

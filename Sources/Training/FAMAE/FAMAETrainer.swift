@@ -34,7 +34,10 @@ public final class FAMAETrainer {
     var interruptAfterEpochs: Int?
 
     /// A trainer for `model` on `split`.
-    public init(model: FAMAEModel, split: LeaveOneOutSplit, configuration: FAMAETrainingConfiguration, progress: @escaping (String) -> Void = { _ in }) {
+    public init(
+        model: FAMAEModel, split: LeaveOneOutSplit, configuration: FAMAETrainingConfiguration,
+        progress: @escaping (String) -> Void = { _ in }
+    ) {
         self.model = model
         self.split = split
         self.configuration = configuration
@@ -48,11 +51,14 @@ public final class FAMAETrainer {
         guard settings.batchSize >= 1, settings.maxEpochs >= 1, settings.patience >= 1 else {
             throw FAMAEError(.invalidConfiguration, "batch size, max epochs and patience must be at least 1")
         }
-        let batcher = FAMAESampleBatcher(split: split, catalog: model.catalog, historyLength: model.configuration.historyLength)
+        let batcher = FAMAESampleBatcher(
+            split: split, catalog: model.catalog, historyLength: model.configuration.historyLength)
         let evaluator = FAMAEEvaluator(batcher: batcher)
         let sampler = TrainingWindowSampler(split: split, sampling: settings.sampling, seed: settings.seed)
         var validation = split.validationSamples
-        if let limit = settings.validationLimit, limit < validation.count { validation = Array(validation.prefix(limit)) }
+        if let limit = settings.validationLimit, limit < validation.count {
+            validation = Array(validation.prefix(limit))
+        }
         let perEpoch = sampler.windowsPerEpoch
         guard perEpoch > 0 else { throw FAMAEError(.invalidInput, "the split has no training windows") }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
@@ -70,7 +76,9 @@ public final class FAMAETrainer {
             master: model, workers: settings.threads, parameters: { $0.parameters },
             replicate: { try FAMAEModel(configuration: master.configuration, catalog: master.catalog, seed: 0) })
         let heads = gradients.replicas.map { FAMAEHead(model: $0) }
-        progress("FAMAE: \(model.parameterCount) parameters, \(perEpoch) windows/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s")")
+        progress(
+            "FAMAE: \(model.parameterCount) parameters, \(perEpoch) windows/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s")"
+        )
 
         var loop = FAMAETrainingLoop(
             fingerprint: settings.trajectoryFingerprint, parameterShapes: model.parameters.map(\.shape), epoch: 0,
@@ -79,15 +87,21 @@ public final class FAMAETrainer {
             replanned: settings.timeBudget == nil, elapsedSeconds: 0, evaluationSeconds: 0, finished: false)
         loop.report.stopReason = "max-epochs"
         var best: [Tensor] = model.snapshot()
-        let stateURL = settings.checkpointDirectory.map { TrainingResumeState<FAMAETrainingLoop>.url(directory: $0, model: "famae") }
+        let stateURL = settings.checkpointDirectory.map {
+            TrainingResumeState<FAMAETrainingLoop>.url(directory: $0, model: "famae")
+        }
         if settings.resume, let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
-            let state = try TrainingResumeState<FAMAETrainingLoop>(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
+            let state = try TrainingResumeState<FAMAETrainingLoop>(
+                contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
             loop = state.loop
             model.restore(state.parameters)
             best = state.best
-            optimizer.restore(stepCount: state.adamSteps, firstMoments: state.firstMoments, secondMoments: state.secondMoments)
+            optimizer.restore(
+                stepCount: state.adamSteps, firstMoments: state.firstMoments, secondMoments: state.secondMoments)
             (schedule.totalSteps, schedule.warmupSteps) = (loop.scheduleTotalSteps, loop.scheduleWarmupSteps)
-            progress("FAMAE: resumed from \(stateURL.path) at epoch \(loop.epoch + 1), step \(loop.report.totalSteps), \(Int(loop.elapsedSeconds)) s trained\(loop.finished ? " (the run had finished)" : "")")
+            progress(
+                "FAMAE: resumed from \(stateURL.path) at epoch \(loop.epoch + 1), step \(loop.report.totalSteps), \(Int(loop.elapsedSeconds)) s trained\(loop.finished ? " (the run had finished)" : "")"
+            )
             if loop.finished {
                 model.restore(best)
                 return loop.report
@@ -113,8 +127,10 @@ public final class FAMAETrainer {
             guard let budget = settings.timeBudget, loop.report.totalSteps >= 5 else { return }
             let steps = loop.report.totalSteps
             let perStep = (elapsed - loop.evaluationSeconds) / Double(steps)
-            let perEvaluation = loop.report.epochs.isEmpty
-                ? perStep * Double(validation.count) / Double(settings.batchSize) * 2 : loop.evaluationSeconds / Double(loop.report.epochs.count)
+            let perEvaluation =
+                loop.report.epochs.isEmpty
+                ? perStep * Double(validation.count) / Double(settings.batchSize) * 2
+                : loop.evaluationSeconds / Double(loop.report.epochs.count)
             let affordable = Int(max(0, budget - elapsed) / (perStep + perEvaluation / Double(stepsPerEpoch)))
             let planned = max(steps + 1, min(fullSchedule, steps + affordable))
             if !loop.replanned {
@@ -123,7 +139,9 @@ public final class FAMAETrainer {
                 loop.replanned = true
                 progress("planned \(planned) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
             } else if abs(planned - schedule.totalSteps) > max(2, schedule.totalSteps / 20) {
-                progress("re-planned \(schedule.totalSteps) -> \(planned) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)")
+                progress(
+                    "re-planned \(schedule.totalSteps) -> \(planned) steps for the \(Int(budget)) s budget (\(format(perStep, 2)) s/step)"
+                )
                 schedule.totalSteps = planned
             }
         }
@@ -131,10 +149,13 @@ public final class FAMAETrainer {
         /// Validates the epoch just trained, keeps the best parameters and writes the state.
         func finishEpoch(_ epoch: Int, steps: Int, samples: Int, lossSum: Double) throws {
             let record = try evaluate(
-                epoch: epoch, steps: steps, samples: samples, lossSum: lossSum, evaluator: evaluator, validation: validation,
+                epoch: epoch, steps: steps, samples: samples, lossSum: lossSum, evaluator: evaluator,
+                validation: validation,
                 seconds: elapsed, evaluationSeconds: &loop.evaluationSeconds)
             loop.report.epochs.append(record)
-            if select(record, score: &loop.bestScore, best: &best, report: &loop.report, sinceBest: &loop.sinceBest) { try onBest(model, record) }
+            if select(record, score: &loop.bestScore, best: &best, report: &loop.report, sinceBest: &loop.sinceBest) {
+                try onBest(model, record)
+            }
             loop.epoch = epoch + 1
         }
 
@@ -154,11 +175,13 @@ public final class FAMAETrainer {
                 let step = UInt64(loop.report.totalSteps)
                 let (lossValue, _, _) = try gradients.compute(chunk) { replica, shard, worker in
                     var random = SeededRandom(seed: settings.seed).split(1).split(step).split(UInt64(worker))
-                    var mode = ForwardMode.training(rng: SeededRandom(seed: settings.seed &+ 2).split(step).split(UInt64(worker)))
+                    var mode = ForwardMode.training(
+                        rng: SeededRandom(seed: settings.seed &+ 2).split(step).split(UInt64(worker)))
                     let batch = try batcher.trainingBatch(shard, random: &random)
                     let states = try replica.targetStates(batch, mode: &mode)
                     let (loss, _) = heads[worker].loss(hidden: states, batch: batch, random: &random)
-                    return BatchLoss(loss: loss, tokens: shard.count * master.configuration.sequenceLength, targets: shard.count)
+                    return BatchLoss(
+                        loss: loss, tokens: shard.count * master.configuration.sequenceLength, targets: shard.count)
                 }
                 let rate = schedule.learningRate(at: loop.report.totalSteps)
                 optimizer.step(learningRate: rate)
@@ -176,13 +199,17 @@ public final class FAMAETrainer {
                     let throughput = Double(samplesSinceLog) / max(1e-9, lastLog.elapsed)
                     let remainingSteps = Double(max(0, schedule.totalSteps - loop.report.totalSteps))
                     let eta = remainingSteps * elapsed / Double(loop.report.totalSteps)
-                    progress("epoch \(epoch + 1) step \(epochSteps)/\(stepsPerEpoch) (total \(loop.report.totalSteps)/\(schedule.totalSteps)) loss \(format(lossValue, 4)) lr \(String(format: "%.2e", Double(rate))) \(Int(throughput)) samples/s elapsed \(Int(elapsed)) s ETA \(Int(eta)) s")
+                    progress(
+                        "epoch \(epoch + 1) step \(epochSteps)/\(stepsPerEpoch) (total \(loop.report.totalSteps)/\(schedule.totalSteps)) loss \(format(lossValue, 4)) lr \(String(format: "%.2e", Double(rate))) \(Int(throughput)) samples/s elapsed \(Int(elapsed)) s ETA \(Int(eta)) s"
+                    )
                     lastLog.restart()
                     samplesSinceLog = 0
                 }
                 if let budget = settings.timeBudget {
-                    let perEval = loop.report.epochs.isEmpty
-                        ? elapsed / Double(loop.report.totalSteps) * Double(validation.count) / Double(settings.batchSize) * 2
+                    let perEval =
+                        loop.report.epochs.isEmpty
+                        ? elapsed / Double(loop.report.totalSteps) * Double(validation.count)
+                            / Double(settings.batchSize) * 2
                         : loop.evaluationSeconds / Double(loop.report.epochs.count)
                     if elapsed + perEval >= budget || loop.report.totalSteps >= schedule.totalSteps {
                         loop.report.stopReason = "time-budget"
@@ -205,7 +232,9 @@ public final class FAMAETrainer {
         loop.finished = true
         try saveState()
         let report = loop.report
-        progress("done: \(report.totalSteps) steps, \(report.totalSamples) samples in \(Int(report.trainingSeconds)) s (\(Int(report.samplesPerSecond)) samples/s), best epoch \(report.bestEpoch), stop: \(report.stopReason)")
+        progress(
+            "done: \(report.totalSteps) steps, \(report.totalSamples) samples in \(Int(report.trainingSeconds)) s (\(Int(report.samplesPerSecond)) samples/s), best epoch \(report.bestEpoch), stop: \(report.stopReason)"
+        )
         return report
     }
 
@@ -219,7 +248,9 @@ public final class FAMAETrainer {
         let record = FAMAETrainingReport.EpochRecord(
             epoch: epoch + 1, steps: steps, samples: samples, meanLoss: lossSum / Double(max(1, steps)),
             validationMetric1: result.metric1, validationMetric2: result.metric2, seconds: seconds + watch.elapsed)
-        progress("epoch \(epoch + 1) done: mean loss \(format(record.meanLoss, 4)), validation Metric1 R@10 \(format(result.metric1, 4)), Metric2 R@10 \(format(result.metric2, 4)) (\(validation.count) users, eval \(format(watch.elapsed, 1)) s)")
+        progress(
+            "epoch \(epoch + 1) done: mean loss \(format(record.meanLoss, 4)), validation Metric1 R@10 \(format(result.metric1, 4)), Metric2 R@10 \(format(result.metric2, 4)) (\(validation.count) users, eval \(format(watch.elapsed, 1)) s)"
+        )
         return record
     }
 

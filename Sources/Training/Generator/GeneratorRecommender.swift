@@ -28,25 +28,29 @@ public final class GeneratorRecommender: SequenceRecommender {
     /// - Parameters:
     ///   - table: every item's codes, in the item order of the dataset.
     ///   - beamWidth: beams per user (50).
-    public init(name: String = "resid-generator", model: SIDGeneratorModel, table: SIDTable, beamWidth: Int = 50) throws {
+    public init(name: String = "resid-generator", model: SIDGeneratorModel, table: SIDTable, beamWidth: Int = 50) throws
+    {
         self.name = name
         self.model = model
         let vocabulary = model.vocabulary
         itemTokens = try vocabulary.itemTokens(table)
         trie = try SIDTrie(table: table)
         session = model.makeSession()
-        search = ConstrainedBeamSearch(beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
+        search = ConstrainedBeamSearch(
+            beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
     }
 
     public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
         let items = itemTokens.count / model.vocabulary.levels
         for (row, history) in histories.enumerated() {
             if let bad = history.first(where: { $0 < 0 || Int($0) >= items }) {
-                throw SequenceModelError(.invalidInput, "history \(row) refers to item \(bad); the generator knows items 0..<\(items)")
+                throw SequenceModelError(
+                    .invalidInput, "history \(row) refers to item \(bad); the generator knows items 0..<\(items)")
             }
         }
         guard excluding.isEmpty || excluding.count == histories.count else {
-            throw SequenceModelError(.invalidInput, "\(excluding.count) exclusion lists for \(histories.count) histories")
+            throw SequenceModelError(
+                .invalidInput, "\(excluding.count) exclusion lists for \(histories.count) histories")
         }
         let result = decode(histories, excluding: excluding)
         return (0..<histories.count).map { result.ranking(user: $0, k: k) }
@@ -57,7 +61,8 @@ public final class GeneratorRecommender: SequenceRecommender {
     public func decode(_ histories: [ArraySlice<Int32>], excluding: [ArraySlice<Int32>] = []) -> BeamSearchResult {
         session.start(histories: histories, itemTokens: itemTokens)
         var scorer = session
-        let result = search.search(&scorer, users: histories.count, trie: trie, constrained: constrained, excluding: excluding)
+        let result = search.search(
+            &scorer, users: histories.count, trie: trie, constrained: constrained, excluding: excluding)
         beams += result.beams
         invalidBeams += result.invalidBeams
         return result

@@ -13,9 +13,13 @@ public enum GeneratorTraining {
     ) throws -> any GeneratorTrainable {
         switch architecture {
         case .t5:
-            try TrainableGenerator(name: name, model: SIDGenerator(configuration: t5, vocabulary: vocabulary, seed: seed), table: table, beamWidth: beamWidth)
+            try TrainableGenerator(
+                name: name, model: SIDGenerator(configuration: t5, vocabulary: vocabulary, seed: seed), table: table,
+                beamWidth: beamWidth)
         case .causal:
-            try TrainableCausalGenerator(name: name, model: CausalSIDGenerator(configuration: causal, vocabulary: vocabulary, seed: seed), table: table, beamWidth: beamWidth)
+            try TrainableCausalGenerator(
+                name: name, model: CausalSIDGenerator(configuration: causal, vocabulary: vocabulary, seed: seed),
+                table: table, beamWidth: beamWidth)
         }
     }
 
@@ -39,7 +43,9 @@ public protocol GeneratorTrainable: SequenceTrainable {
 
 extension GeneratorTrainable {
     /// Runs a ``SequenceTrainer`` on this model.
-    func train(split: LeaveOneOutSplit, configuration: SequenceTrainingConfiguration, progress: @escaping (String) -> Void) throws -> SequenceTrainingReport {
+    func train(
+        split: LeaveOneOutSplit, configuration: SequenceTrainingConfiguration, progress: @escaping (String) -> Void
+    ) throws -> SequenceTrainingReport {
         try SequenceTrainer(model: self, split: split, configuration: configuration, progress: progress).train()
     }
 

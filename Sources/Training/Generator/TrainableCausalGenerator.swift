@@ -31,15 +31,22 @@ public final class TrainableCausalGenerator: SequenceTrainable {
     public var parameterCount: Int { model.parameterCount }
     public var learnsEveryPosition: Bool { true }
 
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss {
+    public func loss(
+        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode
+    ) throws -> BatchLoss {
         let limit = model.configuration.historyLimit
         let sequences = windows.map { Array(split.history($0).suffix(limit)) + [split.target($0)] }
         if let bad = sequences.joined().first(where: { $0 < 0 || Int($0) >= table.count }) {
-            throw SequenceModelError(.invalidInput, "item \(bad) has no SID (the table has \(table.count) items); tokenize the same prepared dataset")
+            throw SequenceModelError(
+                .invalidInput,
+                "item \(bad) has no SID (the table has \(table.count) items); tokenize the same prepared dataset")
         }
-        let batch = CausalSIDBatch(windows: sequences, itemTokens: itemTokens, levelCount: model.vocabulary.levels, historyLimit: limit)
+        let batch = CausalSIDBatch(
+            windows: sequences, itemTokens: itemTokens, levelCount: model.vocabulary.levels, historyLimit: limit)
         let tokens = sequences.reduce(0) { $0 + $1.count * model.vocabulary.levels }
-        return BatchLoss(loss: model.loss(batch, mode: &mode), tokens: tokens, targets: batch.targets.count / model.vocabulary.levels)
+        return BatchLoss(
+            loss: model.loss(batch, mode: &mode), tokens: tokens, targets: batch.targets.count / model.vocabulary.levels
+        )
     }
 
     public func replica() throws -> TrainableCausalGenerator {

@@ -30,11 +30,15 @@ public final class TrainableGenerator: SequenceTrainable {
     public var parameterCount: Int { model.parameterCount }
     public var learnsEveryPosition: Bool { false }
 
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss {
+    public func loss(
+        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode
+    ) throws -> BatchLoss {
         let targets = windows.map { split.target($0) }
         let histories = windows.map { split.history($0) }
         if let bad = (targets + histories.joined()).first(where: { Int($0) >= table.count }) {
-            throw SequenceModelError(.invalidInput, "item \(bad) has no SID (the table has \(table.count) items); tokenize the same prepared dataset")
+            throw SequenceModelError(
+                .invalidInput,
+                "item \(bad) has no SID (the table has \(table.count) items); tokenize the same prepared dataset")
         }
         let batch = SIDSequenceBatch(
             histories: histories, targets: targets, itemTokens: itemTokens, levels: model.vocabulary.levels,

@@ -36,11 +36,15 @@ public final class OfflinePipeline {
 
         // E-stage: FAMAE.
         var stage = Stopwatch()
-        progress("[1/5] FAMAE on \(dataset.name)\(dataset.isSynthetic ? " (synthetic)" : ""): \(dataset.items.count) items, \(dataset.items.fields.count) fields")
+        progress(
+            "[1/5] FAMAE on \(dataset.name)\(dataset.isSynthetic ? " (synthetic)" : ""): \(dataset.items.count) items, \(dataset.items.fields.count) fields"
+        )
         var famaeConfiguration = FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: dataset.items))
         famaeConfiguration.dimension = settings.famaeWidth
         famaeConfiguration.feedForward = settings.famaeFeedForward
-        let famae = try FAMAEModel(configuration: famaeConfiguration, catalog: FAMAEItemTableAdapter.catalog(of: dataset.items), seed: settings.seed)
+        let famae = try FAMAEModel(
+            configuration: famaeConfiguration, catalog: FAMAEItemTableAdapter.catalog(of: dataset.items),
+            seed: settings.seed)
         var famaeTraining = FAMAETrainingConfiguration()
         famaeTraining.maxEpochs = settings.famaeMaxEpochs
         famaeTraining.sampling = settings.windowSampling
@@ -48,7 +52,9 @@ public final class OfflinePipeline {
         famaeTraining.seed = settings.seed
         famaeTraining.threads = settings.threads
         famaeTraining.timeBudget = settings.timeBudgetSeconds.map { $0 * settings.famaeBudgetShare }
-        summary.famae = try FAMAETrainer(model: famae, split: dataset.split, configuration: famaeTraining, progress: progress).train()
+        summary.famae = try FAMAETrainer(
+            model: famae, split: dataset.split, configuration: famaeTraining, progress: progress
+        ).train()
         summary.stageSeconds["famae"] = stage.elapsed
 
         // Q-stage: GAOQ on the concatenated field embeddings.
@@ -72,11 +78,15 @@ public final class OfflinePipeline {
         if let budget = settings.timeBudgetSeconds {
             training.timeBudgetSeconds = max(30, budget - clock.elapsed - settings.evaluationReserveSeconds)
         }
-        progress("[3/5] \(settings.architecture.rawValue) generator on GAOQ SIDs\(training.timeBudgetSeconds.map { " (budget \(Int($0)) s)" } ?? "")")
+        progress(
+            "[3/5] \(settings.architecture.rawValue) generator on GAOQ SIDs\(training.timeBudgetSeconds.map { " (budget \(Int($0)) s)" } ?? "")"
+        )
         let trainable = try GeneratorTraining.trainable(
-            settings.architecture, t5: settings.generator, causal: settings.causalGenerator, vocabulary: vocabulary, table: table,
+            settings.architecture, t5: settings.generator, causal: settings.causalGenerator, vocabulary: vocabulary,
+            table: table,
             name: "resid-\(settings.architecture.rawValue)", beamWidth: settings.beamWidth, seed: settings.seed)
-        summary.generator = try GeneratorTraining.train(trainable, split: dataset.split, configuration: training, progress: progress)
+        summary.generator = try GeneratorTraining.train(
+            trainable, split: dataset.split, configuration: training, progress: progress)
         let generator = trainable.generatorModel
         summary.stageSeconds["generator"] = stage.elapsed
 
@@ -84,23 +94,31 @@ public final class OfflinePipeline {
         stage.restart()
         progress("[4/5] test evaluation (beam \(settings.beamWidth))")
         let recommender = try trainable.generatorRecommender(beamWidth: settings.beamWidth)
-        let test = try RankingEvaluator(split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.testUsers, threads: 1)
-            .evaluate(recommender, on: .test, progress: progress)
+        let test = try RankingEvaluator(
+            split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.testUsers, threads: 1
+        )
+        .evaluate(recommender, on: .test, progress: progress)
         summary.test = test.metrics
         summary.testUsers = test.users
         summary.constrainedBeams = BeamCount(beams: recommender.beams, invalid: recommender.invalidBeams)
         recommender.resetCounters()
         recommender.constrained = false
-        _ = try RankingEvaluator(split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.unconstrainedUsers)
-            .evaluate(recommender, on: .test)
+        _ = try RankingEvaluator(
+            split: dataset.split, batchSize: training.evaluationBatchSize, userLimit: settings.unconstrainedUsers
+        )
+        .evaluate(recommender, on: .test)
         summary.unconstrainedBeams = BeamCount(beams: recommender.beams, invalid: recommender.invalidBeams)
         summary.stageSeconds["test"] = stage.elapsed
-        progress("test: " + Self.metricLine(test.metrics) + " over \(test.users) users; invalid beams with trie \(summary.constrainedBeams.invalid)/\(summary.constrainedBeams.beams), without \(summary.unconstrainedBeams.invalid)/\(summary.unconstrainedBeams.beams)")
+        progress(
+            "test: " + Self.metricLine(test.metrics)
+                + " over \(test.users) users; invalid beams with trie \(summary.constrainedBeams.invalid)/\(summary.constrainedBeams.beams), without \(summary.unconstrainedBeams.invalid)/\(summary.unconstrainedBeams.beams)"
+        )
 
         // The bundle.
         stage.restart()
         progress("[5/5] writing bundle \(output.path)")
-        try writer.write(try Self.fileBytes { try famae.save(to: $0, metadata: ["dataset": dataset.name]) }, as: BundleFiles.famae)
+        try writer.write(
+            try Self.fileBytes { try famae.save(to: $0, metadata: ["dataset": dataset.name]) }, as: BundleFiles.famae)
         try writer.write(try Self.fileBytes { try codebook.save(to: $0) }, as: BundleFiles.codebook)
         try writer.writeTensors(generator.namedTensors(), metadata: try generator.metadata(), as: BundleFiles.generator)
         try writer.writeJSON(BundleItems(dataset: dataset, sids: table.codes), as: BundleItems.fileName)
@@ -109,16 +127,20 @@ public final class OfflinePipeline {
         try writer.writeJSON(summary, as: BundleFiles.evaluation)
         var manifest = BundleManifest(
             bundleID: output.lastPathComponent,
-            schema: try Self.json(["dataset": JSONValue.string(dataset.name), "fields": try Self.json(dataset.items.fields)]),
+            schema: try Self.json([
+                "dataset": JSONValue.string(dataset.name), "fields": try Self.json(dataset.items.fields),
+            ]),
             hyperparameters: [
                 "famae": try Self.json(famaeConfiguration), "famae_training": try Self.json(famaeTraining),
                 "gaoq": try Self.json([
-                    "b1": Double(b1), "b2": Double(b2), "g3": Double(codebook.g3), "largest_group": Double(codebook.largestGroup),
+                    "b1": Double(b1), "b2": Double(b2), "g3": Double(codebook.g3),
+                    "largest_group": Double(codebook.largestGroup),
                     "level3_slack": quantiser.level3Slack, "level3_held_codes": Double(codebook.heldLevel3Codes.count),
                     "level3_headroom": Double(settings.level3Headroom),
                 ]),
                 "generator_architecture": .string(settings.architecture.rawValue),
-                "generator": settings.architecture == .t5 ? try Self.json(settings.generator) : try Self.json(settings.causalGenerator),
+                "generator": settings.architecture == .t5
+                    ? try Self.json(settings.generator) : try Self.json(settings.causalGenerator),
                 "generator_training": try Self.json(training),
             ],
             codes: .init(method: "gaoq", levelSizes: vocabulary.levelSizes),
@@ -131,7 +153,9 @@ public final class OfflinePipeline {
         let bundle = try writer.finish(manifest)
         try bundle.verify()
         summary.totalSeconds = clock.elapsed
-        progress("bundle \(bundle.id) written and verified (\(bundle.manifest.files.count) files) in \(Int(summary.totalSeconds)) s total")
+        progress(
+            "bundle \(bundle.id) written and verified (\(bundle.manifest.files.count) files) in \(Int(summary.totalSeconds)) s total"
+        )
         return summary
     }
 
@@ -141,7 +165,8 @@ public final class OfflinePipeline {
 
     /// Bytes of a file that an API can only write to a path.
     static func fileBytes(_ write: (URL) throws -> Void) throws -> Foundation.Data {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("resid-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resid-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try write(url)
         return try Foundation.Data(contentsOf: url)
@@ -186,6 +211,8 @@ public struct OfflinePipelineSummary: Sendable, Codable {
     public var unconstrainedBeams = BeamCount()
 
     public init(dataset: String, synthetic: Bool, items: Int, users: Int, bundle: String, bundleID: String) {
-        (self.dataset, self.synthetic, self.items, self.users, self.bundle, self.bundleID) = (dataset, synthetic, items, users, bundle, bundleID)
+        (self.dataset, self.synthetic, self.items, self.users, self.bundle, self.bundleID) = (
+            dataset, synthetic, items, users, bundle, bundleID
+        )
     }
 }

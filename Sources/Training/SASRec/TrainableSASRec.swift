@@ -12,16 +12,19 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
     public init(model: SASRecModel) { self.model = model }
 
     /// SASRec (no fields) or SASRec* (every non-ID field of `items`) for a prepared catalogue.
-    public convenience init(configuration: SASRecConfiguration, items: ItemTable, withFields: Bool, seed: UInt64) throws {
+    public convenience init(configuration: SASRecConfiguration, items: ItemTable, withFields: Bool, seed: UInt64) throws
+    {
         var fields: [SASRecField] = []
         if withFields {
             for (index, field) in items.fields.enumerated() where field.name != ItemTable.itemIDField {
-                fields.append(SASRecField(
-                    name: field.name, vocabularySize: field.vocabulary.count,
-                    codes: (0..<items.count).map { Array(items.codes(field: index, item: $0)) }))
+                fields.append(
+                    SASRecField(
+                        name: field.name, vocabularySize: field.vocabulary.count,
+                        codes: (0..<items.count).map { Array(items.codes(field: index, item: $0)) }))
             }
         }
-        try self.init(model: SASRecModel(configuration: configuration, itemCount: items.count, fields: fields, seed: seed))
+        try self.init(
+            model: SASRecModel(configuration: configuration, itemCount: items.count, fields: fields, seed: seed))
     }
 
     public var name: String { model.name }
@@ -32,17 +35,21 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
 
     /// Every position of each window: the history's items each predict the next, the last
     /// predicts the window's target.
-    public func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss {
+    public func loss(
+        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode
+    ) throws -> BatchLoss {
         let limit = model.configuration.historyLimit
         let histories = windows.map { split.history($0).suffix(limit) }
         let targets = windows.map { split.everyPositionTargets($0).suffix(limit) }
         try check(histories, targets.flatMap { $0 })
         let count = targets.reduce(0) { $0 + $1.count }
-        return BatchLoss(loss: model.loss(histories: histories, targets: targets, mode: &mode), tokens: count, targets: count)
+        return BatchLoss(
+            loss: model.loss(histories: histories, targets: targets, mode: &mode), tokens: count, targets: count)
     }
 
     public func replica() throws -> TrainableSASRec {
-        let copy = try SASRecModel(configuration: model.configuration, itemCount: model.itemCount, fields: model.fields, seed: 0)
+        let copy = try SASRecModel(
+            configuration: model.configuration, itemCount: model.itemCount, fields: model.fields, seed: 0)
         let replica = TrainableSASRec(model: copy)
         replica.copyValues(from: self)
         return replica
@@ -53,7 +60,10 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
     public func saveCheckpoint(to url: URL) throws {
         try SafeTensors.write(
             Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter.value) }),
-            metadata: ["format": "resid-sasrec/1", "configuration": String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)],
+            metadata: [
+                "format": "resid-sasrec/1",
+                "configuration": String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self),
+            ],
             to: url)
     }
 
@@ -92,7 +102,8 @@ public final class TrainableSASRec: SequenceTrainable, SequenceRecommender {
 
     private func check<H: Collection>(_ histories: [H], _ targets: [Int32]) throws where H.Element == Int32 {
         if let bad = (targets + histories.joined()).first(where: { $0 < 0 || Int($0) >= model.itemCount }) {
-            throw SequenceModelError(.invalidInput, "\(name): item \(bad) is outside the catalogue of \(model.itemCount) items")
+            throw SequenceModelError(
+                .invalidInput, "\(name): item \(bad) is outside the catalogue of \(model.itemCount) items")
         }
     }
 }

@@ -20,7 +20,9 @@ final class DataParallelGradients<Replica: AnyObject> {
     ///   - workers: threads (at least 1; 1 computes on the master alone).
     ///   - parameters: a model's parameters, in the same order for every replica.
     ///   - replicate: a new model of the master's architecture (its values are overwritten).
-    init(master: Replica, workers: Int, parameters: @escaping (Replica) -> [Parameter], replicate: () throws -> Replica) throws {
+    init(
+        master: Replica, workers: Int, parameters: @escaping (Replica) -> [Parameter], replicate: () throws -> Replica
+    ) throws {
         var replicas = [master]
         for _ in 1..<max(1, workers) { replicas.append(try replicate()) }
         self.replicas = replicas
@@ -79,7 +81,9 @@ final class DataParallelGradients<Replica: AnyObject> {
                 } else {
                     combined!.withUnsafeMutableBufferPointer { target in
                         gradient.withUnsafeBufferPointer { source in
-                            BLAS.saxpy(count: target.count, alpha: weights[worker], x: source.baseAddress!, y: target.baseAddress!)
+                            BLAS.saxpy(
+                                count: target.count, alpha: weights[worker], x: source.baseAddress!,
+                                y: target.baseAddress!)
                         }
                     }
                 }
@@ -123,7 +127,8 @@ final class DataParallelGradients<Replica: AnyObject> {
 extension DataParallelGradients where Replica: SequenceTrainable {
     /// Workers for a sequence model: replicas from ``SequenceTrainable/replica()``.
     convenience init(model: Replica, workers: Int) throws {
-        try self.init(master: model, workers: workers, parameters: { $0.parameters }, replicate: { try model.replica() })
+        try self.init(
+            master: model, workers: workers, parameters: { $0.parameters }, replicate: { try model.replica() })
     }
 
     /// The gradient of the mean loss over `windows` of `split`, each worker in its own `mode`.

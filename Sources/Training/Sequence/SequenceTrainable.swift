@@ -42,7 +42,9 @@ public protocol SequenceTrainable: AnyObject {
 
     /// The loss on `windows` of `split`.
     /// - Parameter mode: training (dropout on, masks from its stream) or inference.
-    func loss(windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode) throws -> BatchLoss
+    func loss(
+        windows: ArraySlice<SampleReference>, split: LeaveOneOutSplit, mode: inout ForwardMode
+    ) throws -> BatchLoss
 
     /// A second instance with the same architecture whose parameters hold the same values (the
     /// tensors are shared copy-on-write), for a data-parallel worker.

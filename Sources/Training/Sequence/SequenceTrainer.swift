@@ -52,40 +52,57 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
     public func train() throws -> SequenceTrainingReport {
         let settings = configuration
         try settings.validate()
-        let sampler = TrainingWindowSampler(split: split, sampling: settings.windowSampling, seed: settings.seed, tiles: model.learnsEveryPosition)
+        let sampler = TrainingWindowSampler(
+            split: split, sampling: settings.windowSampling, seed: settings.seed, tiles: model.learnsEveryPosition)
         let perEpoch = sampler.windowsPerEpoch
-        guard perEpoch > 0 else { throw SequenceModelError(.invalidInput, "the split has no training windows (users need at least 4 events)") }
+        guard perEpoch > 0 else {
+            throw SequenceModelError(.invalidInput, "the split has no training windows (users need at least 4 events)")
+        }
         let stepsPerEpoch = (perEpoch + settings.batchSize - 1) / settings.batchSize
         let fullSchedule = stepsPerEpoch * settings.maxEpochs
         var loop = SequenceTrainingLoop(
-            fingerprint: "\(model.name) \(settings.trajectoryFingerprint)", parameterShapes: model.parameters.map(\.shape),
+            fingerprint: "\(model.name) \(settings.trajectoryFingerprint)",
+            parameterShapes: model.parameters.map(\.shape),
             epoch: 0, position: 0, report: SequenceTrainingReport(), bestScore: -1, bestEpoch: 0,
             lossSum: 0, lossSteps: 0, scheduleTotalSteps: fullSchedule,
-            scheduleWarmupSteps: Self.warmup(settings, plannedSteps: fullSchedule), planned: settings.timeBudgetSeconds == nil,
-            plateau: LearningRatePlateau(epochs: settings.plateauEpochs, factor: settings.plateauFactor), elapsedSeconds: 0, finished: false)
+            scheduleWarmupSteps: Self.warmup(settings, plannedSteps: fullSchedule),
+            planned: settings.timeBudgetSeconds == nil,
+            plateau: LearningRatePlateau(epochs: settings.plateauEpochs, factor: settings.plateauFactor),
+            elapsedSeconds: 0, finished: false)
         let optimizer = AdamW(
-            parameters: model.parameters, configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
+            parameters: model.parameters,
+            configuration: .init(learningRate: settings.learningRate, weightDecay: settings.weightDecay),
             withoutDecay: model.parametersWithoutDecay)
         var best = model.snapshot()
-        let stateURL = settings.checkpointDirectory.map { TrainingResumeState<SequenceTrainingLoop>.url(directory: $0, model: model.name) }
+        let stateURL = settings.checkpointDirectory.map {
+            TrainingResumeState<SequenceTrainingLoop>.url(directory: $0, model: model.name)
+        }
         if settings.resume, let stateURL, FileManager.default.fileExists(atPath: stateURL.path) {
-            let state = try TrainingResumeState<SequenceTrainingLoop>(contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
+            let state = try TrainingResumeState<SequenceTrainingLoop>(
+                contentsOf: stateURL, fingerprint: loop.fingerprint, shapes: loop.parameterShapes)
             loop = state.loop
             model.restore(state.parameters)
             best = state.best
-            optimizer.restore(stepCount: state.adamSteps, firstMoments: state.firstMoments, secondMoments: state.secondMoments)
-            progress("\(model.name): resumed from \(stateURL.path) at epoch \(loop.epoch + 1), step \(loop.report.totalSteps), \(Int(loop.elapsedSeconds)) s trained\(loop.finished ? " (the run had finished)" : "")")
+            optimizer.restore(
+                stepCount: state.adamSteps, firstMoments: state.firstMoments, secondMoments: state.secondMoments)
+            progress(
+                "\(model.name): resumed from \(stateURL.path) at epoch \(loop.epoch + 1), step \(loop.report.totalSteps), \(Int(loop.elapsedSeconds)) s trained\(loop.finished ? " (the run had finished)" : "")"
+            )
             if loop.finished {
                 model.restore(best)
                 return loop.report
             }
         }
-        var schedule = CosineSchedule(peak: settings.learningRate, warmupSteps: loop.scheduleWarmupSteps, totalSteps: loop.scheduleTotalSteps)
+        var schedule = CosineSchedule(
+            peak: settings.learningRate, warmupSteps: loop.scheduleWarmupSteps, totalSteps: loop.scheduleTotalSteps)
         let gradients = try DataParallelGradients(model: model, workers: settings.threads)
         let evaluator = RankingEvaluator(
-            split: split, batchSize: settings.evaluationBatchSize, userLimit: settings.validationUsers, threads: settings.threads,
+            split: split, batchSize: settings.evaluationBatchSize, userLimit: settings.validationUsers,
+            threads: settings.threads,
             excludeHistory: excludeHistory)
-        progress("\(model.name): \(model.parameterCount) parameters, \(perEpoch) \(model.learnsEveryPosition ? "tiles" : "windows")/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s"), warm-up \(schedule.warmupSteps) steps")
+        progress(
+            "\(model.name): \(model.parameterCount) parameters, \(perEpoch) \(model.learnsEveryPosition ? "tiles" : "windows")/epoch, \(stepsPerEpoch) steps/epoch of \(settings.batchSize), \(gradients.workers) worker\(gradients.workers == 1 ? "" : "s"), warm-up \(schedule.warmupSteps) steps"
+        )
 
         let clock = Stopwatch()
         var checkpointClock = Stopwatch()
@@ -117,9 +134,13 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 schedule.totalSteps = planned
                 schedule.warmupSteps = Self.warmup(settings, plannedSteps: planned)
                 loop.planned = true
-                progress("time budget \(Int(budget)) s: planned \(planned) steps at \(String(format: "%.2f", perStep)) s/step, warm-up \(schedule.warmupSteps)")
+                progress(
+                    "time budget \(Int(budget)) s: planned \(planned) steps at \(String(format: "%.2f", perStep)) s/step, warm-up \(schedule.warmupSteps)"
+                )
             } else if abs(planned - schedule.totalSteps) > max(2, schedule.totalSteps / 20) {
-                progress("time budget \(Int(budget)) s: re-planned \(schedule.totalSteps) -> \(planned) steps at \(String(format: "%.2f", perStep)) s/step")
+                progress(
+                    "time budget \(Int(budget)) s: re-planned \(schedule.totalSteps) -> \(planned) steps at \(String(format: "%.2f", perStep)) s/step"
+                )
                 schedule.totalSteps = planned
             }
         }
@@ -131,7 +152,8 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
             let outcome = try evaluator.evaluate(name: model.name, on: .validation) { try snapshotModel.recommender() }
             lastValidationSeconds = outcome.seconds
             let record = SequenceTrainingReport.Validation(
-                epoch: loop.report.epochs, step: loop.report.totalSteps, meanLoss: loop.lossSum / Double(max(1, loop.lossSteps)),
+                epoch: loop.report.epochs, step: loop.report.totalSteps,
+                meanLoss: loop.lossSum / Double(max(1, loop.lossSteps)),
                 ndcg10: outcome.metrics["ndcg@10"] ?? 0, recall10: outcome.metrics["recall@10"] ?? 0,
                 ndcg10Error: outcome.metrics["ndcg@10.se"] ?? 0, recall10Error: outcome.metrics["recall@10.se"] ?? 0,
                 users: outcome.users, seconds: elapsed)
@@ -140,8 +162,12 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
             let window = loop.report.validations.suffix(settings.validationSmoothing)
             let score = window.reduce(0) { $0 + $1.ndcg10 } / Double(window.count)
             let improved = score > loop.bestScore
-            let smoothed = settings.validationSmoothing > 1 ? " mean of last \(window.count) N@10 \(String(format: "%.4f", score))" : ""
-            progress("validation at epoch \(String(format: "%.2f", record.epoch)) step \(record.step): loss \(String(format: "%.4f", record.meanLoss)) \(outcome.ranking.formatted(ndcgAt: 10)) \(outcome.ranking.formatted(recallAt: 10)) (\(record.users) users, \(String(format: "%.1f", outcome.seconds)) s)\(smoothed)\(improved ? " best" : "")")
+            let smoothed =
+                settings.validationSmoothing > 1
+                ? " mean of last \(window.count) N@10 \(String(format: "%.4f", score))" : ""
+            progress(
+                "validation at epoch \(String(format: "%.2f", record.epoch)) step \(record.step): loss \(String(format: "%.4f", record.meanLoss)) \(outcome.ranking.formatted(ndcgAt: 10)) \(outcome.ranking.formatted(recallAt: 10)) (\(record.users) users, \(String(format: "%.1f", outcome.seconds)) s)\(smoothed)\(improved ? " best" : "")"
+            )
             if improved {
                 loop.bestScore = score
                 loop.bestEpoch = record.epoch
@@ -149,17 +175,22 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 loop.report.bestValidation = loop.report.validations.count - 1
                 if let directory = settings.checkpointDirectory {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                    try model.saveCheckpoint(to: URL(fileURLWithPath: directory).appendingPathComponent("\(model.name)-best.safetensors"))
+                    try model.saveCheckpoint(
+                        to: URL(fileURLWithPath: directory).appendingPathComponent("\(model.name)-best.safetensors"))
                 }
             }
             if !improved, loop.plateau.observe(epoch: record.epoch, bestEpoch: loop.bestEpoch) {
-                progress("no better validation since epoch \(String(format: "%.2f", loop.bestEpoch)): learning rate now \(loop.plateau.scale) of the schedule")
+                progress(
+                    "no better validation since epoch \(String(format: "%.2f", loop.bestEpoch)): learning rate now \(loop.plateau.scale) of the schedule"
+                )
             }
             try saveState()
-            return record.epoch >= Double(settings.minEpochs) - 1e-9 && record.epoch - loop.bestEpoch >= Double(settings.patienceEpochs) - 1e-9
+            return record.epoch >= Double(settings.minEpochs) - 1e-9
+                && record.epoch - loop.bestEpoch >= Double(settings.patienceEpochs) - 1e-9
         }
 
-        let validationSteps = Set((1..<settings.validationsPerEpoch).map { $0 * stepsPerEpoch / settings.validationsPerEpoch })
+        let validationSteps = Set(
+            (1..<settings.validationsPerEpoch).map { $0 * stepsPerEpoch / settings.validationsPerEpoch })
         training: while loop.epoch < settings.maxEpochs {
             let windows = sampler.windows(epoch: loop.epoch)
             var logClock = Stopwatch()
@@ -173,11 +204,16 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 let (lossValue, tokens, _) = try gradients.compute(windows: chunk, split: split) { worker in
                     ForwardMode.training(rng: SeededRandom(seed: seed).split(UInt64(step)).split(UInt64(worker)))
                 }
-                if settings.gradientClip > 0 { _ = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: settings.gradientClip) }
+                if settings.gradientClip > 0 {
+                    _ = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: settings.gradientClip)
+                }
                 optimizer.step(learningRate: rate)
                 optimizer.zeroGrad()
                 guard lossValue.isFinite else {
-                    throw SequenceModelError(.diverged, "\(model.name) training loss became \(lossValue) at step \(step); lower the learning rate or enable gradient clipping")
+                    throw SequenceModelError(
+                        .diverged,
+                        "\(model.name) training loss became \(lossValue) at step \(step); lower the learning rate or enable gradient clipping"
+                    )
                 }
                 loop.position += chunk.count
                 loop.report.stepSeconds += stepClock.elapsed
@@ -193,15 +229,21 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
                 if loop.report.totalSteps == 3 { replan() }
                 if loop.report.totalSteps % max(1, settings.progressEverySteps) == 0 || loop.position == windows.count {
                     replan()
-                    let remaining = Double(max(0, schedule.totalSteps - loop.report.totalSteps)) * loop.report.stepSeconds / Double(loop.report.totalSteps)
-                    progress("epoch \(loop.epoch + 1) step \(loop.report.totalSteps)/\(schedule.totalSteps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", rate)) \(Int(Double(tokensSinceLog) / max(logClock.elapsed, 1e-9))) tokens/s elapsed \(Int(elapsed)) s ETA \(Int(remaining)) s (at most; early stopping may end sooner)")
+                    let remaining =
+                        Double(max(0, schedule.totalSteps - loop.report.totalSteps)) * loop.report.stepSeconds
+                        / Double(loop.report.totalSteps)
+                    progress(
+                        "epoch \(loop.epoch + 1) step \(loop.report.totalSteps)/\(schedule.totalSteps) loss \(String(format: "%.4f", lossValue)) lr \(String(format: "%.2e", rate)) \(Int(Double(tokensSinceLog) / max(logClock.elapsed, 1e-9))) tokens/s elapsed \(Int(elapsed)) s ETA \(Int(remaining)) s (at most; early stopping may end sooner)"
+                    )
                     logClock.restart()
                     tokensSinceLog = 0
                 }
                 if let interrupt = interruptAfterSteps, loop.report.totalSteps >= interrupt {
                     return loop.report
                 }
-                if let budget = settings.timeBudgetSeconds, elapsed + lastValidationSeconds >= budget || loop.report.totalSteps >= schedule.totalSteps {
+                if let budget = settings.timeBudgetSeconds,
+                    elapsed + lastValidationSeconds >= budget || loop.report.totalSteps >= schedule.totalSteps
+                {
                     loop.report.stopReason = "time-budget"
                     _ = try validate()
                     break training
@@ -227,7 +269,9 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         loop.finished = true
         try saveState()
         let kept = loop.report.bestValidation >= 0 ? loop.report.validations[loop.report.bestValidation] : nil
-        progress("\(model.name) done: \(loop.report.totalSteps) steps, \(String(format: "%.2f", loop.report.epochs)) epochs in \(Int(loop.report.trainingSeconds)) s (\(Int(loop.report.tokensPerSecond)) tokens/s in steps), stop: \(loop.report.stopReason); kept epoch \(String(format: "%.2f", kept?.epoch ?? 0)): validation NDCG@10 \(String(format: "%.4f ± %.4f", kept?.ndcg10 ?? 0, kept?.ndcg10Error ?? 0)), R@10 \(String(format: "%.4f ± %.4f", kept?.recall10 ?? 0, kept?.recall10Error ?? 0))")
+        progress(
+            "\(model.name) done: \(loop.report.totalSteps) steps, \(String(format: "%.2f", loop.report.epochs)) epochs in \(Int(loop.report.trainingSeconds)) s (\(Int(loop.report.tokensPerSecond)) tokens/s in steps), stop: \(loop.report.stopReason); kept epoch \(String(format: "%.2f", kept?.epoch ?? 0)): validation NDCG@10 \(String(format: "%.4f ± %.4f", kept?.ndcg10 ?? 0, kept?.ndcg10Error ?? 0)), R@10 \(String(format: "%.4f ± %.4f", kept?.recall10 ?? 0, kept?.recall10Error ?? 0))"
+        )
         return loop.report
     }
 
@@ -236,4 +280,3 @@ public final class SequenceTrainer<Model: SequenceTrainable> {
         max(1, Int((Double(plannedSteps) * settings.warmupFraction).rounded()))
     }
 }
-

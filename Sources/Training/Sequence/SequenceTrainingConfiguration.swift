@@ -80,15 +80,20 @@ public struct SequenceTrainingConfiguration: Sendable, Codable, Equatable {
             if !condition { throw SequenceModelError(.invalidConfiguration, message) }
         }
         try require(batchSize >= 1, "batch size \(batchSize) must be at least 1")
-        try require(maxEpochs >= 1 && minEpochs >= 0 && patienceEpochs >= 1, "need max epochs >= 1, min epochs >= 0 and patience >= 1 epoch")
-        try require(plateauEpochs >= 0 && plateauFactor > 0 && plateauFactor <= 1, "plateau epochs \(plateauEpochs) must be at least 0 and the plateau factor \(plateauFactor) in (0, 1]")
+        try require(
+            maxEpochs >= 1 && minEpochs >= 0 && patienceEpochs >= 1,
+            "need max epochs >= 1, min epochs >= 0 and patience >= 1 epoch")
+        try require(
+            plateauEpochs >= 0 && plateauFactor > 0 && plateauFactor <= 1,
+            "plateau epochs \(plateauEpochs) must be at least 0 and the plateau factor \(plateauFactor) in (0, 1]")
         try require(validationsPerEpoch >= 1, "validations per epoch \(validationsPerEpoch) must be at least 1")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate \(learningRate) must be positive")
         try require(warmupFraction >= 0 && warmupFraction < 1, "warm-up fraction \(warmupFraction) must be in [0, 1)")
         try require(threads >= 1, "threads \(threads) must be at least 1")
         try require(!resume || checkpointDirectory != nil, "resuming needs a checkpoint directory")
         try require(timeBudgetSeconds.map { $0 > 0 } ?? true, "time budget must be positive")
-        try require(validationSmoothing >= 1, "validation smoothing \(validationSmoothing) must be at least 1 validation")
+        try require(
+            validationSmoothing >= 1, "validation smoothing \(validationSmoothing) must be at least 1 validation")
     }
 
     /// The settings that must match for a run to resume another's state (everything that

@@ -40,11 +40,13 @@ struct TrainingResumeState<Loop: ResumableLoop> {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try SafeTensors.write(tensors, metadata: [
-            "format": Loop.format,
-            "loop": String(decoding: try encoder.encode(loop), as: UTF8.self),
-            "adam_steps": String(adamSteps),
-        ], to: url)
+        try SafeTensors.write(
+            tensors,
+            metadata: [
+                "format": Loop.format,
+                "loop": String(decoding: try encoder.encode(loop), as: UTF8.self),
+                "adam_steps": String(adamSteps),
+            ], to: url)
     }
 
     /// Reads a state and checks it belongs to this run.
@@ -56,19 +58,28 @@ struct TrainingResumeState<Loop: ResumableLoop> {
             let adamSteps = contents.metadata["adam_steps"].flatMap(Int.init),
             let loop = try? JSONDecoder().decode(Loop.self, from: Data(loopJSON.utf8))
         else {
-            throw SequenceModelError(.invalidCheckpoint, "\(url.path) is not a training state written by this version; delete it to start afresh")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "\(url.path) is not a training state written by this version; delete it to start afresh")
         }
         guard loop.parameterShapes == shapes else {
-            throw SequenceModelError(.invalidCheckpoint, "\(url.path) holds a model of another shape; delete it or point --checkpoint-dir elsewhere")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "\(url.path) holds a model of another shape; delete it or point --checkpoint-dir elsewhere")
         }
         guard loop.fingerprint == fingerprint else {
-            throw SequenceModelError(.invalidCheckpoint, "\(url.path) was written with other training settings (\(loop.fingerprint)); resume with the same settings or delete it")
+            throw SequenceModelError(
+                .invalidCheckpoint,
+                "\(url.path) was written with other training settings (\(loop.fingerprint)); resume with the same settings or delete it"
+            )
         }
         func list(_ prefix: String) throws -> [Tensor] {
             try shapes.indices.map { i in
                 let tensor = try contents.tensor("\(prefix).\(i)")
                 guard tensor.shape == shapes[i] else {
-                    throw SequenceModelError(.invalidCheckpoint, "\(url.path): \(prefix).\(i) has shape \(tensor.shape), expected \(shapes[i])")
+                    throw SequenceModelError(
+                        .invalidCheckpoint,
+                        "\(url.path): \(prefix).\(i) has shape \(tensor.shape), expected \(shapes[i])")
                 }
                 return tensor
             }
@@ -81,7 +92,10 @@ struct TrainingResumeState<Loop: ResumableLoop> {
         secondMoments = try list("adam.v")
     }
 
-    init(loop: Loop, parameters: [Tensor], best: [Tensor], adamSteps: Int, firstMoments: [Tensor], secondMoments: [Tensor]) {
+    init(
+        loop: Loop, parameters: [Tensor], best: [Tensor], adamSteps: Int, firstMoments: [Tensor],
+        secondMoments: [Tensor]
+    ) {
         self.loop = loop
         self.parameters = parameters
         self.best = best

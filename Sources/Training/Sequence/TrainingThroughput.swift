@@ -44,6 +44,7 @@ public enum TrainingThroughput {
         }
         return Measurement(
             threads: threads, batch: batch, steps: steps, secondsPerStep: seconds / Double(max(1, steps)),
-            tokensPerSecond: Double(tokens) / max(seconds, 1e-9), targetsPerSecond: Double(targets) / max(seconds, 1e-9))
+            tokensPerSecond: Double(tokens) / max(seconds, 1e-9), targetsPerSecond: Double(targets) / max(seconds, 1e-9)
+        )
     }
 }

@@ -43,18 +43,28 @@ struct GaoqBenchCommand: AsyncParsableCommand {
         benchmark.baselines = baselines
         (benchmark.b1, benchmark.b2) = try TokenizeCommand.parseLevels(levels, items: items)
         let json = output.json
-        benchmark.log = { line in if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        benchmark.log = { line in
+            if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         let report = try await InvalidSettings.asValidationError { try benchmark.run() }
         if json {
             try printJSON(report)
         } else {
             let share = { (stage: String) in 100 * (report.stages[stage]?.share ?? 0) }
-            print(String(format: "GAOQ fit (synthetic %d x %d, %dx%d, g3 %d): %.2f s wall, %.2f s CPU; level 1 %.0f%%, level 2 %.0f%%, level 3 %.0f%%; %d distinct SIDs, %d collisions",
-                         report.items, report.dimension, report.b1, report.b2, report.g3, report.fitSeconds, report.fitCPUSeconds,
-                         share("level1"), share("level2"), share("level3"), report.distinctSIDs, report.collisions))
+            print(
+                String(
+                    format:
+                        "GAOQ fit (synthetic %d x %d, %dx%d, g3 %d): %.2f s wall, %.2f s CPU; level 1 %.0f%%, level 2 %.0f%%, level 3 %.0f%%; %d distinct SIDs, %d collisions",
+                    report.items, report.dimension, report.b1, report.b2, report.g3, report.fitSeconds,
+                    report.fitCPUSeconds,
+                    share("level1"), share("level2"), share("level3"), report.distinctSIDs, report.collisions))
             if let gap = report.assignmentGap {
-                print(String(format: "assignment gap over %d cases (%@): fast mean %.3g max %.3g; greedy start alone mean %.3g",
-                             gap.cases, gap.shapes, gap.fastMeanRelativeGap, gap.fastMaxRelativeGap, gap.greedyStartMeanRelativeGap))
+                print(
+                    String(
+                        format:
+                            "assignment gap over %d cases (%@): fast mean %.3g max %.3g; greedy start alone mean %.3g",
+                        gap.cases, gap.shapes, gap.fastMeanRelativeGap, gap.fastMaxRelativeGap,
+                        gap.greedyStartMeanRelativeGap))
             }
         }
     }

@@ -47,7 +47,8 @@ struct GemmBenchCommand: AsyncParsableCommand {
                     + " (\(format(block.millisecondsPerStep, digits: 2)) ms/step)"
             )
         }
-        let report = GemmBenchmark.Report(threads: threads, trials: trials, shapes: rows, peakRawSgemmGflops: peak, encoderBlock: block)
+        let report = GemmBenchmark.Report(
+            threads: threads, trials: trials, shapes: rows, peakRawSgemmGflops: peak, encoderBlock: block)
         if output.json { try printJSON(report) }
     }
 }

@@ -31,7 +31,10 @@ struct GeneratorBenchCommand: AsyncParsableCommand {
     @Option(help: "Timed repetitions per inference batch size.")
     var repetitions = 5
 
-    @Option(help: "Shortest inference history in items; lengths are drawn uniformly up to the 32-item limit (32: every history full).")
+    @Option(
+        help:
+            "Shortest inference history in items; lengths are drawn uniformly up to the 32-item limit (32: every history full)."
+    )
     var minHistory = 32
 
     @Option(help: "Comma-separated inference batch sizes (users decoded together).")

@@ -46,11 +46,17 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         if output.json {
             try printJSON(report)
         } else {
-            for (name, phase) in [("produce (one at a time)", report.produceSequential),
-                                  ("produce (batched)", report.produceBatched), ("consume", report.consume)] {
-                print("\(name): \(phase.messages) msgs in \(format(phase.seconds)) s = \(format(phase.messagesPerSecond)) msg/s, \(format(phase.megabytesPerSecond)) MB/s, failed \(phase.failed)")
+            for (name, phase) in [
+                ("produce (one at a time)", report.produceSequential),
+                ("produce (batched)", report.produceBatched), ("consume", report.consume),
+            ] {
+                print(
+                    "\(name): \(phase.messages) msgs in \(format(phase.seconds)) s = \(format(phase.messagesPerSecond)) msg/s, \(format(phase.megabytesPerSecond)) MB/s, failed \(phase.failed)"
+                )
             }
-            print("batched / one-at-a-time: \(format(report.batchedOverSequential))x; group join \(format(report.consumeGroupJoinSeconds)) s")
+            print(
+                "batched / one-at-a-time: \(format(report.batchedOverSequential))x; group join \(format(report.consumeGroupJoinSeconds)) s"
+            )
         }
     }
 

@@ -7,7 +7,8 @@ import Harness
 struct ServeBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Streaming daemon: events/s with one and two instances, latency at half load, RSS, Redis bytes per prefix."
+        abstract:
+            "Streaming daemon: events/s with one and two instances, latency at half load, RSS, Redis bytes per prefix."
     )
 
     @OptionGroup var output: JSONOutputOptions
@@ -15,10 +16,16 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "The MovieLens bundle to serve (written by `resid pipeline --dataset ml-100k|ml-1m`).")
     var bundle: String
 
-    @Option(help: "A large synthetic bundle (e.g. `resid pipeline --dataset synthetic-150000`) whose serving RSS is measured.")
+    @Option(
+        help:
+            "A large synthetic bundle (e.g. `resid pipeline --dataset synthetic-150000`) whose serving RSS is measured."
+    )
     var syntheticBundle: String?
 
-    @Option(help: "With --synthetic-bundle naming a directory that does not exist: build a synthetic bundle of about this many items there first (real pipeline, minimal training).")
+    @Option(
+        help:
+            "With --synthetic-bundle naming a directory that does not exist: build a synthetic bundle of about this many items there first (real pipeline, minimal training)."
+    )
     var syntheticItems: Int?
 
     @Option(help: "Events in each throughput backlog.")
@@ -33,7 +40,10 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Events per second of the light-load latency phase (end to end against the daemon's own latency).")
     var lightRate = 20.0
 
-    @Flag(help: "Measure the light-load latency with one instance only, then stop (skips throughput, memory and the second instance).")
+    @Flag(
+        help:
+            "Measure the light-load latency with one instance only, then stop (skips throughput, memory and the second instance)."
+    )
     var lightLoadOnly = false
 
     @Option(help: "Seed of the synthetic event stream.")

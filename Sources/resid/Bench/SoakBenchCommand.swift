@@ -7,7 +7,8 @@ import Harness
 struct SoakBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "soak",
-        abstract: "Soak two serve instances with valid and hostile traffic, kill -9 and Redis restarts; verify prefixes and SIDs.",
+        abstract:
+            "Soak two serve instances with valid and hostile traffic, kill -9 and Redis restarts; verify prefixes and SIDs.",
         discussion: """
             Starts the embedded broker, redis-server with its AOF (fsync always, as production \
             keeps it) and two `resid serve` children in one group. For --minutes it sends valid \
@@ -54,6 +55,10 @@ struct SoakBenchCommand: AsyncParsableCommand {
         benchmark.redisRestartEvery = redisRestartEvery
         benchmark.seed = seed
         let report = try await InvalidSettings.asValidationError { try await benchmark.run() }
-        if output.json { try printJSON(report) } else { print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self)) }
+        if output.json {
+            try printJSON(report)
+        } else {
+            print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+        }
     }
 }

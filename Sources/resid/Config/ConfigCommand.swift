@@ -32,7 +32,9 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             if serve.variants.isEmpty {
                 print("serve: no serve.variants set; `resid serve` needs at least one name:share:path")
             } else {
-                print("serve: variants \(serve.variants.map(\.description).joined(separator: ", ")), topK \(serve.topK), beamWidth \(serve.beamWidth)")
+                print(
+                    "serve: variants \(serve.variants.map(\.description).joined(separator: ", ")), topK \(serve.topK), beamWidth \(serve.beamWidth)"
+                )
             }
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

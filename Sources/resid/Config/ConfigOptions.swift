@@ -5,7 +5,9 @@ import Serve
 /// The configuration options every command that reads `Config/resid.yaml` shares: the file, and
 /// any configuration key as a flag (`--redis-pool-size 8`), forwarded to the loader.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "The YAML configuration file (default: $RESID_CONFIG, else ./Config/resid.yaml).")
+    @Option(
+        name: .customLong("config"),
+        help: "The YAML configuration file (default: $RESID_CONFIG, else ./Config/resid.yaml).")
     var path: String?
 
     @Argument(

@@ -20,7 +20,9 @@ struct DataFetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let published = PublishedDataset.named(dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)'; choose one of: \(PublishedDataset.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown dataset '\(dataset)'; choose one of: \(PublishedDataset.all.map(\.name).joined(separator: ", "))"
+            )
         }
         let cache = DatasetCache(root: dataCache.directory)
         // A DataError propagates as is: ArgumentParser prints its description and exits 1.
@@ -31,7 +33,9 @@ struct DataFetchCommand: AsyncParsableCommand {
             try printJSON(outcome)
         } else {
             let state = outcome.alreadyFetched ? "already fetched" : "fetched and verified"
-            print("\(outcome.dataset): \(state) in \(outcome.directory) (sha256 \(outcome.sha256), \(format(outcome.seconds, digits: 2)) s)")
+            print(
+                "\(outcome.dataset): \(state) in \(outcome.directory) (sha256 \(outcome.sha256), \(format(outcome.seconds, digits: 2)) s)"
+            )
         }
     }
 }

@@ -74,15 +74,27 @@ struct DataStatsCommand: AsyncParsableCommand {
         let s = report.statistics
         if s.synthetic { print("SYNTHETIC DATA (generated, not real users)") }
         print("dataset \(s.dataset)  source \(report.source)")
-        print("raw:      \(s.raw.users) users, \(s.raw.items) items with events (\(s.catalogItems) in catalogue), \(s.raw.events) events, \(s.raw.timeTies) time ties")
-        print("\(s.k)-core:   \(s.filtered.users) users, \(s.filtered.items) items, \(s.filtered.events) events, \(s.filtered.timeTies) time ties, \(format(s.filtered.averageEventsPerUser, digits: 1)) events/user (\(s.kCorePasses) passes)")
+        print(
+            "raw:      \(s.raw.users) users, \(s.raw.items) items with events (\(s.catalogItems) in catalogue), \(s.raw.events) events, \(s.raw.timeTies) time ties"
+        )
+        print(
+            "\(s.k)-core:   \(s.filtered.users) users, \(s.filtered.items) items, \(s.filtered.events) events, \(s.filtered.timeTies) time ties, \(format(s.filtered.averageEventsPerUser, digits: 1)) events/user (\(s.kCorePasses) passes)"
+        )
         for field in s.fields {
-            print("  field \(field.name) (\(field.kind.rawValue), \(field.role.rawValue)): \(field.vocabularySize) values, \(field.itemsWithValue) items known")
+            print(
+                "  field \(field.name) (\(field.kind.rawValue), \(field.role.rawValue)): \(field.vocabularySize) values, \(field.itemsWithValue) items known"
+            )
         }
         let l = s.sequenceLength
-        print("sequence length: min \(l.min) p25 \(l.p25) median \(l.median) p75 \(l.p75) p90 \(l.p90) max \(l.max) mean \(format(l.mean, digits: 1))")
-        print("samples: \(s.samples.trainingWindows) training windows (\(s.samples.truncatedTrainingWindows) cut to \(s.samples.historyLimit)), \(s.samples.validation) validation, \(s.samples.test) test")
+        print(
+            "sequence length: min \(l.min) p25 \(l.p25) median \(l.median) p75 \(l.p75) p90 \(l.p90) max \(l.max) mean \(format(l.mean, digits: 1))"
+        )
+        print(
+            "samples: \(s.samples.trainingWindows) training windows (\(s.samples.truncatedTrainingWindows) cut to \(s.samples.historyLimit)), \(s.samples.validation) validation, \(s.samples.test) test"
+        )
         print("mostRecentPerUser(\(report.recentPerUser)) keeps \(report.recentPerUserWindows) training windows")
-        print("load \(format(report.loadSeconds, digits: 2)) s (CPU \(format(report.loadCPUSeconds, digits: 2)) s), prepare \(format(report.prepareSeconds, digits: 2)) s (CPU \(format(report.prepareCPUSeconds, digits: 2)) s)")
+        print(
+            "load \(format(report.loadSeconds, digits: 2)) s (CPU \(format(report.loadCPUSeconds, digits: 2)) s), prepare \(format(report.prepareSeconds, digits: 2)) s (CPU \(format(report.prepareCPUSeconds, digits: 2)) s)"
+        )
     }
 }

@@ -38,7 +38,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Daemon instances in the consumer group.")
     var instances = 2
 
-    @Option(help: "Interaction events per second to offer, kept below this machine's capacity so latencies are not queueing (0: as fast as Kafka takes them, which measures saturated throughput).")
+    @Option(
+        help:
+            "Interaction events per second to offer, kept below this machine's capacity so latencies are not queueing (0: as fast as Kafka takes them, which measures saturated throughput)."
+    )
     var rate = 60.0
 
     @Option(help: "Seconds without any output before the demo stops waiting.")
@@ -50,17 +53,26 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
-        guard users >= 1, eventsPerUser >= 2, newItems >= 0, malformed >= 0, instances >= 1, rate >= 0, idleTimeout > 0 else {
-            throw ValidationError("--users >= 1, --events-per-user >= 2, --instances >= 1; --new-items, --malformed, --rate >= 0; --idle-timeout > 0")
+        guard users >= 1, eventsPerUser >= 2, newItems >= 0, malformed >= 0, instances >= 1, rate >= 0, idleTimeout > 0
+        else {
+            throw ValidationError(
+                "--users >= 1, --events-per-user >= 2, --instances >= 1; --new-items, --malformed, --rate >= 0; --idle-timeout > 0"
+            )
         }
-        guard FileManager.default.fileExists(atPath: "Topics/topics.json"), FileManager.default.fileExists(atPath: "Config/resid.yaml") else {
+        guard FileManager.default.fileExists(atPath: "Topics/topics.json"),
+            FileManager.default.fileExists(atPath: "Config/resid.yaml")
+        else {
             throw ValidationError("run the demo from the repository root (it reads Topics/ and Config/resid.yaml)")
         }
         say("[1/5] model bundle")
         let bundleURL = try await DemoBundle(path: bundle, budget: bundleBudget).ensure(log: say)
         let dataset = try DatasetName(name: "ml-100k", cacheDir: nil).prepare()
-        let events = DemoEvents(dataset: dataset, users: users, eventsPerUser: eventsPerUser, newItems: newItems, malformed: malformed, seed: seed)
-        say("replay: \(events.replayed.count) real ml-100k interactions of \(min(users, dataset.sequences.userCount)) users, \(events.newItems.count) new items, \(events.malformed) malformed events")
+        let events = DemoEvents(
+            dataset: dataset, users: users, eventsPerUser: eventsPerUser, newItems: newItems, malformed: malformed,
+            seed: seed)
+        say(
+            "replay: \(events.replayed.count) real ml-100k interactions of \(min(users, dataset.sequences.userCount)) users, \(events.newItems.count) new items, \(events.malformed) malformed events"
+        )
         let run = DemoRun(
             events: events, bundle: bundleURL, instances: instances, rate: rate, idleTimeout: idleTimeout,
             executable: ExecutableSearch.running,

@@ -8,7 +8,8 @@ struct TopicsCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Create the topics of the topic list file on a cluster; existing topics are left as they are.",
-        discussion: "Needs a real Kafka cluster: the embedded broker has no CreateTopics API (it pre-creates them itself)."
+        discussion:
+            "Needs a real Kafka cluster: the embedded broker has no CreateTopics API (it pre-creates them itself)."
     )
 
     @Option(help: "Bootstrap brokers, host:port[,host:port...].")
@@ -40,7 +41,9 @@ struct TopicsCreateCommand: AsyncParsableCommand {
             try printJSON(outcomes)
         } else {
             for topic in list {
-                print("\(topic.name): \(outcomes[topic.name]?.rawValue ?? "no answer") (partitions \(topic.partitions), replication \(topic.replicationFactor))")
+                print(
+                    "\(topic.name): \(outcomes[topic.name]?.rawValue ?? "no answer") (partitions \(topic.partitions), replication \(topic.replicationFactor))"
+                )
             }
         }
     }

@@ -35,7 +35,10 @@ struct CompareCommand: AsyncParsableCommand {
 
     @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Option(help: "Comma-separated models: \(Self.knownModels.joined(separator: ", ")). random-sids is the GAOQ code tree with items assigned to its SIDs at random (SIDs without semantics).")
+    @Option(
+        help:
+            "Comma-separated models: \(Self.knownModels.joined(separator: ", ")). random-sids is the GAOQ code tree with items assigned to its SIDs at random (SIDs without semantics)."
+    )
     var models = "mostpop,sasrec,sasrec*,resid,resid-t5,rq-kmeans,hkmeans,random-sids"
 
     @Option(help: "Generator architecture for rq-kmeans, hkmeans and random-sids: causal or t5.")
@@ -48,13 +51,19 @@ struct CompareCommand: AsyncParsableCommand {
 
     @OptionGroup var famae: FAMAETrainingOptions
 
-    @Option(help: "Item vectors to quantise instead of training a FAMAE (a NAME.DATASET.famae-vectors.safetensors file an earlier comparison wrote), for ablations on the same vectors.")
+    @Option(
+        help:
+            "Item vectors to quantise instead of training a FAMAE (a NAME.DATASET.famae-vectors.safetensors file an earlier comparison wrote), for ablations on the same vectors."
+    )
     var vectors: String?
 
     @Option(help: "Test users (0: all).")
     var testUsers = 0
 
-    @Flag(help: "Leave each user's earlier items out of validation and test rankings (every model, MostPop too), for catalogues of things consumed once.")
+    @Flag(
+        help:
+            "Leave each user's earlier items out of validation and test rankings (every model, MostPop too), for catalogues of things consumed once."
+    )
     var excludeHistory = false
 
     @Option(help: "GAOQ / k-means branching b1,b2 (default: round(sqrt(items / 15)) each).")
@@ -74,7 +83,8 @@ struct CompareCommand: AsyncParsableCommand {
     func validate() throws {
         let names = modelNames
         if let bad = names.first(where: { !Self.knownModels.contains($0) }) {
-            throw ValidationError("--models: unknown model '\(bad)'; choose from \(Self.knownModels.joined(separator: ", "))")
+            throw ValidationError(
+                "--models: unknown model '\(bad)'; choose from \(Self.knownModels.joined(separator: ", "))")
         }
         guard GeneratorArchitecture(rawValue: generator) != nil else {
             throw ValidationError("--generator must be causal or t5, not '\(generator)'")
@@ -93,7 +103,9 @@ struct CompareCommand: AsyncParsableCommand {
         let names = modelNames
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare()
-        log("\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training targets")
+        log(
+            "\(prepared.name)\(prepared.isSynthetic ? " (synthetic)" : ""): \(prepared.items.count) items, \(prepared.sequences.userCount) users, \(prepared.split.trainingWindowCount) training targets"
+        )
         var training = sequence.configuration(budget: budget)
         training.resume = resume
         let (threads, seed, beam) = (sequence.threads, sequence.seed, sequence.beam)
@@ -101,55 +113,81 @@ struct CompareCommand: AsyncParsableCommand {
         let protocolLine = sequence.protocolLine(budget: budget) + (excludeHistory ? ", earlier items excluded" : "")
         let file = ReportFile(path: report)
         let reportBase = URL(fileURLWithPath: report).deletingPathExtension()
-        try FileManager.default.createDirectory(at: reportBase.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var curves = LearningCurves(title: "\(prepared.name): validation Recall@10 against training time (\(threads) threads)")
+        try FileManager.default.createDirectory(
+            at: reportBase.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var curves = LearningCurves(
+            title: "\(prepared.name): validation Recall@10 against training time (\(threads) threads)")
         let curvesURL = reportBase.appendingPathExtension("\(prepared.name).curves.svg")
         var rows: [ResultsReport.Row] = []
         let tester = RankingEvaluator(
-            split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil, threads: threads, excludeHistory: excludeHistory)
+            split: prepared.split, batchSize: 64, userLimit: testUsers > 0 ? testUsers : nil, threads: threads,
+            excludeHistory: excludeHistory)
 
         func checkpoints(_ model: String) -> String? {
-            checkpointDir.map { URL(fileURLWithPath: $0).appendingPathComponent(prepared.name).appendingPathComponent(model).path }
+            checkpointDir.map {
+                URL(fileURLWithPath: $0).appendingPathComponent(prepared.name).appendingPathComponent(model).path
+            }
         }
-        func add(model: String, tokenizer: String, configuration: String, trained: SequenceTrainingReport?, outcome: RankingEvaluator.Outcome, extraSeconds: Double = 0, notes: String = "") throws {
+        func add(
+            model: String, tokenizer: String, configuration: String, trained: SequenceTrainingReport?,
+            outcome: RankingEvaluator.Outcome, extraSeconds: Double = 0, notes: String = ""
+        ) throws {
             var details = ["command: `\(command)`"]
             if let trained {
                 let kept = trained.bestValidation >= 0 ? trained.validations[trained.bestValidation] : nil
-                details.insert("\(trained.totalSteps) steps, stop: \(trained.stopReason), best validation at epoch \(String(format: "%.2f", kept?.epoch ?? 0)) (R@10 \(String(format: "%.4f ± %.4f", kept?.recall10 ?? 0, kept?.recall10Error ?? 0)))", at: 0)
+                details.insert(
+                    "\(trained.totalSteps) steps, stop: \(trained.stopReason), best validation at epoch \(String(format: "%.2f", kept?.epoch ?? 0)) (R@10 \(String(format: "%.4f ± %.4f", kept?.recall10 ?? 0, kept?.recall10Error ?? 0)))",
+                    at: 0)
             }
             if !notes.isEmpty { details.insert(notes, at: 0) }
             let row = ResultsReport.Row(
                 model: model, tokenizer: tokenizer, dataset: prepared.name, synthetic: prepared.isSynthetic,
                 configuration: configuration + ", " + protocolLine,
-                trainSeconds: (trained?.trainingSeconds ?? 0) + extraSeconds, epochs: trained?.epochs ?? 0, split: "test", users: outcome.users,
+                trainSeconds: (trained?.trainingSeconds ?? 0) + extraSeconds, epochs: trained?.epochs ?? 0,
+                split: "test", users: outcome.users,
                 metrics: outcome.metrics, notes: details.joined(separator: "; "))
             rows.append(row)
             try file.append(row)
-            log("\(model)/\(tokenizer) test: \(outcome.ranking.formatted(recallAt: 10)) \(outcome.ranking.formatted(ndcgAt: 10)) over \(outcome.users) users")
+            log(
+                "\(model)/\(tokenizer) test: \(outcome.ranking.formatted(recallAt: 10)) \(outcome.ranking.formatted(ndcgAt: 10)) over \(outcome.users) users"
+            )
         }
-        func trainAndTest<Model: SequenceTrainable>(_ trainable: Model, checkpoint: String) throws -> (SequenceTrainingReport, RankingEvaluator.Outcome) {
+        func trainAndTest<Model: SequenceTrainable>(
+            _ trainable: Model, checkpoint: String
+        ) throws -> (SequenceTrainingReport, RankingEvaluator.Outcome) {
             var settings = training
             settings.checkpointDirectory = checkpoints(checkpoint)
-            let trainer = SequenceTrainer(model: trainable, split: prepared.split, configuration: settings, progress: log)
+            let trainer = SequenceTrainer(
+                model: trainable, split: prepared.split, configuration: settings, progress: log)
             trainer.excludeHistory = excludeHistory
             let trained = try trainer.train()
-            curves.series.append(.init(name: trainable.name, points: trained.validations.map { ($0.seconds, $0.recall10, $0.recall10Error) }))
+            curves.series.append(
+                .init(
+                    name: trainable.name,
+                    points: trained.validations.map { ($0.seconds, $0.recall10, $0.recall10Error) }))
             try Data(curves.svg.utf8).write(to: curvesURL, options: .atomic)
             let model = RecommenderSource(trainable)
-            let outcome = try tester.evaluate(name: trainable.name, on: .test, progress: log) { try model.recommender() }
+            let outcome = try tester.evaluate(name: trainable.name, on: .test, progress: log) {
+                try model.recommender()
+            }
             return (trained, outcome)
         }
 
         if names.contains("mostpop") {
             let outcome = try tester.evaluate(MostPopular(split: prepared.split), on: .test, progress: log)
-            try add(model: "mostpop", tokenizer: "-", configuration: "training-interaction counts", trained: nil, outcome: outcome)
+            try add(
+                model: "mostpop", tokenizer: "-", configuration: "training-interaction counts", trained: nil,
+                outcome: outcome)
         }
         for name in names where name.hasPrefix("sasrec") {
             var sasrec = SASRecConfiguration()
             if let dropout = sequence.dropout { sasrec.dropout = dropout }
-            let trainable = try TrainableSASRec(configuration: sasrec, items: prepared.items, withFields: name == "sasrec*", seed: seed)
+            let trainable = try TrainableSASRec(
+                configuration: sasrec, items: prepared.items, withFields: name == "sasrec*", seed: seed)
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: name == "sasrec*" ? "sasrec-fields" : name)
-            try add(model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax", trained: trained, outcome: outcome)
+            try add(
+                model: name, tokenizer: "-", configuration: "d128 2L 4H causal, every position, full softmax",
+                trained: trained, outcome: outcome)
         }
 
         // SID models: one FAMAE, then each quantiser and generator.
@@ -159,8 +197,11 @@ struct CompareCommand: AsyncParsableCommand {
         if let path = self.vectors {
             let loaded = try SafeTensors.read(URL(fileURLWithPath: path))
             guard let table = loaded.tensors["vectors"], table.rank == 2, table.shape[0] == prepared.items.count,
-                  loaded.metadata["dataset"] == prepared.name else {
-                throw ValidationError("--vectors \(path) must hold `vectors` [\(prepared.items.count), width] written for \(prepared.name)")
+                loaded.metadata["dataset"] == prepared.name
+            else {
+                throw ValidationError(
+                    "--vectors \(path) must hold `vectors` [\(prepared.items.count), width] written for \(prepared.name)"
+                )
             }
             (vectors, famaeNote) = (table, "FAMAE vectors from \((path as NSString).lastPathComponent)")
         } else {
@@ -168,14 +209,20 @@ struct CompareCommand: AsyncParsableCommand {
         }
         let side = max(2, Int((Double(prepared.items.count) / 15).squareRoot().rounded()))
         let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else {
+            throw ValidationError("--branching must be b1,b2 with both at least 2")
+        }
         for name in sidModels {
             let quantiseClock = Stopwatch()
             let table = try quantise(name, vectors: vectors, b1: parts[0], b2: parts[1], log: log)
             let quantiseSeconds = quantiseClock.elapsed
             let diagnostics = QuantizerDiagnostics(table)
-            log("\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) " + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
-            let architecture: GeneratorArchitecture = name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
+            log(
+                "\(name): levels \(table.levelSizes), \(diagnostics.distinctSIDs) distinct SIDs, \(diagnostics.collisions) collisions, H(c_l|c_<l) "
+                    + diagnostics.levels.map { String(format: "%.2f", $0.conditionalEntropyBits) }.joined(
+                        separator: "/") + " bits, fit \(String(format: "%.2f", quantiseSeconds)) s")
+            let architecture: GeneratorArchitecture =
+                name == "resid-t5" ? .t5 : name == "resid" ? .causal : GeneratorArchitecture(rawValue: generator)!
             var (t5, causal) = (SIDGeneratorConfiguration(), CausalGeneratorConfiguration())
             if let dropout = sequence.dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
             let trainable = try GeneratorTraining.trainable(
@@ -185,10 +232,12 @@ struct CompareCommand: AsyncParsableCommand {
             let (trained, outcome) = try trainAndTest(trainable, checkpoint: "\(name)-\(architecture.rawValue)")
             let sizes = architecture == .t5 ? "T5 4+4 d128" : "causal 4L d128"
             try add(
-                model: name.hasPrefix("resid") ? "resid (\(architecture.rawValue))" : "\(architecture.rawValue) generator",
+                model: name.hasPrefix("resid")
+                    ? "resid (\(architecture.rawValue))" : "\(architecture.rawValue) generator",
                 tokenizer: name.hasPrefix("resid") ? "gaoq" : name,
                 configuration: "\(sizes), levels \(table.levelSizes), beam \(beam)", trained: trained, outcome: outcome,
-                extraSeconds: quantiseSeconds, notes: "train time = generator + quantiser (\(Int(quantiseSeconds)) s); \(famaeNote)")
+                extraSeconds: quantiseSeconds,
+                notes: "train time = generator + quantiser (\(Int(quantiseSeconds)) s); \(famaeNote)")
         }
         finish(rows, log: log)
     }
@@ -200,28 +249,39 @@ struct CompareCommand: AsyncParsableCommand {
 
     /// The shared FAMAE's item vectors: trained here (saved with `--checkpoint-dir`, its training
     /// resumable at each epoch), or loaded when resuming after it finished.
-    private func famaeVectors(_ prepared: PreparedDataset, directory: String?, log: @escaping (String) -> Void) throws -> (Tensor, String) {
+    private func famaeVectors(
+        _ prepared: PreparedDataset, directory: String?, log: @escaping (String) -> Void
+    ) throws -> (Tensor, String) {
         let saved = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("famae.safetensors") }
         if resume, let saved, FileManager.default.fileExists(atPath: saved.path) {
             let famae = try FAMAEModel.load(from: saved)
             log("FAMAE: loaded \(saved.path)")
             return (famae.itemVectors(), "shared FAMAE loaded from \(saved.lastPathComponent)")
         }
-        let (famae, famaeReport, famaeMetrics, famaeSeconds) = try self.famae.train(items: prepared.items, split: prepared.split, threads: sequence.threads, seed: sequence.seed, checkpointDirectory: directory, resume: resume, log: log)
+        let (famae, famaeReport, famaeMetrics, famaeSeconds) = try self.famae.train(
+            items: prepared.items, split: prepared.split, threads: sequence.threads, seed: sequence.seed,
+            checkpointDirectory: directory, resume: resume, log: log)
         let vectors = famae.itemVectors()
         if let saved {
-            try FileManager.default.createDirectory(at: saved.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: saved.deletingLastPathComponent(), withIntermediateDirectories: true)
             try famae.save(to: saved, metadata: ["dataset": prepared.name])
         }
         // The vectors every quantiser sees, for `resid tokenize --vectors` diagnostics.
-        let vectorsURL = URL(fileURLWithPath: report).deletingPathExtension().appendingPathExtension("\(prepared.name).famae-vectors.safetensors")
-        try SafeTensors.write(["vectors": vectors], metadata: ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)], to: vectorsURL)
-        let note = "shared FAMAE took \(Int(famaeSeconds)) s more (best epoch \(famaeReport.bestEpoch), stop \(famaeReport.stopReason), validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)), Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)))"
+        let vectorsURL = URL(fileURLWithPath: report).deletingPathExtension().appendingPathExtension(
+            "\(prepared.name).famae-vectors.safetensors")
+        try SafeTensors.write(
+            ["vectors": vectors], metadata: ["dataset": prepared.name, "synthetic": String(prepared.isSynthetic)],
+            to: vectorsURL)
+        let note =
+            "shared FAMAE took \(Int(famaeSeconds)) s more (best epoch \(famaeReport.bestEpoch), stop \(famaeReport.stopReason), validation Metric1 R@10 \(String(format: "%.4f", famaeMetrics.metric1)), Metric2 R@10 \(String(format: "%.4f", famaeMetrics.metric2)))"
         return (vectors, note)
     }
 
     /// The SID table of quantiser `name` over `vectors`.
-    private func quantise(_ name: String, vectors: Tensor, b1: Int, b2: Int, log: @escaping (String) -> Void) throws -> SIDTable {
+    private func quantise(
+        _ name: String, vectors: Tensor, b1: Int, b2: Int, log: @escaping (String) -> Void
+    ) throws -> SIDTable {
         switch name {
         case "resid", "resid-t5":
             return try GAOQ(.init(b1: b1, b2: b2, seed: sequence.seed)).fit(vectors, progress: log).codebook.table

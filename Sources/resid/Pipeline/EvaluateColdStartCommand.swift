@@ -25,11 +25,14 @@ import Training
 struct EvaluateColdStartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-coldstart",
-        abstract: "Time-split cold-start evaluation: new items enter through the online path, then held-out events are predicted."
+        abstract:
+            "Time-split cold-start evaluation: new items enter through the online path, then held-out events are predicted."
     )
 
     /// The scorings of new items' last code compared on the selection users.
-    static let scorings: [ColdItemScoring] = [.groupMean, .generator, .groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5)]
+    static let scorings: [ColdItemScoring] = [
+        .groupMean, .generator, .groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5),
+    ]
     /// The online-popularity weights tried with the chosen scoring (0, the generator alone, is
     /// the chosen scoring's own figure); see ``GeneratorColdStartRecommender/PopularityBlend``.
     static let popularityWeights: [Float] = [0.5, 1, 2, 4, 8, 16, 32]
@@ -39,10 +42,16 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
 
     @OptionGroup var dataCache: DatasetCacheOptions
 
-    @Option(help: "Share of the catalogue that is new: the cut-off time is where the items first seen after it are this share.")
+    @Option(
+        help:
+            "Share of the catalogue that is new: the cut-off time is where the items first seen after it are this share."
+    )
     var newItemShare = 0.05
 
-    @Option(help: "Training seconds per sequence model (ReSID's generator, SASRec*), and for the FAMAE unless --famae-budget is given.")
+    @Option(
+        help:
+            "Training seconds per sequence model (ReSID's generator, SASRec*), and for the FAMAE unless --famae-budget is given."
+    )
     var budget = 300.0
 
     @OptionGroup var sequence: SequenceTrainingOptions
@@ -55,14 +64,21 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
     @Option(help: "Share of users whose held-out events choose ReSID's scoring of new items; the rest are the test.")
     var selectionShare = 0.3
 
-    @Option(help: "Most held-out events with a warm target scored per part, drawn at random (0: all); every new-item target is scored.")
+    @Option(
+        help:
+            "Most held-out events with a warm target scored per part, drawn at random (0: all); every new-item target is scored."
+    )
     var maxWarmEvents = 3_000
 
     @OptionGroup var output: JSONOutputOptions
 
     func validate() throws {
-        guard newItemShare > 0, newItemShare < 0.5, budget > 0, selectionShare > 0, selectionShare < 1, maxWarmEvents >= 0 else {
-            throw ValidationError("--new-item-share must be in (0, 0.5), --selection-share in (0, 1), --budget positive, --max-warm-events at least 0")
+        guard newItemShare > 0, newItemShare < 0.5, budget > 0, selectionShare > 0, selectionShare < 1,
+            maxWarmEvents >= 0
+        else {
+            throw ValidationError(
+                "--new-item-share must be in (0, 0.5), --selection-share in (0, 1), --budget positive, --max-warm-events at least 0"
+            )
         }
     }
 
@@ -103,21 +119,30 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         let prepared = try Preprocessor().prepare(raw)
         let split = try ColdStartSplit(dataset: raw, prepared: prepared, newItemShare: newItemShare)
         let cutoffDate = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: split.cutoff))
-        log("\(prepared.name): cut-off \(cutoffDate); \(split.warmCount) warm items, \(split.newItems.count) new; \(split.heldOut.count) held-out events, \(split.heldOut.filter { split.isNew(split.target($0)) }.count) with a new target")
+        log(
+            "\(prepared.name): cut-off \(cutoffDate); \(split.warmCount) warm items, \(split.newItems.count) new; \(split.heldOut.count) held-out events, \(split.heldOut.filter { split.isNew(split.target($0)) }.count) with a new target"
+        )
         let (threads, seed) = (sequence.threads, sequence.seed)
 
         // E and Q stages on the warm items only.
         var famaeOptions = famae
         famaeOptions.famaeBudget = famae.famaeBudget ?? budget
-        let trained = try famaeOptions.train(items: split.warmItems, split: split.warmSplit, threads: threads, seed: seed, log: log)
+        let trained = try famaeOptions.train(
+            items: split.warmItems, split: split.warmSplit, threads: threads, seed: seed, log: log)
         let side = max(2, Int((Double(split.warmCount) / 15).squareRoot().rounded()))
         let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else { throw ValidationError("--branching must be b1,b2 with both at least 2") }
-        let codebook = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(trained.model.itemVectors(), progress: log).codebook
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else {
+            throw ValidationError("--branching must be b1,b2 with both at least 2")
+        }
+        let codebook = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(
+            trained.model.itemVectors(), progress: log
+        ).codebook
 
         // New items through the online path.
         let online = try await assignNewItems(split, famae: trained.model, codebook: codebook)
-        log("online assignment: \(split.newItems.count) new items, \(online.spilled) spilled to a sibling group, \(online.overflow) on overflow codes")
+        log(
+            "online assignment: \(split.newItems.count) new items, \(online.spilled) spilled to a sibling group, \(online.overflow) on overflow codes"
+        )
         let levelSizes = [codebook.b1, codebook.b2, max(codebook.g3, (online.sids.map(\.c3).max() ?? 0) + 1)]
         let warmTable = SIDTable(codes: codebook.itemSIDs.map(\.codes), levelSizes: levelSizes)
         let fullTable = SIDTable(codes: warmTable.codes + online.sids.map(\.codes), levelSizes: levelSizes)
@@ -126,10 +151,15 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         let settings = sequence.configuration(budget: budget)
         let generator = try GeneratorTraining.trainable(
             .causal, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
-            vocabulary: GeneratorVocabulary(levelSizes: levelSizes), table: warmTable, name: "resid-causal", beamWidth: sequence.beam, seed: seed)
-        let generatorReport = try GeneratorTraining.train(generator, split: split.warmSplit, configuration: settings, progress: log)
-        let sasrec = try TrainableSASRec(configuration: SASRecConfiguration(), items: split.warmItems, withFields: true, seed: seed)
-        let sasrecReport = try SequenceTrainer(model: sasrec, split: split.warmSplit, configuration: settings, progress: log).train()
+            vocabulary: GeneratorVocabulary(levelSizes: levelSizes), table: warmTable, name: "resid-causal",
+            beamWidth: sequence.beam, seed: seed)
+        let generatorReport = try GeneratorTraining.train(
+            generator, split: split.warmSplit, configuration: settings, progress: log)
+        let sasrec = try TrainableSASRec(
+            configuration: SASRecConfiguration(), items: split.warmItems, withFields: true, seed: seed)
+        let sasrecReport = try SequenceTrainer(
+            model: sasrec, split: split.warmSplit, configuration: settings, progress: log
+        ).train()
 
         // Held-out events: selection users choose the scoring, the others are the test.
         var users = Array(0..<split.sequences.userCount)
@@ -145,7 +175,8 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         let selectionEvents = capped(split.heldOut.filter { selectionUsers.contains(Int($0.user)) })
         let testEvents = capped(split.heldOut.filter { !selectionUsers.contains(Int($0.user)) })
         func evaluator(_ events: [SampleReference]) -> ColdStartEvaluator {
-            ColdStartEvaluator(split: split, events: events, historyLimit: prepared.split.historyLimit, threads: threads)
+            ColdStartEvaluator(
+                split: split, events: events, historyLimit: prepared.split.historyLimit, threads: threads)
         }
         let model = UncheckedModel(generator.generatorModel)
         let (warmCount, beam) = (split.warmCount, sequence.beam)
@@ -156,7 +187,8 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         func resid(_ scoring: ColdItemScoring, weight: Float = 0) -> @Sendable () throws -> any ColdStartRecommender {
             {
                 try GeneratorColdStartRecommender(
-                    name: "resid (\(label(scoring, weight)))", model: model.value, table: fullTable, warmCount: warmCount, beamWidth: beam,
+                    name: "resid (\(label(scoring, weight)))", model: model.value, table: fullTable,
+                    warmCount: warmCount, beamWidth: beam,
                     scoring: scoring, popularity: weight == 0 ? nil : .init(counts: counts, weight: weight))
             }
         }
@@ -169,9 +201,16 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         func select(_ scoring: ColdItemScoring, weight: Float) throws {
             let tally = try evaluator(selectionEvents).evaluate(resid(scoring, weight: weight))
             selection[label(scoring, weight)] = tally.summary(newItems: newCount)
-            let key = [tally.newTargets.recall(at: 10), tally.newTargetsAmongNewItems.recall(at: 10), tally.newTargets.ndcg(at: 10)]
-            log("selection, \(label(scoring, weight)): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))")
-            if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true { best = (scoring, weight, key) }
+            let key = [
+                tally.newTargets.recall(at: 10), tally.newTargetsAmongNewItems.recall(at: 10),
+                tally.newTargets.ndcg(at: 10),
+            ]
+            log(
+                "selection, \(label(scoring, weight)): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))"
+            )
+            if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true {
+                best = (scoring, weight, key)
+            }
         }
         for scoring in Self.scorings { try select(scoring, weight: 0) }
         let chosen = best?.scoring ?? .groupMean
@@ -182,27 +221,38 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         func test(_ name: String, _ make: @escaping @Sendable () throws -> any ColdStartRecommender) throws {
             let tally = try evaluator(testEvents).evaluate(make)
             methods.append(Method(name: name, test: tally.summary(newItems: newCount)))
-            log("test, \(name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10)) \(tally.newTargetsAmongNewItems.formatted(ndcgAt: 10)); warm \(tally.warmTargets.formatted(recallAt: 10)); new items in a top-10: \(tally.recommendedNewItems.count) of \(newCount)")
+            log(
+                "test, \(name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10)) \(tally.newTargetsAmongNewItems.formatted(ndcgAt: 10)); warm \(tally.warmTargets.formatted(recallAt: 10)); new items in a top-10: \(tally.recommendedNewItems.count) of \(newCount)"
+            )
         }
-        try test("resid (\(label(chosen, chosenWeight)), chosen on selection users)", resid(chosen, weight: chosenWeight))
+        try test(
+            "resid (\(label(chosen, chosenWeight)), chosen on selection users)", resid(chosen, weight: chosenWeight))
         if chosenWeight != 0 { try test("resid (\(chosen.name))", resid(chosen)) }
         for scoring in Self.scorings where scoring != chosen { try test("resid (\(scoring.name))", resid(scoring)) }
-        let coldFields = split.newItems.map { Array(split.warmItems.encode(key: $0.key, values: $0.values).dropFirst()) }
+        let coldFields = split.newItems.map {
+            Array(split.warmItems.encode(key: $0.key, values: $0.values).dropFirst())
+        }
         let sasrecModel = sasrec.model
-        try test("sasrec* (fields only for new items)") { SASRecColdStartRecommender(model: sasrecModel, coldItemFields: coldFields) }
+        try test("sasrec* (fields only for new items)") {
+            SASRecColdStartRecommender(model: sasrecModel, coldItemFields: coldFields)
+        }
         try test("popularity among new items (before each prediction)") { NewItemPopularity(split: split) }
         let randomSeed = seed
         try test("random new item") { RandomNewItems(split: split, seed: randomSeed) }
 
         func describe(_ report: SequenceTrainingReport) -> String {
             let kept = report.bestValidation >= 0 ? report.validations[report.bestValidation] : nil
-            return "\(report.totalSteps) steps, \(format(report.epochs, digits: 1)) epochs in \(Int(report.trainingSeconds)) s, stop \(report.stopReason), kept validation R@10 \(format(kept?.recall10 ?? 0, digits: 4))"
+            return
+                "\(report.totalSteps) steps, \(format(report.epochs, digits: 1)) epochs in \(Int(report.trainingSeconds)) s, stop \(report.stopReason), kept validation R@10 \(format(kept?.recall10 ?? 0, digits: 4))"
         }
         let report = Report(
-            dataset: prepared.name, synthetic: prepared.isSynthetic, command: "resid " + CommandLine.arguments.dropFirst().joined(separator: " "),
+            dataset: prepared.name, synthetic: prepared.isSynthetic,
+            command: "resid " + CommandLine.arguments.dropFirst().joined(separator: " "),
             cutoff: cutoffDate, warmItems: split.warmCount, newItems: newCount,
-            heldOutEvents: split.heldOut.count, selectionEvents: selectionEvents.count, testEvents: testEvents.count, threads: threads, budgetSeconds: budget,
-            famae: "best epoch \(trained.report.bestEpoch) in \(Int(trained.seconds)) s, validation Metric1 R@10 \(format(trained.metrics.metric1, digits: 4)), Metric2 R@10 \(format(trained.metrics.metric2, digits: 4))",
+            heldOutEvents: split.heldOut.count, selectionEvents: selectionEvents.count, testEvents: testEvents.count,
+            threads: threads, budgetSeconds: budget,
+            famae:
+                "best epoch \(trained.report.bestEpoch) in \(Int(trained.seconds)) s, validation Metric1 R@10 \(format(trained.metrics.metric1, digits: 4)), Metric2 R@10 \(format(trained.metrics.metric2, digits: 4))",
             levels: levelSizes, spilledNewItems: online.spilled, overflowNewItems: online.overflow,
             generator: describe(generatorReport), sasrec: describe(sasrecReport),
             selection: selection, chosenScoring: label(chosen, chosenWeight), methods: methods)
@@ -211,10 +261,13 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
 
     /// Claims SIDs for the new items in order of first appearance, in micro-batches of 64 as
     /// the daemon's item path does, and counts spills and overflows.
-    private func assignNewItems(_ split: ColdStartSplit, famae: FAMAEModel, codebook: GAOQCodebook) async throws
+    private func assignNewItems(
+        _ split: ColdStartSplit, famae: FAMAEModel, codebook: GAOQCodebook
+    ) async throws
         -> (sids: [SemanticID], spilled: Int, overflow: Int)
     {
-        let tokenizer = try ColdStartTokenizer(table: split.warmItems, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
+        let tokenizer = try ColdStartTokenizer(
+            table: split.warmItems, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
         let claimer = try InMemoryLevel3Claimer(codebook: codebook, keys: split.warmItems.keys)
         var (sids, spilled, overflow): ([SemanticID], Int, Int) = ([], 0, 0)
         for start in stride(from: 0, to: split.newItems.count, by: 64) {

@@ -72,9 +72,12 @@ struct EvaluateCommand: AsyncParsableCommand {
         let loaded = try ModelBundle(directory: URL(fileURLWithPath: bundle))
         let items = try loaded.decodeJSON(BundleItems.self, from: BundleItems.fileName)
         let generator = try SIDGeneratorModel(contents: loaded.tensors(BundleFiles.generator))
-        let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare(historyLimit: generator.historyLimit)
+        let prepared = try DatasetName(name: dataset, cacheDir: dataCache.directory).prepare(
+            historyLimit: generator.historyLimit)
         guard prepared.items.keys == items.keys else {
-            throw ValidationError("the bundle's items (\(items.keys.count), from \(items.dataset)) are not the prepared items of --dataset \(dataset) (\(prepared.items.count)); pass the dataset the bundle was trained on")
+            throw ValidationError(
+                "the bundle's items (\(items.keys.count), from \(items.dataset)) are not the prepared items of --dataset \(dataset) (\(prepared.items.count)); pass the dataset the bundle was trained on"
+            )
         }
         let table = SIDTable(codes: items.sids, levelSizes: generator.vocabulary.levelSizes)
         let recommender = try GeneratorRecommender(model: generator, table: table, beamWidth: beam)
@@ -82,21 +85,30 @@ struct EvaluateCommand: AsyncParsableCommand {
         let outcome = try RankingEvaluator(split: prepared.split, batchSize: batch, userLimit: users)
             .evaluate(recommender, on: which, progress: { line in if !output.json { print(line) } })
         let result = Output(
-            bundle: loaded.id, dataset: prepared.name, synthetic: prepared.isSynthetic, split: which.rawValue, users: outcome.users,
+            bundle: loaded.id, dataset: prepared.name, synthetic: prepared.isSynthetic, split: which.rawValue,
+            users: outcome.users,
             beam: beam, constrained: !unconstrained, metrics: outcome.metrics, beams: recommender.beams,
-            invalidBeams: recommender.invalidBeams, seconds: outcome.seconds, usersPerSecond: Double(outcome.users) / max(outcome.seconds, 1e-9))
+            invalidBeams: recommender.invalidBeams, seconds: outcome.seconds,
+            usersPerSecond: Double(outcome.users) / max(outcome.seconds, 1e-9))
         if let report {
-            try ReportFile(path: report).append(.init(
-                model: "resid (\(generator.architecture.rawValue) generator)", tokenizer: loaded.manifest.codes?.method ?? "?", dataset: prepared.name,
-                synthetic: prepared.isSynthetic, configuration: "bundle \(loaded.id), beam \(beam)\(unconstrained ? ", no trie" : "")",
-                trainSeconds: 0, epochs: 0, split: which.rawValue, users: outcome.users, metrics: outcome.metrics,
-                notes: "train time and epochs are in the bundle's evaluation.json"))
+            try ReportFile(path: report).append(
+                .init(
+                    model: "resid (\(generator.architecture.rawValue) generator)",
+                    tokenizer: loaded.manifest.codes?.method ?? "?", dataset: prepared.name,
+                    synthetic: prepared.isSynthetic,
+                    configuration: "bundle \(loaded.id), beam \(beam)\(unconstrained ? ", no trie" : "")",
+                    trainSeconds: 0, epochs: 0, split: which.rawValue, users: outcome.users, metrics: outcome.metrics,
+                    notes: "train time and epochs are in the bundle's evaluation.json"))
         }
         if output.json {
             try printJSON(result)
         } else {
-            print(ResultsReport.metricColumns.map { "\($0) \(String(format: "%.4f", outcome.metrics[$0] ?? 0))" }.joined(separator: "  "))
-            print("\(outcome.users) users, invalid beams \(recommender.invalidBeams)/\(recommender.beams), \(String(format: "%.1f", result.usersPerSecond)) users/s")
+            print(
+                ResultsReport.metricColumns.map { "\($0) \(String(format: "%.4f", outcome.metrics[$0] ?? 0))" }.joined(
+                    separator: "  "))
+            print(
+                "\(outcome.users) users, invalid beams \(recommender.invalidBeams)/\(recommender.beams), \(String(format: "%.1f", result.usersPerSecond)) users/s"
+            )
         }
     }
 }

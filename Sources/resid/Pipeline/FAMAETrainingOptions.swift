@@ -22,8 +22,10 @@ struct FAMAETrainingOptions: ParsableArguments {
     var famaeMaxEpochs = FAMAETrainingConfiguration().maxEpochs
 
     func validate() throws {
-        guard famaeBudget.map({ $0 > 0 }) ?? true, famaeBatch >= 1, famaeWindowsPerEpoch >= 1, famaeMaxEpochs >= 1 else {
-            throw ValidationError("--famae-budget, --famae-batch, --famae-windows-per-epoch and --famae-max-epochs must be positive")
+        guard famaeBudget.map({ $0 > 0 }) ?? true, famaeBatch >= 1, famaeWindowsPerEpoch >= 1, famaeMaxEpochs >= 1
+        else {
+            throw ValidationError(
+                "--famae-budget, --famae-batch, --famae-windows-per-epoch and --famae-max-epochs must be positive")
         }
     }
 
@@ -33,13 +35,16 @@ struct FAMAETrainingOptions: ParsableArguments {
     ///   - checkpointDirectory: where the trainer keeps its resume state (nil: none).
     ///   - resume: continue from the state there.
     func train(
-        items: ItemTable, split: LeaveOneOutSplit, threads: Int, seed: UInt64, checkpointDirectory: String? = nil, resume: Bool = false,
+        items: ItemTable, split: LeaveOneOutSplit, threads: Int, seed: UInt64, checkpointDirectory: String? = nil,
+        resume: Bool = false,
         log: @escaping (String) -> Void
     ) throws
         -> (model: FAMAEModel, report: FAMAETrainingReport, metrics: FAMAEEvaluator.Result, seconds: Double)
     {
         let clock = Stopwatch()
-        let famae = try FAMAEModel(configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: items)), catalog: FAMAEItemTableAdapter.catalog(of: items), seed: seed)
+        let famae = try FAMAEModel(
+            configuration: FAMAEConfiguration(fields: FAMAEItemTableAdapter.fields(of: items)),
+            catalog: FAMAEItemTableAdapter.catalog(of: items), seed: seed)
         var settings = FAMAETrainingConfiguration()
         settings.timeBudget = famaeBudget
         settings.batchSize = famaeBatch
@@ -51,9 +56,14 @@ struct FAMAETrainingOptions: ParsableArguments {
         settings.resume = resume
         let report = try FAMAETrainer(model: famae, split: split, configuration: settings, progress: log).train()
         let seconds = clock.elapsed
-        let metrics = try FAMAEEvaluator(batcher: FAMAESampleBatcher(split: split, catalog: famae.catalog, historyLength: famae.configuration.historyLength))
-            .evaluate(famae, samples: split.validationSamples)
-        log("FAMAE (best epoch \(report.bestEpoch), \(Int(seconds)) s): validation Metric1 R@10 \(format(metrics.metric1, digits: 4)) Metric2 R@10 \(format(metrics.metric2, digits: 4)) over \(metrics.collaborative.users) users")
+        let metrics = try FAMAEEvaluator(
+            batcher: FAMAESampleBatcher(
+                split: split, catalog: famae.catalog, historyLength: famae.configuration.historyLength)
+        )
+        .evaluate(famae, samples: split.validationSamples)
+        log(
+            "FAMAE (best epoch \(report.bestEpoch), \(Int(seconds)) s): validation Metric1 R@10 \(format(metrics.metric1, digits: 4)) Metric2 R@10 \(format(metrics.metric2, digits: 4)) over \(metrics.collaborative.users) users"
+        )
         return (famae, report, metrics, seconds)
     }
 }

@@ -45,7 +45,10 @@ struct PipelineCommand: AsyncParsableCommand {
 
     @OptionGroup var training: TrainingThreadOptions
 
-    @Option(help: "Generator architecture: causal (every position per pass, the default) or t5 (the paper's encoder-decoder).")
+    @Option(
+        help:
+            "Generator architecture: causal (every position per pass, the default) or t5 (the paper's encoder-decoder)."
+    )
     var generator = GeneratorArchitecture.causal.rawValue
 
     @Option(help: "Seed for every stage.")
@@ -81,7 +84,8 @@ struct PipelineCommand: AsyncParsableCommand {
         settings.generatorTraining.batchSize = batch
         settings.generatorTraining.validationUsers = validationUsers > 0 ? validationUsers : nil
         settings.testUsers = testUsers > 0 ? testUsers : nil
-        let summary = try OfflinePipeline(configuration: settings, progress: log).run(prepared, output: URL(fileURLWithPath: out))
+        let summary = try OfflinePipeline(configuration: settings, progress: log).run(
+            prepared, output: URL(fileURLWithPath: out))
         if output.json { try printJSON(summary) }
     }
 }

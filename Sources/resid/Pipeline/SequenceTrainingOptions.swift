@@ -25,7 +25,10 @@ struct SequenceTrainingOptions: ParsableArguments {
     @Option(help: "Validation users per check (0: all).")
     var validationUsers = 0
 
-    @Option(help: "Validations averaged into the score that keeps the best model and drives the plateau and early stopping (1: each alone; resume a run with the value it started with).")
+    @Option(
+        help:
+            "Validations averaged into the score that keeps the best model and drives the plateau and early stopping (1: each alone; resume a run with the value it started with)."
+    )
     var validationSmoothing = SequenceTrainingConfiguration().validationSmoothing
 
     @Option(help: "Beam width of the SID generators.")
@@ -52,8 +55,12 @@ struct SequenceTrainingOptions: ParsableArguments {
         guard batch >= 1, beam >= 1, learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--batch, --beam and --learning-rate must be positive")
         }
-        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1, validationSmoothing >= 1 else {
-            throw ValidationError("--max-epochs, --patience, --validations-per-epoch and --validation-smoothing must be at least 1, --min-epochs and --plateau at least 0")
+        guard maxEpochs >= 1, minEpochs >= 0, patience >= 1, plateau >= 0, validationsPerEpoch >= 1,
+            validationSmoothing >= 1
+        else {
+            throw ValidationError(
+                "--max-epochs, --patience, --validations-per-epoch and --validation-smoothing must be at least 1, --min-epochs and --plateau at least 0"
+            )
         }
         guard dropout.map({ $0 >= 0 && $0 < 1 }) ?? true, weightDecay >= 0, weightDecay.isFinite else {
             throw ValidationError("--dropout must be in [0, 1) and --weight-decay at least 0")
@@ -84,7 +91,8 @@ struct SequenceTrainingOptions: ParsableArguments {
     func protocolLine(budget: Double?) -> String {
         "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
             + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
-            + (budget.map { "budget \(Int($0)) s" } ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
+            + (budget.map { "budget \(Int($0)) s" }
+                ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
             + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
             + (validationSmoothing > 1 ? ", scored by the mean of the last \(validationSmoothing)" : "")
     }

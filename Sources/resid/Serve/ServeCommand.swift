@@ -27,7 +27,10 @@ struct ServeCommand: AsyncParsableCommand, ChoosesFreedMemoryPolicy {
     @OptionGroup var config: ConfigOptions
     @OptionGroup var blas: BLASThreadOptions
 
-    @Option(help: "Write {\"pid\", \"http_port\"} as JSON to this file once the HTTP port is bound (for supervisors and tests).")
+    @Option(
+        help:
+            "Write {\"pid\", \"http_port\"} as JSON to this file once the HTTP port is bound (for supervisors and tests)."
+    )
     var statusFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -36,12 +39,16 @@ struct ServeCommand: AsyncParsableCommand, ChoosesFreedMemoryPolicy {
     @Flag(help: "Skip the SHA-256 check of bundle files at start-up (faster for big bundles you trust).")
     var skipBundleVerification = false
 
-    @Flag(help: "Rewrite SID claims that Redis lost (restart without AOF, wiped namespace) from the item-SID topic instead of refusing to start.")
+    @Flag(
+        help:
+            "Rewrite SID claims that Redis lost (restart without AOF, wiped namespace) from the item-SID topic instead of refusing to start."
+    )
     var restoreClaims = false
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level `\(logLevel)` is not a level; use trace, debug, info, notice, warning, error or critical")
+            throw ValidationError(
+                "--log-level `\(logLevel)` is not a level; use trace, debug, info, notice, warning, error or critical")
         }
         try blas.apply()
         LoggingSystem.bootstrap { label in

@@ -31,7 +31,9 @@ struct BLASThreadOptions: ParsableArguments {
             count = blasThreads
         } else if let text = environment[Self.environmentKey] {
             guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)), parsed >= 1 else {
-                throw ValidationError("\(Self.environmentKey) must be a positive integer, got '\(text)'; unset it or set e.g. \(Self.environmentKey)=1")
+                throw ValidationError(
+                    "\(Self.environmentKey) must be a positive integer, got '\(text)'; unset it or set e.g. \(Self.environmentKey)=1"
+                )
             }
             count = parsed
         } else {

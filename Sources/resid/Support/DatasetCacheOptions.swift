@@ -5,6 +5,7 @@ import ArgumentParser
 struct DatasetCacheOptions: ParsableArguments {
     @Option(
         name: .customLong("cache-dir"),
-        help: "Dataset cache directory for ml-1m / ml-100k (default: $RESID_CACHE/datasets or ~/.cache/resid/datasets).")
+        help: "Dataset cache directory for ml-1m / ml-100k (default: $RESID_CACHE/datasets or ~/.cache/resid/datasets)."
+    )
     var directory: String?
 }

@@ -5,7 +5,10 @@ import ArgumentParser
 /// is never oversubscribed); the FAMAE trainer gives them to OpenBLAS. The default, 2, is one per
 /// core of the machine the published figures come from.
 struct TrainingThreadOptions: ParsableArguments {
-    @Option(help: "Training threads: data-parallel workers of the sequence models (one OpenBLAS thread each), OpenBLAS threads of the FAMAE.")
+    @Option(
+        help:
+            "Training threads: data-parallel workers of the sequence models (one OpenBLAS thread each), OpenBLAS threads of the FAMAE."
+    )
     var threads = 2
 
     func validate() throws {

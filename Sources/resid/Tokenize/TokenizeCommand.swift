@@ -24,7 +24,10 @@ struct TokenizeCommand: AsyncParsableCommand {
         case gaoq, rqkmeans, hkmeans
     }
 
-    @Option(help: "Quantiser: gaoq, rqkmeans (residual k-means + collision suffix) or hkmeans (hierarchical k-means with local child indices).")
+    @Option(
+        help:
+            "Quantiser: gaoq, rqkmeans (residual k-means + collision suffix) or hkmeans (hierarchical k-means with local child indices)."
+    )
     var method: Method = .gaoq
 
     @Option(help: "safetensors file holding a Float tensor 'vectors' of shape [items, dimension].")
@@ -33,7 +36,10 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Option(help: "Instead of --vectors: a model bundle directory; its FAMAE item vectors are tokenized.")
     var bundle: String?
 
-    @Option(help: "Dataset the vectors' rows belong to (ml-1m, ml-100k, synthetic-N[-seedS]): adds the target-vs-history code overlap on its test split.")
+    @Option(
+        help:
+            "Dataset the vectors' rows belong to (ml-1m, ml-100k, synthetic-N[-seedS]): adds the target-vs-history code overlap on its test split."
+    )
     var dataset: String?
 
     @OptionGroup var dataCache: DatasetCacheOptions
@@ -91,7 +97,9 @@ struct TokenizeCommand: AsyncParsableCommand {
         let (b1, b2) = try Self.parseLevels(levels, items: matrix.shape[0])
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        log("tokenize: \(method.rawValue) on \(matrix.shape[0]) x \(matrix.shape[1]) vectors from \(source), levels \(b1),\(b2), seed \(seed)")
+        log(
+            "tokenize: \(method.rawValue) on \(matrix.shape[0]) x \(matrix.shape[1]) vectors from \(source), levels \(b1),\(b2), seed \(seed)"
+        )
 
         let table: SIDTable
         let seconds: Double
@@ -113,7 +121,9 @@ struct TokenizeCommand: AsyncParsableCommand {
             seconds = fit.seconds
             var tensors: [String: Tensor] = [:]
             for (level, codebook) in fit.codebooks.enumerated() { tensors["level\(level + 1).centroids"] = codebook }
-            try SafeTensors.write(tensors, metadata: ["format": "resid-rqkmeans/1"], to: directory.appendingPathComponent("rqkmeans.safetensors"))
+            try SafeTensors.write(
+                tensors, metadata: ["format": "resid-rqkmeans/1"],
+                to: directory.appendingPathComponent("rqkmeans.safetensors"))
             files.append("rqkmeans.safetensors")
         }
 
@@ -121,7 +131,8 @@ struct TokenizeCommand: AsyncParsableCommand {
         let summary = Summary(
             method: method, vectors: source, items: matrix.shape[0], dimension: matrix.shape[1],
             levelSizes: table.levelSizes, seed: seed, fitSeconds: seconds, stageSeconds: stages,
-            diagnostics: QuantizerDiagnostics(table), historyOverlap: sequences.map { HistoryOverlap(table, sequences: $0) },
+            diagnostics: QuantizerDiagnostics(table),
+            historyOverlap: sequences.map { HistoryOverlap(table, sequences: $0) },
             files: files
         )
         let encoder = JSONEncoder()
@@ -130,7 +141,9 @@ struct TokenizeCommand: AsyncParsableCommand {
         if output.json {
             try printJSON(summary)
         } else {
-            print("\(method.rawValue): \(summary.items) items, levels \(table.levelSizes), \(summary.diagnostics.distinctSIDs) distinct SIDs, \(summary.diagnostics.collisions) collisions, fit \(String(format: "%.2f", seconds)) s; wrote \(files.joined(separator: ", ")) to \(out)")
+            print(
+                "\(method.rawValue): \(summary.items) items, levels \(table.levelSizes), \(summary.diagnostics.distinctSIDs) distinct SIDs, \(summary.diagnostics.collisions) collisions, fit \(String(format: "%.2f", seconds)) s; wrote \(files.joined(separator: ", ")) to \(out)"
+            )
         }
     }
 
@@ -140,7 +153,8 @@ struct TokenizeCommand: AsyncParsableCommand {
         case let (path?, nil):
             let matrix = try SafeTensors.read(URL(fileURLWithPath: path)).tensor("vectors")
             guard matrix.rank == 2 else {
-                throw ValidationError("--vectors: tensor 'vectors' in \(path) must be [items, dimension], got shape \(matrix.shape)")
+                throw ValidationError(
+                    "--vectors: tensor 'vectors' in \(path) must be [items, dimension], got shape \(matrix.shape)")
             }
             return (matrix, path)
         case let (nil, path?):
@@ -156,7 +170,9 @@ struct TokenizeCommand: AsyncParsableCommand {
     private func testSequences(dataset name: String, items: Int) throws -> [[Int]] {
         let prepared = try DatasetName(name: name, cacheDir: dataCache.directory).prepare()
         guard prepared.items.count == items else {
-            throw ValidationError("--dataset \(name) has \(prepared.items.count) items but the vectors have \(items) rows; pass the dataset the vectors were trained on")
+            throw ValidationError(
+                "--dataset \(name) has \(prepared.items.count) items but the vectors have \(items) rows; pass the dataset the vectors were trained on"
+            )
         }
         let split = prepared.split
         return split.testSamples.map { sample in split.history(sample).map(Int.init) + [Int(split.target(sample))] }

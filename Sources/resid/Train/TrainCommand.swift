@@ -6,7 +6,7 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Train a model on a dataset and write its weights.",
         subcommands: [
-            TrainFAMAECommand.self,
+            TrainFAMAECommand.self
         ]
     )
 }

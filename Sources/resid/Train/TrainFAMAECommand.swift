@@ -8,7 +8,8 @@ import Training
 struct TrainFAMAECommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "famae",
-        abstract: "Train FAMAE; report Metric 1/2 on validation and test; write famae.safetensors and vectors.safetensors.",
+        abstract:
+            "Train FAMAE; report Metric 1/2 on validation and test; write famae.safetensors and vectors.safetensors.",
         discussion: """
             Each epoch trains on a capped set of sliding-window samples (--windows-per-epoch drawn \
             uniformly at random per epoch, or --recent-per-user most recent windows of each user), \
@@ -76,10 +77,18 @@ struct TrainFAMAECommand: AsyncParsableCommand {
         } else {
             if summary.synthetic { print("SYNTHETIC DATA (generated, not real users)") }
             let report = summary.report
-            print("FAMAE on \(summary.dataset): best epoch \(report.bestEpoch) of \(report.epochs.count) (\(report.stopReason)), \(report.totalSamples) samples in \(format(report.trainingSeconds)) s")
-            print("validation Metric1 R@10 \(format(summary.validation.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.validation.metric2Recall10, digits: 4))")
-            print("test       Metric1 R@10 \(format(summary.test.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.test.metric2Recall10, digits: 4))")
-            print("wrote \(summary.files[0]) and \(summary.files[1]) [\(summary.items), \(summary.model.itemVectorWidth)]")
+            print(
+                "FAMAE on \(summary.dataset): best epoch \(report.bestEpoch) of \(report.epochs.count) (\(report.stopReason)), \(report.totalSamples) samples in \(format(report.trainingSeconds)) s"
+            )
+            print(
+                "validation Metric1 R@10 \(format(summary.validation.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.validation.metric2Recall10, digits: 4))"
+            )
+            print(
+                "test       Metric1 R@10 \(format(summary.test.metric1Recall10, digits: 4))  Metric2 R@10 \(format(summary.test.metric2Recall10, digits: 4))"
+            )
+            print(
+                "wrote \(summary.files[0]) and \(summary.files[1]) [\(summary.items), \(summary.model.itemVectorWidth)]"
+            )
         }
     }
 }

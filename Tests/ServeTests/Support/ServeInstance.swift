@@ -22,7 +22,9 @@ struct TestTopics {
     }
 
     var brokerTopics: [(name: String, partitions: Int)] {
-        [topics.items, topics.interactions, topics.predictions, topics.itemSIDs, topics.deadLetter].map { ($0, partitions) }
+        [topics.items, topics.interactions, topics.predictions, topics.itemSIDs, topics.deadLetter].map {
+            ($0, partitions)
+        }
     }
 }
 
@@ -52,16 +54,20 @@ final class ServeInstance: Sendable {
             variants: specs ?? ["control:1:\(TestBundle.url.path)"], instanceID: instanceID)
         file.lingerMilliseconds = 1
         file.serveSettings = [("topK", "\(topK)"), ("beamWidth", "\(beamWidth)")]
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("resid-instance-\(UUID().uuidString.prefix(8))")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "resid-instance-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configFile = directory.appendingPathComponent("resid.yaml")
         try Data(file.yaml.utf8).write(to: configFile)
-        let load: ServeApplication.Reload = { try await ConfigurationLoader().load(explicitPath: configFile.path, environment: [:]) }
+        let load: ServeApplication.Reload = {
+            try await ConfigurationLoader().load(explicitPath: configFile.path, environment: [:])
+        }
         var options = ServeOptions()
         options.restoreClaims = restoreClaims
         options.shutdownSignals = []
         do {
-            application = try await ServeApplication(configuration: try await load(), options: options, logger: logger, reload: load)
+            application = try await ServeApplication(
+                configuration: try await load(), options: options, logger: logger, reload: load)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -93,11 +99,14 @@ final class ServeInstance: Sendable {
 extension ServeConfigurationFile {
     /// A daemon's configuration against the test servers, with the repository's topic list.
     init(
-        servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String], instanceID: String
+        servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String],
+        instanceID: String
     ) {
         self.init(
-            bootstrap: servers.broker.bootstrapServers.map(\.description).joined(separator: ","), redisURL: servers.redis.url,
-            namespace: namespace, groupID: groupID, variants: variants, topicList: EmbeddedBroker.repositoryTopicList.path,
+            bootstrap: servers.broker.bootstrapServers.map(\.description).joined(separator: ","),
+            redisURL: servers.redis.url,
+            namespace: namespace, groupID: groupID, variants: variants,
+            topicList: EmbeddedBroker.repositoryTopicList.path,
             instanceID: instanceID)
         self.topics = topics
     }
@@ -116,5 +125,7 @@ func produce(_ messages: [KafkaProducerMessage], broker: EmbeddedBroker) async t
     let producer = try KafkaProducer(configuration: broker.producerConfiguration(), logger: logger)
     let reports = try await producer.send(batch: messages)
     try await producer.shutdown(timeout: .seconds(5))
-    if let failed = reports.first(where: { !$0.isDelivered }) { throw TestFailure("produce failed: \(String(describing: failed.error))") }
+    if let failed = reports.first(where: { !$0.isDelivered }) {
+        throw TestFailure("produce failed: \(String(describing: failed.error))")
+    }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Harness
 import Kafka
@@ -9,6 +6,10 @@ import ReSIDTestKit
 import Serve
 import Supervision
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `resid serve` as a child process with a configuration file of its own (for signal tests:
 /// SIGKILL, SIGTERM, SIGHUP), started from the `resid` binary next to the tests. Its log, kept
 /// across restarts, is what failed expectations print.
@@ -16,12 +17,17 @@ final class ServeProcess: @unchecked Sendable {
     private let serve: ServeChild
 
     /// Writes the configuration and starts the daemon.
-    init(servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String], instanceID: String)
+    init(
+        servers: IntegrationServers, topics: ServeTopics, groupID: String, namespace: String, variants: [String],
+        instanceID: String
+    )
         async throws
     {
         let file = ServeConfigurationFile(
-            servers: servers, topics: topics, groupID: groupID, namespace: namespace, variants: variants, instanceID: instanceID)
-        serve = try await ServeChild(configuration: file, name: instanceID, executable: try EmbeddedBroker.residExecutable(), logLevel: "info")
+            servers: servers, topics: topics, groupID: groupID, namespace: namespace, variants: variants,
+            instanceID: instanceID)
+        serve = try await ServeChild(
+            configuration: file, name: instanceID, executable: try EmbeddedBroker.residExecutable(), logLevel: "info")
     }
 
     var httpPort: Int { serve.httpPort }
@@ -31,7 +37,8 @@ final class ServeProcess: @unchecked Sendable {
         var text = try String(contentsOf: serve.configFile, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         text = lines.filter { !$0.hasPrefix("    - ") }.joined(separator: "\n")
-        text = text.replacingOccurrences(of: "  variants:\n", with: "  variants:\n" + variants.map { "    - \($0)\n" }.joined())
+        text = text.replacingOccurrences(
+            of: "  variants:\n", with: "  variants:\n" + variants.map { "    - \($0)\n" }.joined())
         try Data(text.utf8).write(to: serve.configFile)
     }
 

@@ -26,7 +26,8 @@ enum TestBundle {
             let output = root.appendingPathComponent("synthetic-serve-bundle")
             _ = try OfflinePipeline(configuration: settings).run(dataset, output: output)
             atexit {
-                let root = FileManager.default.temporaryDirectory.appendingPathComponent("resid-serve-tests-\(getpid())")
+                let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "resid-serve-tests-\(getpid())")
                 try? FileManager.default.removeItem(at: root)
             }
             return (output, dataset)

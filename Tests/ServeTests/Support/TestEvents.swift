@@ -3,13 +3,20 @@ import Kafka
 
 /// Builders of valid input events (JSON bytes) and decoders of the outputs.
 enum TestEvents {
-    static func interaction(id: String, user: String, item: String, time: Int64 = 1_700_000_000_000) -> (key: String, value: [UInt8]) {
-        let json = #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(item)","type":"view","timestamp_ms":\#(time)}"#
+    static func interaction(
+        id: String, user: String, item: String, time: Int64 = 1_700_000_000_000
+    ) -> (key: String, value: [UInt8]) {
+        let json =
+            #"{"schema_version":1,"event_id":"\#(id)","user":"\#(user)","item":"\#(item)","type":"view","timestamp_ms":\#(time)}"#
         return (user, Array(json.utf8))
     }
 
-    static func item(id: String, item: String, fields: [String: [String]], op: String = "upsert") throws -> (key: String, value: [UInt8]) {
-        var object: [String: Any] = ["schema_version": 1, "event_id": id, "op": op, "item": item, "timestamp_ms": 1_700_000_000_000]
+    static func item(
+        id: String, item: String, fields: [String: [String]], op: String = "upsert"
+    ) throws -> (key: String, value: [UInt8]) {
+        var object: [String: Any] = [
+            "schema_version": 1, "event_id": id, "op": op, "item": item, "timestamp_ms": 1_700_000_000_000,
+        ]
         if op == "upsert" { object["fields"] = fields }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return (item, Array(data))

@@ -16,7 +16,8 @@ final class TopicReader: @unchecked Sendable {
         var logger = Logger(label: "resid.test.reader")
         logger.logLevel = .warning
         consumer = try KafkaConsumer(
-            configuration: broker.consumerConfiguration(groupID: uniqueTestName("reader"), topics: topics), logger: logger)
+            configuration: broker.consumerConfiguration(groupID: uniqueTestName("reader"), topics: topics),
+            logger: logger)
         iterator = consumer.events.makeAsyncIterator()
     }
 

@@ -90,7 +90,9 @@ public final class CausalDecoderSession: BeamScorer {
             let layerKeyValues = keyValues + l * rows * 2 * d
             for r in 0..<rows { (layerKeyValues + r * 2 * d).update(from: qkv + r * 3 * d + d, count: 2 * d) }
             for u in 0..<users {
-                causalAttention(qkv + offsets[u] * 3 * d, length: lengths[u], scale: block.scale, scores: s, into: a + offsets[u] * d)
+                causalAttention(
+                    qkv + offsets[u] * 3 * d, length: lengths[u], scale: block.scale, scores: s,
+                    into: a + offsets[u] * d)
             }
             InferenceKernels.multiply(a, block.attentionOut.address, into: x, m: rows, k: d, n: d, accumulate: true)
             feedForward(x, normal, f, rows: rows, block: block)
@@ -104,7 +106,9 @@ public final class CausalDecoderSession: BeamScorer {
         into output: UnsafeMutablePointer<Float>
     ) {
         precondition(users == self.users, "CausalDecoderSession: started \(self.users) users, asked for \(users)")
-        precondition(step == positions && step < weights.vocabulary.levels, "CausalDecoderSession: step \(step) after \(positions) decoded positions")
+        precondition(
+            step == positions && step < weights.vocabulary.levels,
+            "CausalDecoderSession: step \(step) after \(positions) decoded positions")
         let w = weights
         let (d, v) = (w.width, vocabularySize)
         let rows = users * width
@@ -158,7 +162,8 @@ public final class CausalDecoderSession: BeamScorer {
     /// Causal multi-head self-attention over one user's `length` packed prefix rows of `qkv`
     /// (`[length, 3d]`): position `i` attends to positions `0 ... i`.
     private func causalAttention(
-        _ qkv: UnsafePointer<Float>, length: Int, scale: Float, scores s: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+        _ qkv: UnsafePointer<Float>, length: Int, scale: Float, scores s: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
     ) {
         let (d, heads) = (weights.width, weights.heads)
         let headWidth = d / heads
@@ -242,8 +247,11 @@ public final class CausalDecoderSession: BeamScorer {
             for l in 0..<layers {
                 for r in 0..<rows {
                     let parent = Int(parents[r])
-                    precondition(parent >= 0 && parent < cacheRows, "CausalDecoderSession: parent row \(parent) outside 0..<\(cacheRows)")
-                    (target + (l * rows + r) * block).update(from: source + (l * cacheRows + parent) * block, count: kept)
+                    precondition(
+                        parent >= 0 && parent < cacheRows,
+                        "CausalDecoderSession: parent row \(parent) outside 0..<\(cacheRows)")
+                    (target + (l * rows + r) * block).update(
+                        from: source + (l * cacheRows + parent) * block, count: kept)
                 }
             }
         }

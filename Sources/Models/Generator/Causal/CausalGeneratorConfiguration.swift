@@ -18,10 +18,16 @@ public struct CausalGeneratorConfiguration: Sendable, Codable, Equatable {
     /// - Throws: ``SequenceModelError/Code/invalidConfiguration`` naming the setting to change.
     public func validate() throws {
         guard modelWidth > 0, feedForwardWidth > 0, heads > 0, modelWidth % heads == 0 else {
-            throw SequenceModelError(.invalidConfiguration, "model width \(modelWidth) must be a positive multiple of heads \(heads); feed-forward width must be positive")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "model width \(modelWidth) must be a positive multiple of heads \(heads); feed-forward width must be positive"
+            )
         }
         guard layers >= 1, historyLimit >= 1 else {
-            throw SequenceModelError(.invalidConfiguration, "the causal generator needs at least one layer and a history limit of at least 1 (got \(layers), \(historyLimit))")
+            throw SequenceModelError(
+                .invalidConfiguration,
+                "the causal generator needs at least one layer and a history limit of at least 1 (got \(layers), \(historyLimit))"
+            )
         }
         guard dropout >= 0, dropout < 1 else {
             throw SequenceModelError(.invalidConfiguration, "dropout \(dropout) must be in [0, 1)")

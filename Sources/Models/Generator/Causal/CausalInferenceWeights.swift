@@ -30,19 +30,23 @@ public final class CausalInferenceWeights: @unchecked Sendable {
         vocabulary = model.vocabulary
         let epsilon = model.finalNorm.epsilon
         self.epsilon = epsilon
-        precondition(model.blocks.allSatisfy { $0.attentionNorm.epsilon == epsilon && $0.feedForwardNorm.epsilon == epsilon }, "CausalInferenceWeights: every RMSNorm must share one epsilon")
+        precondition(
+            model.blocks.allSatisfy { $0.attentionNorm.epsilon == epsilon && $0.feedForwardNorm.epsilon == epsilon },
+            "CausalInferenceWeights: every RMSNorm must share one epsilon")
         tokens = GeneratorInferenceWeights.copy(model.tokens.table.value)
         levels = GeneratorInferenceWeights.copy(model.levels.table.value)
         slots = GeneratorInferenceWeights.copy(model.slots.table.value)
         blocks = model.blocks.map { block in
             Block(
-                attention: GeneratorInferenceWeights.scaledRows(block.attention.inProjection.weight.value, by: block.attentionNorm.gamma.value),
+                attention: GeneratorInferenceWeights.scaledRows(
+                    block.attention.inProjection.weight.value, by: block.attentionNorm.gamma.value),
                 attentionOut: GeneratorInferenceWeights.copy(block.attention.outProjection.weight.value),
                 scale: GeneratorInferenceWeights.scale(block.attention),
                 up: GeneratorInferenceWeights.scaledRows(block.up.weight.value, by: block.feedForwardNorm.gamma.value),
                 down: GeneratorInferenceWeights.copy(block.down.weight.value))
         }
-        output = GeneratorInferenceWeights.scaledRows(model.tokens.table.value.permuted([1, 0]), by: model.finalNorm.gamma.value)
+        output = GeneratorInferenceWeights.scaledRows(
+            model.tokens.table.value.permuted([1, 0]), by: model.finalNorm.gamma.value)
     }
 
     var width: Int { configuration.modelWidth }

@@ -29,7 +29,8 @@ public struct CausalSIDBatch: Sendable {
     ///     last `historyLimit + 1` are used.
     ///   - itemTokens: `[items × levels]` token ids.
     ///   - levelCount: tokens per item.
-    public init<W: Collection>(windows: [W], itemTokens: [Int32], levelCount: Int, historyLimit: Int) where W.Element == Int32 {
+    public init<W: Collection>(windows: [W], itemTokens: [Int32], levelCount: Int, historyLimit: Int)
+    where W.Element == Int32 {
         size = windows.count
         let kept = windows.map { min($0.count, historyLimit + 1) }
         length = max(1, (kept.max() ?? 0) * levelCount)

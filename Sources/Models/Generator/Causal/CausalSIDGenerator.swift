@@ -78,7 +78,8 @@ public final class CausalSIDGenerator: Layer, @unchecked Sendable {
     func hiddenStates(_ batch: CausalSIDBatch, mode: inout ForwardMode) -> Variable {
         let shape = [batch.size, batch.length]
         let rate = configuration.dropout
-        var x = tokens(batch.tokens, shape: shape) + levels(batch.levels, shape: shape) + slots(batch.slots, shape: shape)
+        var x =
+            tokens(batch.tokens, shape: shape) + levels(batch.levels, shape: shape) + slots(batch.slots, shape: shape)
         x = mode.dropout(x, rate: rate)
         // Padding trails each window, so causal attention keeps real positions from seeing it.
         for block in blocks { x = block(x, dropout: rate, mode: &mode) }
@@ -92,7 +93,9 @@ public final class CausalSIDGenerator: Layer, @unchecked Sendable {
 
     /// Mean next-token cross-entropy over every target position of `batch`.
     public func loss(_ batch: CausalSIDBatch, mode: inout ForwardMode) -> Variable {
-        precondition(!batch.targets.isEmpty, "CausalSIDGenerator.loss: the batch has no targets (windows need at least two items)")
+        precondition(
+            !batch.targets.isEmpty,
+            "CausalSIDGenerator.loss: the batch has no targets (windows need at least two items)")
         let states = hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)
         return outputLogits(states).crossEntropy(targets: batch.targets)
     }
@@ -102,9 +105,12 @@ public final class CausalSIDGenerator: Layer, @unchecked Sendable {
     public func targetLogProbabilities(_ batch: CausalSIDBatch) -> [Float] {
         GradMode.withoutGrad {
             var mode = ForwardMode.inference
-            let logits = outputLogits(hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)).logSoftmax().value
+            let logits = outputLogits(hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)).logSoftmax()
+                .value
             let v = vocabulary.count
-            return logits.withUnsafeBufferPointer { p in batch.targets.enumerated().map { p[$0.offset * v + $0.element] } }
+            return logits.withUnsafeBufferPointer { p in
+                batch.targets.enumerated().map { p[$0.offset * v + $0.element] }
+            }
         }
     }
 }

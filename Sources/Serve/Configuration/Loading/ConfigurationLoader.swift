@@ -59,7 +59,8 @@ public struct ConfigurationLoader: Sendable {
         }
 
         let variables = environment.filter {
-            $0.key.hasPrefix(ConfigurationSchema.environmentPrefix) && !ConfigurationSchema.processVariables.contains($0.key)
+            $0.key.hasPrefix(ConfigurationSchema.environmentPrefix)
+                && !ConfigurationSchema.processVariables.contains($0.key)
         }
         try validateEnvironment(variables)
         let secretVariables = Set(schema.secretKeys.map(ConfigurationSchema.environmentName))
@@ -76,7 +77,8 @@ public struct ConfigurationLoader: Sendable {
             // would refuse it as not a mapping.
             guard try validateFile(at: path) else {
                 sources.append("file \(path) (empty: defaults)")
-                return try components(reader: ConfigReader(providers: providers), sources: sources + ["built-in defaults"])
+                return try components(
+                    reader: ConfigReader(providers: providers), sources: sources + ["built-in defaults"])
             }
             do {
                 let location = ConfigReader(
@@ -120,13 +122,16 @@ public struct ConfigurationLoader: Sendable {
                 // Values follow their flag (several for a list key such as kafka.consumer.topics).
                 guard sawFlag else {
                     throw ConfigurationError(
-                        key: nil, "unexpected argument `\(argument)`; configuration flags look like --redis-pool-size 8")
+                        key: nil, "unexpected argument `\(argument)`; configuration flags look like --redis-pool-size 8"
+                    )
                 }
                 continue
             }
             let flag = String(argument.prefix { $0 != "=" })
             sawFlag = true
-            if flags[flag] == nil, let open = schema.openPrefixes.first(where: { flag.hasPrefix(ConfigurationSchema.flagName($0)) }) {
+            if flags[flag] == nil,
+                let open = schema.openPrefixes.first(where: { flag.hasPrefix(ConfigurationSchema.flagName($0)) })
+            {
                 // A pass-through flag cannot be mapped back to its dotted key; secrets there
                 // are recognised by name.
                 if flag.contains("password") || flag.contains("secret") {
@@ -137,13 +142,17 @@ public struct ConfigurationLoader: Sendable {
                 }
                 guard Self.librdkafkaKey(spelled: flag, as: ConfigurationSchema.flagName) != nil else {
                     throw ConfigurationError(
-                        key: nil, "unknown option \(flag): it names no librdkafka property (e.g. --kafka-librdkafka-fetch-wait-max-ms 5)")
+                        key: nil,
+                        "unknown option \(flag): it names no librdkafka property (e.g. --kafka-librdkafka-fetch-wait-max-ms 5)"
+                    )
                 }
                 continue
             }
             guard let key = flags[flag] else {
-                let hint = schema.suggestion(for: flag, spelledAs: ConfigurationSchema.flagName)
-                    .map { "; did you mean \(ConfigurationSchema.flagName($0)) (\($0))?" } ?? "; `resid config check --help` lists the keys"
+                let hint =
+                    schema.suggestion(for: flag, spelledAs: ConfigurationSchema.flagName)
+                    .map { "; did you mean \(ConfigurationSchema.flagName($0)) (\($0))?" }
+                    ?? "; `resid config check --help` lists the keys"
                 throw ConfigurationError(key: nil, "unknown option \(flag)\(hint)")
             }
             if schema.isSecret(key) {
@@ -168,7 +177,8 @@ public struct ConfigurationLoader: Sendable {
                 }
                 continue
             }
-            let hint = schema.suggestion(for: name, spelledAs: ConfigurationSchema.environmentName)
+            let hint =
+                schema.suggestion(for: name, spelledAs: ConfigurationSchema.environmentName)
                 .map { "; did you mean \(ConfigurationSchema.environmentName($0)) (\($0))?" } ?? ""
             throw ConfigurationError(
                 key: nil,
@@ -221,7 +231,8 @@ public struct ConfigurationLoader: Sendable {
                 // `section:` with everything below commented out is an empty section.
                 if value.null != nil { continue }
                 throw ConfigurationError(
-                    key: key, "\(path)\(line): `\(key)` is a section; give its settings as `\(key).<name>: value` lines")
+                    key: key, "\(path)\(line): `\(key)` is a section; give its settings as `\(key).<name>: value` lines"
+                )
             }
             guard schema.accepts(key) else { throw unknownKey(key, path: path, line: line) }
             if schema.isSecret(key) {
@@ -263,7 +274,8 @@ public struct ConfigurationLoader: Sendable {
         let hint = schema.suggestion(for: key).map { "; did you mean `\($0)`?" } ?? ""
         let section = key.split(separator: ".").first.map(String.init) ?? key
         let siblings = schema.keys.filter { $0.hasPrefix(section + ".") }.sorted()
-        let known = siblings.isEmpty
+        let known =
+            siblings.isEmpty
             ? " (known sections: \(Set(schema.keys.compactMap { $0.split(separator: ".").first.map(String.init) }).sorted().joined(separator: ", ")))"
             : " (known keys under `\(section)`: \(siblings.joined(separator: ", ")))"
         return ConfigurationError(key: key, "\(path)\(line): unknown key `\(key)`\(hint)\(known)")

@@ -40,7 +40,8 @@ struct ConfigurationSchema: Sendable {
     func isSecret(_ key: String) -> Bool {
         if secretKeys.contains(key) { return true }
         let lowered = key.lowercased()
-        return openPrefixes.contains { key.hasPrefix($0) } && (lowered.contains("password") || lowered.contains("secret"))
+        return openPrefixes.contains { key.hasPrefix($0) }
+            && (lowered.contains("password") || lowered.contains("secret"))
     }
 
     /// Environment variables start with this, so that unrelated variables (a `REDIS_URL` set

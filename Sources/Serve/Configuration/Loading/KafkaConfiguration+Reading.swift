@@ -61,7 +61,9 @@ extension KafkaConfiguration {
         if let ms = try reader.int("consumer.maxPollIntervalMs", in: 1...86_400_000) {
             consumer.maxPollInterval = .milliseconds(ms)
         }
-        if let reset = try reader.choice("consumer.autoOffsetReset", of: KafkaConsumerConfiguration.AutoOffsetReset.self) {
+        if let reset = try reader.choice(
+            "consumer.autoOffsetReset", of: KafkaConsumerConfiguration.AutoOffsetReset.self)
+        {
             consumer.autoOffsetReset = reset
         }
         if let size = try reader.int("consumer.pollBatchSize", in: 1...100_000) {
