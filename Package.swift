@@ -143,11 +143,13 @@ let package = Package(
             ]
         ),
 
-        // MARK: The work behind the demo, benchmark, data-stats and train-famae commands
+        // MARK: The work behind the demo, benchmark, data-stats, train-famae, compare and
+        // evaluate-coldstart commands
         .target(
             name: "Harness",
             dependencies: [
-                "Tensor", "Models", "Data", "Evaluation", "Training", "Inference", "Bundle", "Kafka", "Redis",
+                "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Inference", "Bundle", "Kafka",
+                "Redis",
                 "LocalServers",
                 "Serve", "Supervision",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,41 +1,16 @@
 import ArgumentParser
-import Data
-import Evaluation
 import Foundation
-import Inference
-import Models
-import Tensor
-import Tokenizer
-import Training
+import Harness
 
-/// `resid evaluate-coldstart --dataset NAME`: how well new items get recommended.
-///
-/// A time-based split (``ColdStartSplit``): items first seen after the cut-off are new and take
-/// no part in FAMAE, GAOQ or generator training. They then enter as the daemon takes them:
-/// fields only → FAMAE cold-start vector → GAOQ online placement → level-3 claim (the
-/// in-process claimer, the same rule as the Redis script), in order of first appearance. Every
-/// event after the cut-off is predicted from the user's earlier events.
-///
-/// Methods: ReSID (the causal generator, each ``ColdItemScoring`` of new items' last code;
-/// the one with the best new-item Recall@10 on the selection users is the one reported as
-/// ReSID, then blended with new items' online popularity at the weight, 0 included, that the
-/// selection users rank best), SASRec* scoring new items by their field embeddings alone, popularity among new
-/// items counted only before each prediction, and random new items. New-item targets are
-/// ranked over the whole catalogue and over the new items alone, for every method.
+/// `resid evaluate-coldstart --dataset NAME`: runs ``ColdStartEvaluationRun`` (how well new items
+/// get recommended: a time split, the E, Q and G stages on the warm items, the new items through
+/// the online path, held-out events predicted) and prints its report with `--json`.
 struct EvaluateColdStartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-coldstart",
         abstract:
             "Time-split cold-start evaluation: new items enter through the online path, then held-out events are predicted."
     )
-
-    /// The scorings of new items' last code compared on the selection users.
-    static let scorings: [ColdItemScoring] = [
-        .groupMean, .generator, .groupMeanSplitByGenerator(exponent: 1), .groupMeanSplitByGenerator(exponent: 0.5),
-    ]
-    /// The online-popularity weights tried with the chosen scoring (0, the generator alone, is
-    /// the chosen scoring's own figure); see ``GeneratorColdStartRecommender/PopularityBlend``.
-    static let popularityWeights: [Float] = [0.5, 1, 2, 4, 8, 16, 32]
 
     @Option(help: "ml-1m, ml-100k or synthetic-ITEMS[-seedN].")
     var dataset: String
@@ -82,210 +57,19 @@ struct EvaluateColdStartCommand: AsyncParsableCommand {
         }
     }
 
-    struct Method: Codable {
-        var name: String
-        var test: [String: Double]
-    }
-
-    struct Report: Codable {
-        var dataset: String
-        var synthetic: Bool
-        var command: String
-        var cutoff: String
-        var warmItems: Int
-        var newItems: Int
-        var heldOutEvents: Int
-        var selectionEvents: Int
-        var testEvents: Int
-        var threads: Int
-        var budgetSeconds: Double
-        var famae: String
-        var levels: [Int]
-        var spilledNewItems: Int
-        var overflowNewItems: Int
-        var generator: String
-        var sasrec: String
-        /// New-item figures of every scoring on the selection users.
-        var selection: [String: [String: Double]]
-        var chosenScoring: String
-        var methods: [Method]
-    }
-
     func run() async throws {
-        BLAS.setThreads(1)
         let log: (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let name = DatasetName(name: dataset, cacheDir: dataCache.directory)
-        let raw = try name.load()
-        let prepared = try Preprocessor().prepare(raw)
-        let split = try ColdStartSplit(dataset: raw, prepared: prepared, newItemShare: newItemShare)
-        let cutoffDate = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: split.cutoff))
-        log(
-            "\(prepared.name): cut-off \(cutoffDate); \(split.warmCount) warm items, \(split.newItems.count) new; \(split.heldOut.count) held-out events, \(split.heldOut.filter { split.isNew(split.target($0)) }.count) with a new target"
-        )
-        let (threads, seed) = (sequence.threads, sequence.seed)
-
-        // E and Q stages on the warm items only.
-        var famaeOptions = famae
-        famaeOptions.famaeBudget = famae.famaeBudget ?? budget
-        let trained = try famaeOptions.train(
-            items: split.warmItems, split: split.warmSplit, threads: threads, seed: seed, log: log)
-        let side = max(2, Int((Double(split.warmCount) / 15).squareRoot().rounded()))
-        let parts = (branching ?? "\(side),\(side)").split(separator: ",").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 >= 2 }) else {
-            throw ValidationError("--branching must be b1,b2 with both at least 2")
-        }
-        let codebook = try GAOQ(.init(b1: parts[0], b2: parts[1], seed: seed)).fit(
-            trained.model.itemVectors(), progress: log
-        ).codebook
-
-        // New items through the online path.
-        let online = try await assignNewItems(split, famae: trained.model, codebook: codebook)
-        log(
-            "online assignment: \(split.newItems.count) new items, \(online.spilled) spilled to a sibling group, \(online.overflow) on overflow codes"
-        )
-        let levelSizes = [codebook.b1, codebook.b2, max(codebook.g3, (online.sids.map(\.c3).max() ?? 0) + 1)]
-        let warmTable = SIDTable(codes: codebook.itemSIDs.map(\.codes), levelSizes: levelSizes)
-        let fullTable = SIDTable(codes: warmTable.codes + online.sids.map(\.codes), levelSizes: levelSizes)
-
-        // G stage and SASRec* on the events up to the cut-off.
-        let settings = sequence.configuration(budget: budget)
-        let generator = try GeneratorTraining.trainable(
-            .causal, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
-            vocabulary: GeneratorVocabulary(levelSizes: levelSizes), table: warmTable, name: "resid-causal",
-            beamWidth: sequence.beam, seed: seed)
-        let generatorReport = try GeneratorTraining.train(
-            generator, split: split.warmSplit, configuration: settings, progress: log)
-        let sasrec = try TrainableSASRec(
-            configuration: SASRecConfiguration(), items: split.warmItems, withFields: true, seed: seed)
-        let sasrecReport = try SequenceTrainer(
-            model: sasrec, split: split.warmSplit, configuration: settings, progress: log
-        ).train()
-
-        // Held-out events: selection users choose the scoring, the others are the test.
-        var users = Array(0..<split.sequences.userCount)
-        var random = SeededRandom(seed: seed &+ 101)
-        random.shuffle(&users)
-        let selectionUsers = Set(users.prefix(Int(Double(users.count) * selectionShare)))
-        func capped(_ events: [SampleReference]) -> [SampleReference] {
-            var warm = events.filter { !split.isNew(split.target($0)) }
-            guard maxWarmEvents > 0, warm.count > maxWarmEvents else { return events }
-            random.shuffle(&warm)
-            return events.filter { split.isNew(split.target($0)) } + warm.prefix(maxWarmEvents)
-        }
-        let selectionEvents = capped(split.heldOut.filter { selectionUsers.contains(Int($0.user)) })
-        let testEvents = capped(split.heldOut.filter { !selectionUsers.contains(Int($0.user)) })
-        func evaluator(_ events: [SampleReference]) -> ColdStartEvaluator {
-            ColdStartEvaluator(
-                split: split, events: events, historyLimit: prepared.split.historyLimit, threads: threads)
-        }
-        let model = UncheckedModel(generator.generatorModel)
-        let (warmCount, beam) = (split.warmCount, sequence.beam)
-        let counts = NewItemCounts(split: split)
-        @Sendable func label(_ scoring: ColdItemScoring, _ weight: Float) -> String {
-            weight == 0 ? scoring.name : "\(scoring.name) × popularity^\(weight)"
-        }
-        func resid(_ scoring: ColdItemScoring, weight: Float = 0) -> @Sendable () throws -> any ColdStartRecommender {
-            {
-                try GeneratorColdStartRecommender(
-                    name: "resid (\(label(scoring, weight)))", model: model.value, table: fullTable,
-                    warmCount: warmCount, beamWidth: beam,
-                    scoring: scoring, popularity: weight == 0 ? nil : .init(counts: counts, weight: weight))
-            }
-        }
-
-        var selection: [String: [String: Double]] = [:]
-        // Best new-target Recall@10 over the whole catalogue; ties (often all zero with short
-        // training) to Recall@10 among new items, then NDCG@10 over the whole catalogue.
-        var best: (scoring: ColdItemScoring, weight: Float, key: [Double])?
-        let newCount = split.newItems.count
-        func select(_ scoring: ColdItemScoring, weight: Float) throws {
-            let tally = try evaluator(selectionEvents).evaluate(resid(scoring, weight: weight))
-            selection[label(scoring, weight)] = tally.summary(newItems: newCount)
-            let key = [
-                tally.newTargets.recall(at: 10), tally.newTargetsAmongNewItems.recall(at: 10),
-                tally.newTargets.ndcg(at: 10),
-            ]
-            log(
-                "selection, \(label(scoring, weight)): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))"
-            )
-            if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true {
-                best = (scoring, weight, key)
-            }
-        }
-        for scoring in Self.scorings { try select(scoring, weight: 0) }
-        let chosen = best?.scoring ?? .groupMean
-        for weight in Self.popularityWeights { try select(chosen, weight: weight) }
-        let chosenWeight = best?.weight ?? 0
-
-        var methods: [Method] = []
-        func test(_ name: String, _ make: @escaping @Sendable () throws -> any ColdStartRecommender) throws {
-            let tally = try evaluator(testEvents).evaluate(make)
-            methods.append(Method(name: name, test: tally.summary(newItems: newCount)))
-            log(
-                "test, \(name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10)) \(tally.newTargetsAmongNewItems.formatted(ndcgAt: 10)); warm \(tally.warmTargets.formatted(recallAt: 10)); new items in a top-10: \(tally.recommendedNewItems.count) of \(newCount)"
-            )
-        }
-        try test(
-            "resid (\(label(chosen, chosenWeight)), chosen on selection users)", resid(chosen, weight: chosenWeight))
-        if chosenWeight != 0 { try test("resid (\(chosen.name))", resid(chosen)) }
-        for scoring in Self.scorings where scoring != chosen { try test("resid (\(scoring.name))", resid(scoring)) }
-        let coldFields = split.newItems.map {
-            Array(split.warmItems.encode(key: $0.key, values: $0.values).dropFirst())
-        }
-        let sasrecModel = sasrec.model
-        try test("sasrec* (fields only for new items)") {
-            SASRecColdStartRecommender(model: sasrecModel, coldItemFields: coldFields)
-        }
-        try test("popularity among new items (before each prediction)") { NewItemPopularity(split: split) }
-        let randomSeed = seed
-        try test("random new item") { RandomNewItems(split: split, seed: randomSeed) }
-
-        func describe(_ report: SequenceTrainingReport) -> String {
-            let kept = report.bestValidation >= 0 ? report.validations[report.bestValidation] : nil
-            return
-                "\(report.totalSteps) steps, \(format(report.epochs, digits: 1)) epochs in \(Int(report.trainingSeconds)) s, stop \(report.stopReason), kept validation R@10 \(format(kept?.recall10 ?? 0, digits: 4))"
-        }
-        let report = Report(
-            dataset: prepared.name, synthetic: prepared.isSynthetic,
-            command: "resid " + CommandLine.arguments.dropFirst().joined(separator: " "),
-            cutoff: cutoffDate, warmItems: split.warmCount, newItems: newCount,
-            heldOutEvents: split.heldOut.count, selectionEvents: selectionEvents.count, testEvents: testEvents.count,
-            threads: threads, budgetSeconds: budget,
-            famae:
-                "best epoch \(trained.report.bestEpoch) in \(Int(trained.seconds)) s, validation Metric1 R@10 \(format(trained.metrics.metric1, digits: 4)), Metric2 R@10 \(format(trained.metrics.metric2, digits: 4))",
-            levels: levelSizes, spilledNewItems: online.spilled, overflowNewItems: online.overflow,
-            generator: describe(generatorReport), sasrec: describe(sasrecReport),
-            selection: selection, chosenScoring: label(chosen, chosenWeight), methods: methods)
+        var run = ColdStartEvaluationRun(
+            dataset: dataset, command: "resid " + CommandLine.arguments.dropFirst().joined(separator: " "))
+        run.cacheDirectory = dataCache.directory
+        run.newItemShare = newItemShare
+        run.budget = budget
+        run.sequence = sequence.settings
+        run.famae = famae.settings
+        run.branching = branching
+        run.selectionShare = selectionShare
+        run.maxWarmEvents = maxWarmEvents
+        let report = try await InvalidSettings.asValidationError { try await run.run(log: log) }
         if output.json { try printJSON(report) }
     }
-
-    /// Claims SIDs for the new items in order of first appearance, in micro-batches of 64 as
-    /// the daemon's item path does, and counts spills and overflows.
-    private func assignNewItems(
-        _ split: ColdStartSplit, famae: FAMAEModel, codebook: GAOQCodebook
-    ) async throws
-        -> (sids: [SemanticID], spilled: Int, overflow: Int)
-    {
-        let tokenizer = try ColdStartTokenizer(
-            table: split.warmItems, encoder: FAMAEColdStartEncoder(model: famae), codebook: codebook)
-        let claimer = try InMemoryLevel3Claimer(codebook: codebook, keys: split.warmItems.keys)
-        var (sids, spilled, overflow): ([SemanticID], Int, Int) = ([], 0, 0)
-        for start in stride(from: 0, to: split.newItems.count, by: 64) {
-            let batch = split.newItems[start..<min(start + 64, split.newItems.count)]
-            let vectors = try tokenizer.vectors(batch.map { ColdStartTokenizer.Item(key: $0.key, values: $0.values) })
-            for (item, placement) in zip(batch, try tokenizer.assigner.place(vectors)) {
-                let sid = try await claimer.claim(item: item.key, groups: placement.groups, capacity: codebook.g3)
-                if sid.c1 != placement.c1 || sid.c2 != placement.c2 { spilled += 1 }
-                if sid.c3 >= codebook.g3 { overflow += 1 }
-                sids.append(sid)
-            }
-        }
-        return (sids, spilled, overflow)
-    }
-}
-
-/// Lets each evaluation worker build its own decoder over the trained generator (read-only).
-private final class UncheckedModel: @unchecked Sendable {
-    let value: SIDGeneratorModel
-    init(_ value: SIDGeneratorModel) { self.value = value }
 }

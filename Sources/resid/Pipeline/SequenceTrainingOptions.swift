@@ -1,8 +1,10 @@
 import ArgumentParser
+import Harness
 import Training
 
 /// The training protocol options every command that trains sequence models (SASRec, the SID
-/// generators) shares, so `compare` and `evaluate-coldstart` train under the same flags.
+/// generators) shares, so `compare` and `evaluate-coldstart` train under the same flags; they
+/// fill ``SequenceTrainingSettings``.
 struct SequenceTrainingOptions: ParsableArguments {
     @Option(help: "Most epochs per model (an epoch teaches every training target once).")
     var maxEpochs = SequenceTrainingConfiguration().maxEpochs
@@ -67,33 +69,23 @@ struct SequenceTrainingOptions: ParsableArguments {
         }
     }
 
-    /// The trainer's configuration under these options and a per-model time budget (nil: until
-    /// validation stops improving).
-    func configuration(budget: Double?) -> SequenceTrainingConfiguration {
-        var training = SequenceTrainingConfiguration()
-        training.batchSize = batch
-        training.learningRate = learningRate
-        training.weightDecay = weightDecay
-        training.timeBudgetSeconds = budget
-        training.maxEpochs = maxEpochs
-        training.minEpochs = minEpochs
-        training.patienceEpochs = patience
-        training.plateauEpochs = plateau
-        training.validationsPerEpoch = validationsPerEpoch
-        training.seed = seed
-        training.threads = threads
-        training.validationUsers = validationUsers > 0 ? validationUsers : nil
-        training.validationSmoothing = validationSmoothing
-        return training
-    }
-
-    /// The protocol in one line, for reports.
-    func protocolLine(budget: Double?) -> String {
-        "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
-            + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
-            + (budget.map { "budget \(Int($0)) s" }
-                ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
-            + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"
-            + (validationSmoothing > 1 ? ", scored by the mean of the last \(validationSmoothing)" : "")
+    /// The Harness settings these flags fill.
+    var settings: SequenceTrainingSettings {
+        var settings = SequenceTrainingSettings()
+        settings.maxEpochs = maxEpochs
+        settings.minEpochs = minEpochs
+        settings.patience = patience
+        settings.plateau = plateau
+        settings.validationsPerEpoch = validationsPerEpoch
+        settings.batch = batch
+        settings.validationUsers = validationUsers
+        settings.validationSmoothing = validationSmoothing
+        settings.beam = beam
+        settings.threads = threads
+        settings.learningRate = learningRate
+        settings.dropout = dropout
+        settings.weightDecay = weightDecay
+        settings.seed = seed
+        return settings
     }
 }
