@@ -112,6 +112,10 @@ let package = Package(
             ]
         ),
 
+        // MARK: ReSID's state in Redis: the key layout and the Lua scripts for user prefixes
+        // and level-3 claims, on top of the generic client
+        .target(name: "ServingState", dependencies: ["Redis"]),
+
         // MARK: Local servers: a private redis-server and the embedded broker (`resid broker`)
         .target(
             name: "LocalServers",
@@ -130,6 +134,7 @@ let package = Package(
             name: "Serve",
             dependencies: [
                 "Tensor", "Models", "Data", "Tokenizer", "Inference", "Bundle", "JSON", "Kafka", "Redis",
+                "ServingState",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -149,7 +154,7 @@ let package = Package(
             name: "Harness",
             dependencies: [
                 "Tensor", "Models", "Data", "Tokenizer", "Evaluation", "Training", "Inference", "Bundle", "Kafka",
-                "Redis",
+                "Redis", "ServingState",
                 "LocalServers",
                 "Serve", "Supervision",
                 .product(name: "Logging", package: "swift-log"),
@@ -182,12 +187,13 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "LocalServers", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "ServingState", "LocalServers", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
             dependencies: [
-                "Serve", "JSON", "Kafka", "Redis", "LocalServers", "ReSIDTestKit", "Supervision", "Harness", "Training",
-                "Data",
+                "Serve", "JSON", "Kafka", "Redis", "ServingState", "LocalServers", "ReSIDTestKit", "Supervision",
+                "Harness",
+                "Training", "Data",
                 "Bundle", "Tokenizer",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),

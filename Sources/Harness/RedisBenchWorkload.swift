@@ -1,4 +1,5 @@
-public import Redis
+import Redis
+public import ServingState
 import Tensor
 
 /// The synthetic workload: uniform random users and items; every user's offsets increase, and

@@ -1,6 +1,7 @@
 import Foundation
 import LocalServers
 import Redis
+import ServingState
 import Supervision
 import Tensor
 

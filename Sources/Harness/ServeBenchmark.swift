@@ -6,6 +6,7 @@ import LocalServers
 import Logging
 import Redis
 import Serve
+import ServingState
 import Synchronization
 import Tensor
 

@@ -6,6 +6,7 @@ import LocalServers
 import Logging
 import Redis
 import Serve
+import ServingState
 import Tensor
 
 /// What `resid bench soak` does: two daemons under mixed valid and hostile traffic, with an

@@ -77,7 +77,7 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
 extension RedisError {
     /// An error reply from the server. `LOADING`, `BUSY` and `TRYAGAIN` are retriable: the same
     /// command succeeds once the server has loaded its data or finished a long script.
-    init(serverReply message: String, command: String, file: String = #fileID, line: UInt = #line) {
+    public init(serverReply message: String, command: String, file: String = #fileID, line: UInt = #line) {
         let transient = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN"].contains { message.hasPrefix($0) }
         let fix =
             message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH")

@@ -2,6 +2,7 @@ public import Kafka
 public import Logging
 public import Redis
 public import ServiceLifecycle
+import ServingState
 import Synchronization
 
 /// The event loop of `resid serve`: one consumer-group member reading item and interaction

@@ -2,11 +2,12 @@ import Foundation
 import LocalServers
 import ReSIDTestKit
 import Redis
+import ServingState
 import Synchronization
 import Testing
 
-/// The Redis module against a real `redis-server` started by the test kit (one per test, on a
-/// free loopback port, stopped afterwards).
+/// The Redis module and the serving-state scripts against a real `redis-server` started by the
+/// test kit (one per test, on a free loopback port, stopped afterwards).
 @Suite("Redis against a real server", .timeLimit(.minutes(1)))
 struct RedisIntegrationTests {
     private static let bundle = "test-bundle"

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Redis
+@testable import ServingState
 
 /// RESP2 replies parsed by hiredis' reader and copied into ``RedisValue``; no server involved.
 @Suite("Reply parsing")

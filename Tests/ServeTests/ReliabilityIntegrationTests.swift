@@ -7,6 +7,7 @@ import Logging
 import ReSIDTestKit
 import Redis
 import Serve
+import ServingState
 import Testing
 import Tokenizer
 import Training

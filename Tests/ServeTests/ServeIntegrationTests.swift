@@ -7,6 +7,7 @@ import Models
 import ReSIDTestKit
 import Redis
 import Serve
+import ServingState
 import Testing
 import Tokenizer
 import Training

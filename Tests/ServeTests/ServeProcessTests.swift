@@ -6,6 +6,7 @@ import Logging
 import ReSIDTestKit
 import Redis
 import Serve
+import ServingState
 import Testing
 
 #if canImport(Glibc)

@@ -112,7 +112,7 @@ public actor RedisConnection {
     }
 
     /// Runs a script for many calls, `pipelineDepth` calls per round trip, decoding each reply.
-    func runInChunks<T>(
+    public func runInChunks<T>(
         _ script: RedisScript, calls: [RedisScript.Call], decode: (RedisValue) throws(RedisError) -> T
     ) throws(RedisError) -> [T] {
         var results: [T] = []

@@ -1,5 +1,6 @@
 import Logging
 import Redis
+import ServingState
 
 /// Keeps the Redis claim store and the item-SID topic in agreement, so that a claim store that
 /// lost its state (Redis restarted without AOF, a wiped namespace) can never hand a new item a

@@ -1,6 +1,7 @@
 import Kafka
 import Logging
 import Redis
+import ServingState
 
 /// The interaction path: prefix update in Redis (once per event), A/B routing, micro-batched
 /// decoding, prediction records.

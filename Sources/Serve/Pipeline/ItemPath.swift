@@ -2,6 +2,7 @@ import Inference
 import Kafka
 import Logging
 import Redis
+import ServingState
 import Tensor
 import Tokenizer
 

@@ -1,3 +1,5 @@
+public import Redis
+
 extension RedisConnection {
     /// Applies interaction events to user prefixes, `pipelineDepth` events per round trip.
     ///

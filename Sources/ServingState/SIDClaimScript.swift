@@ -1,3 +1,5 @@
+public import Redis
+
 /// The level-3 SID claim for an item tokenized online: atomic, idempotent, append-only.
 ///
 /// **Keys** `KEYS[1]` = `resid:{ns}:item:{bundle}:{item}`, a string `c1:c2:c3`: the item's SID.

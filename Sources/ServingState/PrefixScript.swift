@@ -1,3 +1,5 @@
+public import Redis
+
 /// The user-prefix update: append one item to a user's recent items, at most once per event.
 ///
 /// **Key** `KEYS[1]` = `resid:{ns}:prefix:{user}`, a string:

@@ -1,3 +1,5 @@
+public import Redis
+
 extension RedisConnection {
     /// Claims SIDs for items, `pipelineDepth` items per round trip. Idempotent: an item that
     /// already has an SID gets it back unchanged, so a retried call is harmless.
