@@ -106,12 +106,18 @@ public final class VariantDecoder: Sendable {
                 }
                 beams.append((score, item))
             }
-            // Stable, so items of equal blended score keep the search's order.
+            // An in-place insertion sort: the beams are few and already in the search's order, so
+            // this is stable (equal blended scores keep that order) and allocates nothing.
             if blended {
-                beams = beams.enumerated().sorted {
-                    $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset
+                for i in beams.indices.dropFirst() {
+                    let beam = beams[i]
+                    var j = i
+                    while j > 0, beams[j - 1].score < beam.score {
+                        beams[j] = beams[j - 1]
+                        j -= 1
+                    }
+                    beams[j] = beam
                 }
-                .map(\.element)
             }
             let kept = beams.prefix(k)
             rankings.append(Ranking(items: kept.map(\.item), scores: kept.map(\.score)))
