@@ -85,8 +85,8 @@ public struct ServeBenchmark {
         public var endToEndMilliseconds: [String: Double]
         public var daemonTotalMilliseconds: [String: Double]
         /// Sent to polled by the daemon, and produced by the daemon to received: the broker hops
-        /// (wall-clock stamps, the daemon's in whole milliseconds: each figure is exact to half a
-        /// millisecond).
+        /// (wall-clock stamps, the daemon's rounded to whole milliseconds: each figure is exact to
+        /// half a millisecond).
         public var inboundMilliseconds: [String: Double]
         public var outboundMilliseconds: [String: Double]
     }
@@ -333,7 +333,9 @@ public struct ServeBenchmark {
             if due > sent {
                 let slice = Array(events[sent..<due])
                 collector.sent(slice.map(\.id), at: ContinuousClock.now)
-                pending.append(Task { try await producer.send(batch: slice.map(\.message)) })
+                // Enqueued on this thread before the task first suspends: a plain Task would
+                // start on the cooperative pool later, and that wait would count as latency.
+                pending.append(Task.immediate { try await producer.send(batch: slice.map(\.message)) })
                 sent = due
             }
             try await Task.sleep(until: start + tick * step, clock: .continuous)

@@ -31,6 +31,11 @@ public final class KafkaMockCluster: @unchecked Sendable {
         var settings = RDKafkaSettings()
         // The mock cluster needs a host client handle; a producer that never produces.
         settings.set("client.id", "resid-mock-cluster")
+        // The mock brokers' accepted sockets take their options from this handle. Without this
+        // they keep Nagle's algorithm, so a small response written while an earlier one is not
+        // yet acknowledged waits for that acknowledgement (a delayed ACK: up to 40 ms); a Kafka
+        // broker sets TCP_NODELAY on every connection.
+        settings.set("socket.nagle.disable", "true")
         client = try RDKafkaClient(kind: .producer, settings: settings, context: RDKafkaCallbackContext(logger: logger))
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokerCount)) else {
             throw KafkaError(code: .clientCreation, message: "rd_kafka_mock_cluster_new failed")
