@@ -33,6 +33,9 @@ public struct SoakBenchmark {
     /// Seed of the traffic.
     public var seed: UInt64 = 11
 
+    /// Seconds between samples of each instance's memory (RSS and the allocator's heap).
+    public var sampleEvery = 30.0
+
     /// The defaults of `resid bench soak` with the bundle to serve.
     public init(bundle: String) {
         self.bundle = bundle
@@ -56,6 +59,30 @@ public struct SoakBenchmark {
         public var redisRestarts: Int
         public var rssStartBytes: [Int]
         public var rssEndBytes: [Int]
+        /// Each instance's memory every ``SoakBenchmark/sampleEvery`` seconds of traffic.
+        public var memorySamples: [MemorySample]
+    }
+
+    /// The instances' memory at one moment (0 for an instance that was not answering).
+    public struct MemorySample: Codable, Sendable {
+        /// Seconds since the traffic started.
+        public var seconds: Double
+        /// Resident size (`VmRSS`).
+        public var rssBytes: [Int]
+        /// The allocator's bytes held by the daemon (`resid_serve_heap_bytes{state="in_use"}`).
+        public var heapInUseBytes: [Int]
+        /// Freed bytes the allocator keeps (`resid_serve_heap_bytes{state="free"}`).
+        public var heapFreeBytes: [Int]
+    }
+
+    private static func sample(_ instances: [ServeChild], at seconds: Double) -> MemorySample {
+        func heap(_ child: ServeChild, _ state: String) -> Int {
+            guard let body = try? HTTPProbe.get("/metrics", port: child.httpPort).body else { return 0 }
+            return Int(PrometheusSamples(body).value("resid_serve_heap_bytes", ["state": state]) ?? 0)
+        }
+        return MemorySample(
+            seconds: seconds, rssBytes: instances.map { $0.memory().rss },
+            heapInUseBytes: instances.map { heap($0, "in_use") }, heapFreeBytes: instances.map { heap($0, "free") })
     }
 
     /// Starts the broker, redis-server and two daemons, soaks them, checks what came out and
@@ -101,6 +128,8 @@ public struct SoakBenchmark {
             var kills = 0
             var restarts = 0
             var tick = 0
+            var samples = [Self.sample(instances, at: 0)]
+            var nextSample = start + .seconds(sampleEvery)
             while ContinuousClock.now < end {
                 tick += 1
                 let batch = traffic.next(
@@ -122,6 +151,13 @@ public struct SoakBenchmark {
                     restarts += 1
                     nextRedisRestart = ContinuousClock.now + .seconds(redisRestartEvery)
                     progress("restarted redis-server (SIGKILL, AOF reload)")
+                }
+                if ContinuousClock.now >= nextSample {
+                    samples.append(Self.sample(instances, at: (ContinuousClock.now - start).seconds))
+                    progress(
+                        "RSS \(samples.last!.rssBytes.map { $0 >> 20 }) MiB, heap in use \(samples.last!.heapInUseBytes.map { $0 >> 20 }) MiB, free \(samples.last!.heapFreeBytes.map { $0 >> 20 }) MiB"
+                    )
+                    nextSample = nextSample + .seconds(sampleEvery)
                 }
                 try await Task.sleep(until: start + .milliseconds(100 * tick), clock: .continuous)
             }
@@ -145,7 +181,7 @@ public struct SoakBenchmark {
                 usersChecked: expected.count,
                 prefixesExact: exact, prefixesWrong: wrong, onlineItems: ledger.onlineItems,
                 sidCollisions: ledger.sidCollisions(frozen: frozen), instanceKills: kills, redisRestarts: restarts,
-                rssStartBytes: rssStart, rssEndBytes: rssEnd)
+                rssStartBytes: rssStart, rssEndBytes: rssEnd, memorySamples: samples)
             for instance in instances { await instance.stop() }
             reader.cancel()
             _ = try? await reader.value
