@@ -270,10 +270,11 @@ public struct ServeBenchmark {
     }
 
     /// The events' producer: the built-in producer defaults (linger 0, Nagle off), as a client of
-    /// the daemon would have them. The daemons and the prediction reader likewise use the built-in
-    /// consumer defaults (`fetch.wait.max.ms` 1): the embedded (mock) broker answers an empty
-    /// fetch only after that wait, even when data arrives meanwhile, so each consumer hop costs
-    /// about a millisecond there; a real broker answers as soon as data is there.
+    /// the daemon would have them. The daemons and the prediction reader likewise run the built-in
+    /// consumer defaults, as a production consumer would: `fetch.wait.max.ms` 500 and
+    /// `fetch.min.bytes` 1, so the broker answers a fetch as soon as a record is there. The
+    /// embedded broker does so through its long-poll front (``FetchLongPollFront``); librdkafka's
+    /// mock alone would hold each empty fetch for the whole wait.
     static func producerConfiguration(_ broker: EmbeddedBroker) -> KafkaProducerConfiguration {
         KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
     }

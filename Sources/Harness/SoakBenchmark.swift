@@ -36,6 +36,12 @@ public struct SoakBenchmark {
     /// Seconds between samples of each instance's memory (RSS and the allocator's heap).
     public var sampleEvery = 30.0
 
+    /// Valid events (with their share of hostile ones) sent at once before the timed traffic,
+    /// and predicted before it starts: a backlog, so each instance decodes full micro-batches and
+    /// its inference buffers, which only grow, reach their largest size before the first memory
+    /// sample. 0: none.
+    public var warmUpEvents = 0
+
     /// The defaults of `resid bench soak` with the bundle to serve.
     public init(bundle: String) {
         self.bundle = bundle
@@ -117,10 +123,19 @@ public struct SoakBenchmark {
         ]
         do {
             for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
+            var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
+            if warmUpEvents > 0 {
+                progress("warm-up: a backlog of \(warmUpEvents) valid events")
+                let reports = try await producer.send(batch: traffic.next(validCount: warmUpEvents, ledger: ledger))
+                guard reports.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing the warm-up failed") }
+                let warmedBy = ContinuousClock.now + .seconds(300)
+                while ledger.unpredicted > 0, ContinuousClock.now < warmedBy {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
             let rssStart = instances.map { $0.memory().rss }
             progress("two instances ready; \(minutes) minutes of traffic")
 
-            var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
             let start = ContinuousClock.now
             let end = start + .seconds(minutes * 60)
             var nextKill = start + .seconds(killEvery)

@@ -51,6 +51,16 @@ public final class KafkaMockCluster: @unchecked Sendable {
         rd_kafka_mock_cluster_destroy(cluster)
     }
 
+    /// Caps the versions of `apiKey` that the brokers advertise (ApiVersions) at `highest`.
+    ///
+    /// - Throws: ``KafkaError`` if the mock refuses.
+    public func limitVersions(apiKey: Int16, highest: Int16) throws {
+        let err = rd_kafka_mock_set_apiversion(cluster, apiKey, 0, highest)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError.rdKafka(err, context: "cap API \(apiKey) at version \(highest) on the mock cluster")
+        }
+    }
+
     /// Creates a topic with `partitions` partitions. The replication factor is capped at the
     /// number of brokers; topic configs are not supported by the mock cluster.
     ///

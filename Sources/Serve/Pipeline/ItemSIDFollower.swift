@@ -36,13 +36,6 @@ public final class ItemSIDFollower: Service, Sendable {
         configuration.groupID = "resid-item-sids-\(instanceID)-\(UUID().uuidString.prefix(8).lowercased())"
         configuration.topics = [topic]
         configuration.autoOffsetReset = .earliest
-        // Items assigned by other instances are not on any prediction's path: a tenth of a second
-        // is soon enough. A real broker answers a waiting fetch as soon as a record arrives, so
-        // there this only bounds the follower's requests when the topic is quiet; the embedded
-        // broker holds every empty fetch for the whole wait, so there a longer wait is a later
-        // item, and its fetch loop no longer wakes the broker once a millisecond, which made it
-        // answer the prediction path's held fetches late (see README, serve at light load).
-        configuration.fetchWaitMax = max(configuration.fetchWaitMax, Self.fetchWaitMax)
         consumerConfiguration = configuration
         self.variants = variants
         self.validator = validator
@@ -51,9 +44,6 @@ public final class ItemSIDFollower: Service, Sendable {
         self.health = health
         self.logger = logger
     }
-
-    /// The follower's shortest fetch wait (the consumer's own, if longer, is kept).
-    static let fetchWaitMax = Duration.milliseconds(100)
 
     public func run() async throws {
         variants.onCatalogLoaded { [self] catalog in

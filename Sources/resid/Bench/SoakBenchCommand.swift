@@ -48,6 +48,12 @@ struct SoakBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds between samples of each instance's RSS and allocator heap (in use and free).")
     var sampleEvery = 30.0
 
+    @Option(
+        help:
+            "Valid events sent as one backlog before the timed traffic (full micro-batches first, so the inference buffers, which only grow, are at their largest before memory is sampled)."
+    )
+    var warmUpEvents = 0
+
     @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
@@ -59,6 +65,7 @@ struct SoakBenchCommand: AsyncParsableCommand {
         benchmark.redisRestartEvery = redisRestartEvery
         benchmark.seed = seed
         benchmark.sampleEvery = sampleEvery
+        benchmark.warmUpEvents = warmUpEvents
         let report = try await InvalidSettings.asValidationError { try await benchmark.run() }
         if output.json {
             try printJSON(report)
