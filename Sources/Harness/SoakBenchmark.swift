@@ -36,10 +36,11 @@ public struct SoakBenchmark {
     /// Seconds between samples of each instance's memory (RSS and the allocator's heap).
     public var sampleEvery = 30.0
 
-    /// Valid events (with their share of hostile ones) sent at once before the timed traffic,
-    /// and predicted before it starts: a backlog, so each instance decodes full micro-batches and
-    /// its inference buffers, which only grow, reach their largest size before the first memory
-    /// sample. 0: none.
+    /// Valid events sent at once before the timed traffic, and predicted before it starts: a
+    /// backlog, so each instance decodes full micro-batches of users with full histories and its
+    /// inference buffers, which only grow, reach their largest size before the first memory
+    /// sample. Valid events only: the hostile mix's oversized events, thousands at once, would
+    /// pass the embedded broker's 5 MiB per partition and be dropped unread. 0: none.
     public var warmUpEvents = 0
 
     /// The defaults of `resid bench soak` with the bundle to serve.
@@ -82,13 +83,13 @@ public struct SoakBenchmark {
     }
 
     private static func sample(_ instances: [ServeChild], at seconds: Double) -> MemorySample {
-        func heap(_ child: ServeChild, _ state: String) -> Int {
-            guard let body = try? HTTPProbe.get("/metrics", port: child.httpPort).body else { return 0 }
-            return Int(PrometheusSamples(body).value("resid_serve_heap_bytes", ["state": state]) ?? 0)
+        let metrics = instances.map { $0.metrics() }
+        func heap(_ state: String) -> [Int] {
+            metrics.map { Int($0?.value("resid_serve_heap_bytes", ["state": state]) ?? 0) }
         }
         return MemorySample(
-            seconds: seconds, rssBytes: instances.map { $0.memory().rss },
-            heapInUseBytes: instances.map { heap($0, "in_use") }, heapFreeBytes: instances.map { heap($0, "free") })
+            seconds: seconds, rssBytes: instances.map { $0.memory().rss }, heapInUseBytes: heap("in_use"),
+            heapFreeBytes: heap("free"))
     }
 
     /// Starts the broker, redis-server and two daemons, soaks them, checks what came out and
@@ -126,7 +127,8 @@ public struct SoakBenchmark {
             var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
             if warmUpEvents > 0 {
                 progress("warm-up: a backlog of \(warmUpEvents) valid events")
-                let reports = try await producer.send(batch: traffic.next(validCount: warmUpEvents, ledger: ledger))
+                let reports = try await producer.send(
+                    batch: traffic.next(validCount: warmUpEvents, ledger: ledger, hostile: false))
                 guard reports.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing the warm-up failed") }
                 let warmedBy = ContinuousClock.now + .seconds(300)
                 while ledger.unpredicted > 0, ContinuousClock.now < warmedBy {
