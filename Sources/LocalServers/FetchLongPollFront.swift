@@ -25,6 +25,9 @@ import Synchronization
 /// - while a fetch is held, later requests on its connection wait here, so responses keep their
 ///   order, as a broker handles one request per connection at a time.
 ///
+/// Responses are matched to requests in order per connection; a Produce with `acks` 0 gets none,
+/// so it is not waited for, and counts as an append as soon as it is sent on.
+///
 /// One thread serves every socket with `poll(2)`; all sockets are non-blocking with Nagle off.
 public final class FetchLongPollFront: Sendable {
     /// The front's addresses, one per mock broker, in the mock's order.
@@ -294,6 +297,14 @@ private final class RelayLoop: @unchecked Sendable {
     private func forward(_ request: [UInt8], of pair: Pair) {
         guard let header = KafkaWire.requestHeader(request) else {
             pair.closed = true
+            return
+        }
+        if KafkaWire.produceWantsNoResponse(request) {
+            // No response will come to match, or to say the records are in: count the append
+            // once the request is on its way (a held fetch asked again before the mock has taken
+            // it comes back empty and waits for the next append or its deadline).
+            pair.toMock += framed(request)
+            appends += 1
             return
         }
         var frame = request

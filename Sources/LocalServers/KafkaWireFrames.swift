@@ -55,6 +55,17 @@ enum KafkaWire {
         return offset + 4 <= frame.count ? offset : nil
     }
 
+    /// Whether a Produce request (v0...v8, non-flexible) asks for no acknowledgement (`acks` 0):
+    /// the broker then sends no response at all.
+    static func produceWantsNoResponse(_ frame: [UInt8]) -> Bool {
+        guard let header = requestHeader(frame), header.apiKey == produce, (0...8).contains(header.apiVersion),
+            let clientIDLength = int16(frame, 8)
+        else { return false }
+        var reader = Reader(bytes: frame, offset: 10 + max(Int(clientIDLength), 0))
+        if header.apiVersion >= 3, !reader.skipString() { return false }  // transactional_id
+        return reader.int16() == 0
+    }
+
     /// How a Fetch response (v4...v11) reads: records for some partition, an error, or nothing.
     enum FetchOutcome: Equatable {
         case empty
