@@ -187,7 +187,9 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "LocalServers", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ServingState", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(
+            name: "ServingStateTests", dependencies: ["ServingState", "Redis", "LocalServers", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
             dependencies: [
