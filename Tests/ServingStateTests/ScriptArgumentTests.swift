@@ -1,5 +1,6 @@
 import Redis
 import Testing
+import Tokenizer
 
 @testable import ServingState
 
@@ -13,16 +14,16 @@ struct ScriptArgumentTests {
         #expect(prefix == PrefixUpdate(applied: true, items: ["a", "b"]))
         #expect(try RedisConnection.decodePrefixReply(.array([.integer(0), .bulkString([])])).items.isEmpty)
         #expect(throws: RedisError.self) { try RedisConnection.decodePrefixReply(.integer(1)) }
-        let claim = try RedisConnection.decodeClaimReply(
+        let claim = try RedisLevel3Claimer.decodeClaimReply(
             .array([.integer(3), .integer(7), .integer(9), .integer(0), .integer(2)]))
-        #expect(claim == SIDClaim(c1: 3, c2: 7, c3: 9, newlyAssigned: false, groupRank: 2))
+        #expect(claim == Level3Claim(sid: SemanticID(3, 7, 9), newlyAssigned: false, groupRank: 2))
         #expect(claim.spilled)
         #expect(throws: RedisError.self) {
-            try RedisConnection.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0)]))
+            try RedisLevel3Claimer.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0)]))
         }
         // A server error that is not the script's own refusal stays a RedisError; the script's
         // refusal is a ServingStateError naming the argument.
-        #expect(throws: RedisError.self) { try RedisConnection.decodeClaimReply(.error("ERR nope")) }
+        #expect(throws: RedisError.self) { try RedisLevel3Claimer.decodeClaimReply(.error("ERR nope")) }
         let refusal = #expect(throws: ServingStateError.self) {
             try RedisConnection.decodePrefixReply(
                 .error("ERR prefix script: ARGV[3] offset must be an integer in 0...2^53"), subject: "event e")
@@ -55,9 +56,11 @@ struct ScriptArgumentTests {
         #expect(
             field { try RedisConnection.validate(PrefixEvent(user: "u", item: "a", partition: -2, offset: 1)) }
                 == "partition")
-        #expect(
-            field { try RedisConnection.validate(SIDClaimRequest(item: "i", c1: 0, c2: 0, g3: 4, candidates: [4])) }
-                == "groups[0].candidates")
-        #expect(field { try RedisConnection.validate(SIDClaimRequest(item: "i", g3: 4, groups: [])) } == "groups")
+        // Claim requests are checked by the rule every claimer shares (the Redis claimer's
+        // refusal of a whole batch is tested against a server).
+        let outside = Level3ClaimRequest(item: "i", groups: [Level3CandidateGroup(c1: 0, c2: 0, candidates: [4])])
+        #expect(outside.problem(capacity: 4)?.field == "groups[0].candidates")
+        #expect(Level3ClaimRequest(item: "i", groups: []).problem(capacity: 4)?.field == "groups")
+        #expect(outside.problem(capacity: 5) == nil)
     }
 }

@@ -5,6 +5,7 @@ import Redis
 import ServingState
 import Synchronization
 import Testing
+import Tokenizer
 
 /// ReSID's state in Redis (the prefix update and the level-3 claim scripts) against a real
 /// `redis-server` started by the test kit (one per test, on a free loopback port, stopped
@@ -90,6 +91,21 @@ struct ServingStateIntegrationTests {
         }
     }
 
+    /// Claims `requests` through a ``RedisLevel3Claimer`` on a connection of `pool`.
+    private static func claim(
+        _ requests: [Level3ClaimRequest], capacity g3: Int, pool: RedisConnectionPool, keys: RedisKeys,
+        frozen: HeldSIDs = HeldSIDs()
+    ) async throws -> [Level3Claim] {
+        try await pool.withConnection { connection in
+            try await RedisLevel3Claimer(connection: connection, bundle: bundle, keys: keys, frozen: frozen)
+                .claim(requests, capacity: g3)
+        }
+    }
+
+    private static func group(_ c1: Int, _ c2: Int, _ candidates: [Int]) -> Level3CandidateGroup {
+        Level3CandidateGroup(c1: c1, c2: c2, candidates: candidates)
+    }
+
     @Test("concurrent level-3 claims never share a code, overflow past g3, and are stable")
     func concurrentClaims() async throws {
         try await withRedisServer { server in
@@ -102,44 +118,38 @@ struct ServingStateIntegrationTests {
             let itemsPerTask = 6
             // 4 tasks x 6 items = 24 items competing for 8 codes of one (c1, c2) group; every
             // task prefers the codes in a different order.
-            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
+            let claims = try await withThrowingTaskGroup(of: [(String, Level3Claim)].self) { group in
                 for task in 0..<4 {
                     group.addTask {
                         let requests = (0..<itemsPerTask).map { index in
-                            SIDClaimRequest(
-                                item: "new-\(task)-\(index)", c1: 3, c2: 5, g3: g3,
-                                candidates: (0..<g3).map { ($0 * (task + 1) + index) % g3 })
+                            Level3ClaimRequest(
+                                item: "new-\(task)-\(index)",
+                                groups: [Self.group(3, 5, (0..<g3).map { ($0 * (task + 1) + index) % g3 })])
                         }
-                        let result = try await pool.withConnection { connection in
-                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
-                        }
+                        let result = try await Self.claim(requests, capacity: g3, pool: pool, keys: keys)
                         return Array(zip(requests.map(\.item), result))
                     }
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             #expect(claims.count == 24)
-            let codes = claims.map(\.1.c3)
+            let codes = claims.map(\.1.sid.c3)
             #expect(Set(codes).count == 24, "a level-3 code was handed out twice: \(codes.sorted())")
             #expect(Set(codes) == Set(0..<24), "8 candidate codes then overflow codes 8..<24")
-            #expect(claims.allSatisfy { $0.1.newlyAssigned && $0.1.c1 == 3 && $0.1.c2 == 5 })
+            #expect(claims.allSatisfy { $0.1.newlyAssigned && $0.1.sid.c1 == 3 && $0.1.sid.c2 == 5 })
 
             // Claiming again (even with other candidates) returns the stored SID unchanged.
-            let again = try await pool.withConnection { connection in
-                try await connection.claimSIDs(
-                    claims.map { SIDClaimRequest(item: $0.0, c1: 3, c2: 5, g3: g3, candidates: [0, 1]) },
-                    bundle: Self.bundle, keys: keys)
-            }
-            #expect(again.map(\.c3) == codes)
+            let again = try await Self.claim(
+                claims.map { Level3ClaimRequest(item: $0.0, groups: [Self.group(3, 5, [0, 1])]) }, capacity: g3,
+                pool: pool, keys: keys)
+            #expect(again.map(\.sid.c3) == codes)
             #expect(again.allSatisfy { !$0.newlyAssigned })
 
             // A new item whose preferred code is free gets exactly it, in another group.
-            let other = try await pool.withConnection { connection in
-                try await connection.claimSIDs(
-                    [SIDClaimRequest(item: "solo", c1: 3, c2: 6, g3: g3, candidates: [5, 2])],
-                    bundle: Self.bundle, keys: keys)
-            }
-            #expect(other == [SIDClaim(c1: 3, c2: 6, c3: 5, newlyAssigned: true)])
+            let other = try await Self.claim(
+                [Level3ClaimRequest(item: "solo", groups: [Self.group(3, 6, [5, 2])])], capacity: g3, pool: pool,
+                keys: keys)
+            #expect(other == [Level3Claim(sid: SemanticID(3, 6, 5), newlyAssigned: true)])
         }
     }
 
@@ -156,49 +166,141 @@ struct ServingStateIntegrationTests {
             }
             let keys = RedisKeys(namespace: "spill")
             let g3 = 6
-            // The own group (1, 2) has 3 codes free online, the nearest sibling (1, 0) 2, the
-            // next parent's group (4, 2) 1: 6 trained slots for 20 items.
+            // The bundle's own items leave the own group (1, 2) 3 free codes, the nearest
+            // sibling (1, 0) 2, the next parent's group (4, 2) 1: 6 trained slots for 20 items.
+            // Every group offers all its codes; the claimer keeps the frozen ones from Redis.
+            let frozenCodes = [(1, 2, [1, 2, 3]), (1, 0, [0, 2, 4, 5]), (4, 2, [0, 1, 3, 4, 5])]
+            let frozen = try HeldSIDs(
+                existing: frozenCodes.flatMap { c1, c2, codes in
+                    codes.map { (item: "frozen-\(c1)-\(c2)-\($0)", sid: SemanticID(c1, c2, $0)) }
+                })
             let groups = [
-                SIDClaimRequest.Group(c1: 1, c2: 2, candidates: [4, 0, 5]),
-                SIDClaimRequest.Group(c1: 1, c2: 0, candidates: [3, 1]),
-                SIDClaimRequest.Group(c1: 4, c2: 2, candidates: [2]),
+                Self.group(1, 2, [4, 0, 5, 1, 2, 3]), Self.group(1, 0, [3, 0, 1]), Self.group(4, 2, [2, 0]),
             ]
-            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
+            let claims = try await withThrowingTaskGroup(of: [(String, Level3Claim)].self) { group in
                 for task in 0..<4 {
                     group.addTask {
-                        let requests = (0..<5).map {
-                            SIDClaimRequest(item: "race-\(task)-\($0)", g3: g3, groups: groups)
-                        }
-                        let result = try await instances[task % 2].withConnection { connection in
-                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
-                        }
+                        let requests = (0..<5).map { Level3ClaimRequest(item: "race-\(task)-\($0)", groups: groups) }
+                        let result = try await Self.claim(
+                            requests, capacity: g3, pool: instances[task % 2], keys: keys, frozen: frozen)
                         return Array(zip(requests.map(\.item), result))
                     }
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             #expect(claims.count == 20)
-            let sids = claims.map { [$0.1.c1, $0.1.c2, $0.1.c3] }
+            let sids = claims.map(\.1.sid)
             #expect(Set(sids).count == 20, "an SID was handed out twice: \(sids)")
-            let trained = Set([[1, 2, 4], [1, 2, 0], [1, 2, 5], [1, 0, 3], [1, 0, 1], [4, 2, 2]])
-            #expect(Set(sids.filter { $0[2] < g3 }) == trained, "every free slot of the listed groups is used")
+            #expect(!sids.contains { frozen.isTaken($0) }, "a frozen item's SID was handed out")
+            let trained: Set = [
+                SemanticID(1, 2, 4), SemanticID(1, 2, 0), SemanticID(1, 2, 5), SemanticID(1, 0, 3),
+                SemanticID(1, 0, 1), SemanticID(4, 2, 2),
+            ]
+            #expect(Set(sids.filter { $0.c3 < g3 }) == trained, "every free slot of the listed groups is used")
             #expect(
-                Set(sids.filter { $0[2] >= g3 }) == Set((g3..<(g3 + 14)).map { [1, 2, $0] }),
+                Set(sids.filter { $0.c3 >= g3 }) == Set((g3..<(g3 + 14)).map { SemanticID(1, 2, $0) }),
                 "overflow only in the own group")
             #expect(claims.filter { $0.1.spilled }.count == 3)
-            #expect(claims.allSatisfy { $0.1.spilled == ($0.1.c1 != 1 || $0.1.c2 != 2) && $0.1.newlyAssigned })
+            #expect(claims.allSatisfy { $0.1.spilled == ($0.1.sid.c1 != 1 || $0.1.sid.c2 != 2) && $0.1.newlyAssigned })
             #expect(
-                claims.allSatisfy { ($0.1.groupRank == 1) == ($0.1.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.c1 == 4) }
-            )
+                claims.allSatisfy {
+                    ($0.1.groupRank == 1) == ($0.1.sid.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.sid.c1 == 4)
+                })
 
-            // Asked again through the other instance, every item keeps its SID and its rank.
-            let again = try await instances[1].withConnection { connection in
-                try await connection.claimSIDs(
-                    claims.map { SIDClaimRequest(item: $0.0, g3: g3, groups: groups) }, bundle: Self.bundle, keys: keys)
-            }
-            #expect(again.map { [$0.c1, $0.c2, $0.c3] } == sids)
-            #expect(again.map(\.groupRank) == claims.map(\.1.groupRank))
+            // Asked again through the other instance, every item keeps its SID and its rank; a
+            // frozen item is answered with its frozen SID.
+            let again = try await Self.claim(
+                claims.map { Level3ClaimRequest(item: $0.0, groups: groups) }
+                    + [Level3ClaimRequest(item: "frozen-1-0-2", groups: groups)],
+                capacity: g3, pool: instances[1], keys: keys, frozen: frozen)
+            #expect(again.dropLast().map(\.sid) == sids)
+            #expect(again.dropLast().map(\.groupRank) == claims.map(\.1.groupRank))
             #expect(again.allSatisfy { !$0.newlyAssigned })
+            #expect(again.last == Level3Claim(sid: SemanticID(1, 0, 2), newlyAssigned: false, groupRank: 1))
+        }
+    }
+
+    @Test("the Redis and the in-memory claimer give the same SIDs for the same claim sequence")
+    func sameSIDsAsInMemory() async throws {
+        // A seeded sequence over a small codebook (4 x 3 groups, g3 = 5) with frozen items, so
+        // every rule is exercised: own group, spills, overflow, repeats and frozen items.
+        let g3 = 5
+        var random = SplitMix(state: 17)
+        var existing: [(item: String, sid: SemanticID)] = []
+        for c1 in 0..<4 {
+            for c2 in 0..<3 {
+                for c3 in 0..<g3 where random.next() % 3 == 0 {
+                    existing.append(("frozen-\(existing.count)", SemanticID(c1, c2, c3)))
+                }
+            }
+        }
+        let frozen = try HeldSIDs(existing: existing)
+        var batches: [[Level3ClaimRequest]] = []
+        var items: [String] = []
+        for batch in 0..<12 {
+            var requests: [Level3ClaimRequest] = []
+            for index in 0..<(1 + Int(random.next() % 9)) {
+                let item: String
+                switch random.next() % 10 {
+                case 0 where !items.isEmpty: item = items[Int(random.next() % UInt64(items.count))]
+                case 1: item = existing[Int(random.next() % UInt64(existing.count))].item
+                default:
+                    item = "new-\(batch)-\(index)"
+                    items.append(item)
+                }
+                let own = (c1: Int(random.next() % 4), c2: Int(random.next() % 3))
+                let spills = (0..<Int(random.next() % 3)).map { _ in
+                    (c1: own.c1, c2: Int(random.next() % 3))
+                }
+                let groups = ([own] + spills).map { group in
+                    Self.group(group.c1, group.c2, (0..<g3).shuffled(using: &random))
+                }
+                requests.append(Level3ClaimRequest(item: item, groups: groups))
+            }
+            batches.append(requests)
+        }
+
+        let inMemory = InMemoryLevel3Claimer(held: frozen)
+        var expected: [Level3Claim] = []
+        for batch in batches { expected += try await inMemory.claim(batch, capacity: g3) }
+        let claimed = try await withRedisServer { server in
+            let pool = RedisConnectionPool(configuration: server.configuration())
+            var claims: [Level3Claim] = []
+            for batch in batches {
+                claims += try await Self.claim(
+                    batch, capacity: g3, pool: pool, keys: RedisKeys(namespace: "same"), frozen: frozen)
+            }
+            return claims
+        }
+        #expect(claimed == expected)
+        #expect(expected.contains { $0.spilled } && expected.contains { $0.isOverflow(capacity: g3) })
+        #expect(expected.contains { !$0.newlyAssigned })
+    }
+
+    @Test("the Redis claimer refuses malformed requests and frozen overflow codes before sending anything")
+    func claimRefusals() async throws {
+        try await withRedisServer { server in
+            let pool = RedisConnectionPool(configuration: server.configuration())
+            let keys = RedisKeys(namespace: "refuse")
+            func refusal(
+                _ requests: [Level3ClaimRequest], frozen: HeldSIDs = HeldSIDs()
+            ) async -> ServingStateError? {
+                do {
+                    _ = try await Self.claim(requests, capacity: 4, pool: pool, keys: keys, frozen: frozen)
+                    return nil
+                } catch {
+                    return error as? ServingStateError
+                }
+            }
+            let good = Level3ClaimRequest(item: "a", groups: [Self.group(0, 0, [1])])
+            let bad = Level3ClaimRequest(item: "b", groups: [Self.group(0, 0, [1]), Self.group(0, 1, [4])])
+            let refused = await refusal([good, bad])
+            #expect(refused?.code == .invalidRequest && refused?.field == "groups[1].candidates")
+            let overflowing = try HeldSIDs(existing: [(item: "f", sid: SemanticID(0, 0, 4))])
+            #expect(await refusal([good], frozen: overflowing)?.code == .inconsistentState)
+            // Nothing was claimed: the good request of the refused batch left no trace.
+            let stored = try await pool.withConnection { try await $0.command(RedisCommand("DBSIZE")) }
+            #expect(stored == .integer(0))
         }
     }
 
@@ -261,5 +363,18 @@ struct ServingStateIntegrationTests {
             #expect(connects >= 2, "the pooled connection reconnected")
             #expect(retriedFailures >= 1, "the writer saw the outage")
         }
+    }
+}
+
+/// A seeded generator (SplitMix64), so the claim sequence is the same on every run.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
