@@ -11,7 +11,9 @@ public import Tokenizer
 /// Redis holds only the codes claimed online. The frozen bundle's own items are ``frozen``:
 /// their codes are left out of every candidate list before it is sent, and such an item is
 /// answered with its frozen SID without a round trip, so this claimer follows the same rules as
-/// an ``InMemoryLevel3Claimer`` seeded with the same items.
+/// an ``InMemoryLevel3Claimer`` seeded with the same items. One difference is out of reach of
+/// the in-process claimer: the script hands out overflow codes from a per-group counter, so an
+/// overflow code freed by a voided claim (the daemon's claim-store check) is not reused.
 ///
 /// Bound to one connection: create it where the connection is lent (inside
 /// ``RedisConnectionPool/withConnection(_:)``) and drop it when the loan ends.
