@@ -1,4 +1,5 @@
 import Dispatch
+import Inference
 import Models
 import Synchronization
 import Tensor
@@ -6,13 +7,15 @@ import Tokenizer
 
 /// Decodes next-item predictions for many users at once with one bundle's generator (causal or
 /// T5): one pass over the histories and one trie-constrained beam search over the whole
-/// micro-batch, so every GEMM has `users × beams` rows.
+/// micro-batch, so every GEMM has `users × beams` rows. The search and the session are the
+/// ``GeneratorDecoder`` assembly from `Inference`; this adds the live catalogue, deleted items
+/// and the new-item uptake blend.
 ///
-/// The beam search and the decoder session keep reusable working buffers, so a decoder is used by
-/// one caller at a time:
-/// the lock serialises callers (the daemon decodes each variant from one task anyway). The async
-/// form runs the pass on the decoder's own dispatch queue: a pass is hundreds of milliseconds of
-/// GEMMs that must not hold one of the cooperative pool's few threads.
+/// The beam search and the decoder session keep reusable working buffers, so a decoder is used
+/// by one caller at a time: the lock serialises callers (the daemon decodes each variant from
+/// one task anyway). The async form runs the pass on the decoder's own dispatch queue: a pass is
+/// hundreds of milliseconds of GEMMs that must not hold one of the cooperative pool's few
+/// threads.
 public final class VariantDecoder: Sendable {
     /// One user's ranked items: catalogue indices and sequence log-probabilities, best first.
     public struct Ranking: Sendable, Equatable {
@@ -28,23 +31,15 @@ public final class VariantDecoder: Sendable {
         public var invalidBeams = 0
     }
 
-    private let generator: SIDGeneratorModel
-    private let search: Mutex<SearchBox>
+    private let decoder: Mutex<DecoderBox>
     private let queue = DispatchQueue(label: "resid.serve.decode")
     /// Beams per user.
     public let beamWidth: Int
 
     /// A decoder for `bundle` with `beamWidth` beams per user.
     public init(bundle: ServingBundle, beamWidth: Int) {
-        generator = bundle.generator
         self.beamWidth = beamWidth
-        let vocabulary = bundle.generator.vocabulary
-        search = Mutex(
-            SearchBox(
-                ConstrainedBeamSearch(
-                    beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets,
-                    unconstrainedTokens: vocabulary.sidTokens),
-                bundle.generator.makeSession()))
+        decoder = Mutex(DecoderBox(GeneratorDecoder(model: bundle.generator, beamWidth: beamWidth)))
     }
 
     /// ``decode(histories:catalog:k:excludeHistory:uptakeWeight:)`` on the decoder's dispatch queue.
@@ -78,12 +73,10 @@ public final class VariantDecoder: Sendable {
         uptakeWeight: Float = 0
     ) -> (rankings: [Ranking], statistics: PassStatistics) {
         guard !histories.isEmpty else { return ([], PassStatistics()) }
-        let result = search.withLock { box in
+        let result = decoder.withLock { box in
             let slices = histories.map { $0[...] }
-            box.session.start(histories: slices, itemTokens: catalog.tokens)
-            var session = box.session
-            return box.search.search(
-                &session, users: histories.count, trie: catalog.trie, constrained: true,
+            return box.decoder.decode(
+                histories: slices, itemTokens: catalog.tokens, trie: catalog.trie,
                 excluding: excludeHistory ? slices : [])
         }
         var rankings: [Ranking] = []
@@ -126,11 +119,9 @@ public final class VariantDecoder: Sendable {
     }
 }
 
-/// The search and decoder session behind the decoder's lock; they never leave the lock.
-private final class SearchBox: @unchecked Sendable {
-    let search: ConstrainedBeamSearch
-    let session: any SIDDecodingSession
-    init(_ search: ConstrainedBeamSearch, _ session: any SIDDecodingSession) {
-        (self.search, self.session) = (search, session)
-    }
+/// The generator decoder (search and session) behind the variant decoder's lock; it never
+/// leaves the lock.
+private final class DecoderBox: @unchecked Sendable {
+    let decoder: GeneratorDecoder
+    init(_ decoder: GeneratorDecoder) { self.decoder = decoder }
 }
