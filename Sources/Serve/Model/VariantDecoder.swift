@@ -1,4 +1,3 @@
-import Dispatch
 import Inference
 import Models
 import Synchronization
@@ -32,7 +31,7 @@ public final class VariantDecoder: Sendable {
     }
 
     private let decoder: Mutex<DecoderBox>
-    private let queue = DispatchQueue(label: "resid.serve.decode")
+    private let queue = BlockingQueue(label: "resid.serve.decode")
     /// Beams per user.
     public let beamWidth: Int
 
@@ -46,12 +45,8 @@ public final class VariantDecoder: Sendable {
     public func decodeOffPool(
         histories: [[Int32]], catalog: ServingCatalog.Snapshot, k: Int, excludeHistory: Bool = false
     ) async -> (rankings: [Ranking], statistics: PassStatistics) {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(
-                    returning: self.decode(histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory)
-                )
-            }
+        await queue.run {
+            self.decode(histories: histories, catalog: catalog, k: k, excludeHistory: excludeHistory)
         }
     }
 

@@ -19,6 +19,8 @@ struct ItemPath: Sendable {
     let keys: RedisKeys
     let topics: ServeTopics
     let logger: Logger
+    /// Cold-start encoding (the FAMAE's forward pass) runs here, off the cooperative pool.
+    let encoding = BlockingQueue(label: "resid.serve.coldstart")
 
     /// What one batch produced.
     struct Outcome {
@@ -74,7 +76,8 @@ struct ItemPath: Sendable {
                 return true
             }
             guard !fresh.isEmpty else { continue }
-            let (placed, rejected) = place(fresh, bundle: bundle)
+            let batch = fresh
+            let (placed, rejected) = await encoding.run { place(batch, bundle: bundle) }
             outcome.deadLetters += rejected
             guard !placed.isEmpty else { continue }
             // One batch through the Redis claimer: one script run per item, pipelined, so the
