@@ -9,9 +9,11 @@ import Synchronization
 ///
 /// It also splits the end-to-end time at the daemon, on the wall clock that the daemon's
 /// `produced_at_ms` uses (same machine): into the daemon (sent to polled, the broker's inbound
-/// hop) and out of it (produced to received, the outbound hop). `produced_at_ms` is truncated to
-/// the millisecond, so it is read as the middle of its millisecond: each figure is then exact to
-/// half a millisecond and unbiased, and their percentiles show where the time goes.
+/// hop) and out of it (produced to received, the outbound hop). `produced_at_ms` is rounded to
+/// the nearest millisecond (`nowMilliseconds()`), so each figure is exact to half a millisecond
+/// and unbiased, and their percentiles show where the time goes. (Until 2026-12-06 it was read
+/// as if truncated, half a millisecond late: the inbound hop read 0.5 ms too long and the
+/// outbound one 0.5 ms too short; their sum, and the end-to-end figure, were right.)
 public final class PredictionCollector: Sendable {
     private struct Sent {
         var at: ContinuousClock.Instant
@@ -82,7 +84,7 @@ public final class PredictionCollector: Sendable {
                 }
                 let received = Received(
                     at: now, wallMilliseconds: wall, total: record.latency_ms["total"] ?? 0,
-                    producedAtMilliseconds: record.produced_at_ms + 0.5)
+                    producedAtMilliseconds: record.produced_at_ms)
                 batch.append((record.source.event_id, received))
             }
             state.withLock { state in

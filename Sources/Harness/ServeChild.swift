@@ -106,8 +106,20 @@ public final class ServeChild {
 
     /// A gauge or counter value from `/metrics` (first sample of `name`).
     public func metric(_ name: String) -> Double? {
-        guard let body = try? HTTPProbe.get("/metrics", port: httpPort).body else { return nil }
-        return PrometheusSamples(body).value(name)
+        metrics()?.value(name)
+    }
+
+    /// Everything `/metrics` answers now, or `nil` if the daemon does not answer. After
+    /// ``restart()`` the new HTTP port is read from the status file.
+    public func metrics() -> PrometheusSamples? {
+        if httpPort == 0, let data = try? Data(contentsOf: directory.appendingPathComponent("status.json")),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let port = object["http_port"] as? Int
+        {
+            httpPort = port
+        }
+        guard httpPort != 0, let body = try? HTTPProbe.get("/metrics", port: httpPort).body else { return nil }
+        return PrometheusSamples(body)
     }
 
     /// Resident and peak resident memory in bytes (`VmRSS`, `VmHWM`).

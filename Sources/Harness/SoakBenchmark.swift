@@ -33,6 +33,16 @@ public struct SoakBenchmark {
     /// Seed of the traffic.
     public var seed: UInt64 = 11
 
+    /// Seconds between samples of each instance's memory (RSS and the allocator's heap).
+    public var sampleEvery = 30.0
+
+    /// Valid events sent at once before the timed traffic, and predicted before it starts: a
+    /// backlog, so each instance decodes full micro-batches of users with full histories and its
+    /// inference buffers, which only grow, reach their largest size before the first memory
+    /// sample. Valid events only: the hostile mix's oversized events, thousands at once, would
+    /// pass the embedded broker's 5 MiB per partition and be dropped unread. 0: none.
+    public var warmUpEvents = 0
+
     /// The defaults of `resid bench soak` with the bundle to serve.
     public init(bundle: String) {
         self.bundle = bundle
@@ -56,6 +66,30 @@ public struct SoakBenchmark {
         public var redisRestarts: Int
         public var rssStartBytes: [Int]
         public var rssEndBytes: [Int]
+        /// Each instance's memory every ``SoakBenchmark/sampleEvery`` seconds of traffic.
+        public var memorySamples: [MemorySample]
+    }
+
+    /// The instances' memory at one moment (0 for an instance that was not answering).
+    public struct MemorySample: Codable, Sendable {
+        /// Seconds since the traffic started.
+        public var seconds: Double
+        /// Resident size (`VmRSS`).
+        public var rssBytes: [Int]
+        /// The allocator's bytes held by the daemon (`resid_serve_heap_bytes{state="in_use"}`).
+        public var heapInUseBytes: [Int]
+        /// Freed bytes the allocator keeps (`resid_serve_heap_bytes{state="free"}`).
+        public var heapFreeBytes: [Int]
+    }
+
+    private static func sample(_ instances: [ServeChild], at seconds: Double) -> MemorySample {
+        let metrics = instances.map { $0.metrics() }
+        func heap(_ state: String) -> [Int] {
+            metrics.map { Int($0?.value("resid_serve_heap_bytes", ["state": state]) ?? 0) }
+        }
+        return MemorySample(
+            seconds: seconds, rssBytes: instances.map { $0.memory().rss }, heapInUseBytes: heap("in_use"),
+            heapFreeBytes: heap("free"))
     }
 
     /// Starts the broker, redis-server and two daemons, soaks them, checks what came out and
@@ -90,10 +124,20 @@ public struct SoakBenchmark {
         ]
         do {
             for instance in instances { try await instance.waitReady(timeout: .seconds(300)) }
+            var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
+            if warmUpEvents > 0 {
+                progress("warm-up: a backlog of \(warmUpEvents) valid events")
+                let reports = try await producer.send(
+                    batch: traffic.next(validCount: warmUpEvents, ledger: ledger, hostile: false))
+                guard reports.allSatisfy(\.isDelivered) else { throw HarnessFailure("producing the warm-up failed") }
+                let warmedBy = ContinuousClock.now + .seconds(300)
+                while ledger.unpredicted > 0, ContinuousClock.now < warmedBy {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
             let rssStart = instances.map { $0.memory().rss }
             progress("two instances ready; \(minutes) minutes of traffic")
 
-            var traffic = SoakTraffic(items: items, users: users, seed: seed, topics: topics)
             let start = ContinuousClock.now
             let end = start + .seconds(minutes * 60)
             var nextKill = start + .seconds(killEvery)
@@ -101,6 +145,8 @@ public struct SoakBenchmark {
             var kills = 0
             var restarts = 0
             var tick = 0
+            var samples = [Self.sample(instances, at: 0)]
+            var nextSample = start + .seconds(sampleEvery)
             while ContinuousClock.now < end {
                 tick += 1
                 let batch = traffic.next(
@@ -122,6 +168,13 @@ public struct SoakBenchmark {
                     restarts += 1
                     nextRedisRestart = ContinuousClock.now + .seconds(redisRestartEvery)
                     progress("restarted redis-server (SIGKILL, AOF reload)")
+                }
+                if ContinuousClock.now >= nextSample {
+                    samples.append(Self.sample(instances, at: (ContinuousClock.now - start).seconds))
+                    progress(
+                        "RSS \(samples.last!.rssBytes.map { $0 >> 20 }) MiB, heap in use \(samples.last!.heapInUseBytes.map { $0 >> 20 }) MiB, free \(samples.last!.heapFreeBytes.map { $0 >> 20 }) MiB"
+                    )
+                    nextSample = nextSample + .seconds(sampleEvery)
                 }
                 try await Task.sleep(until: start + .milliseconds(100 * tick), clock: .continuous)
             }
@@ -145,7 +198,7 @@ public struct SoakBenchmark {
                 usersChecked: expected.count,
                 prefixesExact: exact, prefixesWrong: wrong, onlineItems: ledger.onlineItems,
                 sidCollisions: ledger.sidCollisions(frozen: frozen), instanceKills: kills, redisRestarts: restarts,
-                rssStartBytes: rssStart, rssEndBytes: rssEnd)
+                rssStartBytes: rssStart, rssEndBytes: rssEnd, memorySamples: samples)
             for instance in instances { await instance.stop() }
             reader.cancel()
             _ = try? await reader.value

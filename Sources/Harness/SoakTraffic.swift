@@ -24,7 +24,9 @@ public struct SoakTraffic: Sendable {
         random = SeededRandom(seed: seed)
     }
 
-    public mutating func next(validCount: Int, ledger: SoakLedger) -> [KafkaProducerMessage] {
+    /// The next `validCount` valid interactions, each fourth followed by a hostile or special
+    /// event unless `hostile` is false.
+    public mutating func next(validCount: Int, ledger: SoakLedger, hostile: Bool = true) -> [KafkaProducerMessage] {
         var messages: [KafkaProducerMessage] = []
         for _ in 0..<validCount {
             counter += 1
@@ -37,7 +39,7 @@ public struct SoakTraffic: Sendable {
             messages.append(message)
             recent.append(message)
             if recent.count > 50 { recent.removeFirst() }
-            if counter % 4 == 0 { messages.append(hostile(ledger: ledger)) }
+            if hostile, counter % 4 == 0 { messages.append(self.hostile(ledger: ledger)) }
         }
         return messages
     }

@@ -8,8 +8,11 @@ import Synchronization
 /// Read with ``events`` (messages and rebalances) or ``messages`` (messages only). Both are
 /// pull-based: each `next()` takes at most ``KafkaConsumerConfiguration/pollBatchSize`` messages
 /// from librdkafka when its buffer is empty, so a slow reader slows fetching (librdkafka's own
-/// prefetch queue is bounded by `queued.max.messages.kbytes`). Polls and synchronous commits run
-/// on dedicated dispatch queues, never on the cooperative pool.
+/// prefetch queue is bounded by `queued.max.messages.kbytes`). A poll never blocks a thread: it
+/// drains the consumer queue without waiting and, when the queue is empty, the task waits for
+/// librdkafka's queue event (``ConsumerQueueWakeup``) or ``KafkaConsumerConfiguration/pollTimeout``.
+/// Closing and synchronous commits, which block, run on dedicated dispatch queues, never on the
+/// cooperative pool.
 ///
 /// - Important: call ``close()`` when done: it leaves the group at once, so the other members
 ///   take over its partitions without waiting for the session timeout.
@@ -21,7 +24,13 @@ public final class KafkaConsumer: Sendable {
 
     let client: RDKafkaClient
     private let configuration: KafkaConsumerConfiguration
-    private let poller: BlockingExecutor
+    /// The consumer queue (`rd_kafka_queue_get_consumer`), where fetched messages, rebalances and
+    /// errors arrive, and its wake-up. `nonisolated(unsafe)`: set once, destroyed once in `deinit`;
+    /// librdkafka's queue calls are thread-safe.
+    nonisolated(unsafe) private let queue: OpaquePointer
+    private let wakeup = ConsumerQueueWakeup()
+    /// Where ``close()`` runs (it blocks until the group is left).
+    private let closer: BlockingExecutor
     let committer: BlockingExecutor
     private let state = Mutex(State.running)
     private let logger: Logger
@@ -41,10 +50,15 @@ public final class KafkaConsumer: Sendable {
         self.configuration = configuration
         client = try RDKafkaClient(
             kind: .consumer, settings: configuration.settings(), context: RDKafkaCallbackContext(logger: logger))
-        poller = BlockingExecutor(label: "resid.kafka.consumer.poll")
+        closer = BlockingExecutor(label: "resid.kafka.consumer.close")
         committer = BlockingExecutor(label: "resid.kafka.consumer.commit")
         // Serve callbacks (rebalance, errors) from the consumer poll itself.
         rd_kafka_poll_set_consumer(client.handle)
+        guard let queue = rd_kafka_queue_get_consumer(client.handle) else {
+            throw KafkaError(code: .clientCreation, message: "librdkafka has no consumer queue for this client")
+        }
+        self.queue = queue
+        wakeup.enable(on: queue)
 
         let topics = RDKafkaTopicPartitionList(capacity: configuration.topics.count)
         for topic in configuration.topics {
@@ -59,10 +73,12 @@ public final class KafkaConsumer: Sendable {
     deinit {
         // Last resort: a consumer dropped without close() still leaves its group cleanly.
         // No poll can be in flight (each holds a reference), and deinit may itself run on the
-        // poll queue, so close directly rather than through the queue.
+        // close queue, so close directly rather than through the queue.
         if state.withLock({ $0 }) == .running {
             _ = rd_kafka_consumer_close(client.handle)
         }
+        wakeup.disable(on: queue)
+        rd_kafka_queue_destroy(queue)
     }
 
     /// Messages and rebalance events in the order they happened.
@@ -71,19 +87,31 @@ public final class KafkaConsumer: Sendable {
     /// Messages only (rebalances are logged but not yielded).
     public var messages: KafkaConsumerMessages { KafkaConsumerMessages(events: events) }
 
-    /// Takes up to one batch of events; `nil` once the consumer is closed. Runs on the poll queue.
+    /// Takes up to one batch of events, waiting at most ``KafkaConsumerConfiguration/pollTimeout``
+    /// for the first (an empty batch when none came); `nil` once the consumer is closed.
     func pollBatch() async throws -> [KafkaConsumerEvent]? {
-        try await poller.run { [self] in try pollBatchBlocking() }
+        guard let events = try drain() else { return nil }
+        if !events.isEmpty { return events }
+        await wakeup.wait(timeout: configuration.pollTimeout)
+        return try drain()
     }
 
-    private func pollBatchBlocking() throws -> [KafkaConsumerEvent]? {
-        guard state.withLock({ $0 }) == .running else { return nil }
+    /// Takes what librdkafka has queued, up to ``KafkaConsumerConfiguration/pollBatchSize``
+    /// messages, without waiting; `nil` once the consumer is closed. Holds the state lock, so
+    /// ``close()`` never runs beside it.
+    private func drain() throws -> [KafkaConsumerEvent]? {
+        try state.withLock { state -> [KafkaConsumerEvent]? in
+            guard state == .running else { return nil }
+            return try drainRunning()
+        }
+    }
+
+    private func drainRunning() throws -> [KafkaConsumerEvent] {
         if let fatal = client.fatalError() { throw fatal }
         var events: [KafkaConsumerEvent] = []
         var messageCount = 0
-        var timeout = configuration.pollTimeout.timeoutMilliseconds
         while messageCount < configuration.pollBatchSize {
-            let polled = rd_kafka_consumer_poll(client.handle, timeout)
+            let polled = rd_kafka_consumer_poll(client.handle, 0)
             // Rebalances happen inside the poll, before the message it returns.
             events.append(
                 contentsOf: client.context.rebalanceEvents.withLock { pending in
@@ -92,7 +120,6 @@ public final class KafkaConsumer: Sendable {
                 })
             guard let polled else { break }
             defer { rd_kafka_message_destroy(polled) }
-            timeout = 0
             let message = polled.pointee
             if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
@@ -240,8 +267,8 @@ public final class KafkaConsumer: Sendable {
     ///
     /// - Throws: ``KafkaError`` if librdkafka reports an error while leaving.
     public func close() async throws {
-        try await poller.run { [self] in
-            // On the poll queue, so no poll is in flight while the group is left.
+        try await closer.run { [self] in
+            // Under the state lock no drain is in flight, and none starts after this.
             let wasRunning = state.withLock { state in
                 defer { state = .closed }
                 return state == .running

@@ -31,6 +31,11 @@ public final class KafkaMockCluster: @unchecked Sendable {
         var settings = RDKafkaSettings()
         // The mock cluster needs a host client handle; a producer that never produces.
         settings.set("client.id", "resid-mock-cluster")
+        // The mock brokers' accepted sockets take their options from this handle. Without this
+        // they keep Nagle's algorithm, so a small response written while an earlier one is not
+        // yet acknowledged waits for that acknowledgement (a delayed ACK: up to 40 ms); a Kafka
+        // broker sets TCP_NODELAY on every connection.
+        settings.set("socket.nagle.disable", "true")
         client = try RDKafkaClient(kind: .producer, settings: settings, context: RDKafkaCallbackContext(logger: logger))
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(brokerCount)) else {
             throw KafkaError(code: .clientCreation, message: "rd_kafka_mock_cluster_new failed")
@@ -44,6 +49,16 @@ public final class KafkaMockCluster: @unchecked Sendable {
     deinit {
         // Children before parents: the cluster, then its host client (in client's deinit).
         rd_kafka_mock_cluster_destroy(cluster)
+    }
+
+    /// Caps the versions of `apiKey` that the brokers advertise (ApiVersions) at `highest`.
+    ///
+    /// - Throws: ``KafkaError`` if the mock refuses.
+    public func limitVersions(apiKey: Int16, highest: Int16) throws {
+        let err = rd_kafka_mock_set_apiversion(cluster, apiKey, 0, highest)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError.rdKafka(err, context: "cap API \(apiKey) at version \(highest) on the mock cluster")
+        }
     }
 
     /// Creates a topic with `partitions` partitions. The replication factor is capped at the

@@ -15,7 +15,10 @@ public struct BrokerCommand: AsyncParsableCommand {
         discussion: """
             Speaks the Kafka protocol over TCP on loopback and keeps data in memory. It has no \
             CreateTopics API, so topics are pre-created here; unknown topics are auto-created \
-            with 4 partitions on first produce. Consumers need session.timeout.ms >= 4000.
+            with 4 partitions on first produce. Consumers need session.timeout.ms >= 4000. \
+            Clients reach the mock through a long-poll front that answers a waiting fetch as soon \
+            as records are appended, as a Kafka broker does (the mock alone holds an empty fetch \
+            for its whole fetch.wait.max.ms).
             """
     )
 
@@ -36,6 +39,12 @@ public struct BrokerCommand: AsyncParsableCommand {
 
     @Flag(help: "Also stop when standard input closes (lets a parent process stop it by exiting).")
     var exitOnStdinEof = false
+
+    @Flag(
+        help:
+            "Let clients talk to the mock brokers directly: an empty fetch is then answered only after its whole fetch.wait.max.ms (see FetchLongPollFront)."
+    )
+    var noLongPoll = false
 
     public init() {}
 
@@ -66,12 +75,21 @@ public struct BrokerCommand: AsyncParsableCommand {
             try cluster.createTopic(
                 topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor)
         }
-        let bootstrap = cluster.bootstrapServers.map(\.description).joined(separator: ",")
+        var front: FetchLongPollFront?
+        if !noLongPoll {
+            // The front parses only these versions' responses (non-flexible).
+            try cluster.limitVersions(apiKey: KafkaWire.metadata, highest: KafkaWire.highestMetadataVersion)
+            try cluster.limitVersions(
+                apiKey: KafkaWire.findCoordinator, highest: KafkaWire.highestFindCoordinatorVersion)
+            front = try FetchLongPollFront(mockServers: cluster.bootstrapServers)
+        }
+        let bootstrap = (front?.bootstrapServers ?? cluster.bootstrapServers).map(\.description).joined(
+            separator: ",")
         if let bootstrapFile {
             try writeAtomically(bootstrap, to: URL(fileURLWithPath: bootstrapFile))
         }
         print(
-            "embedded Kafka broker (librdkafka \(KafkaVersion.librdkafka) mock cluster, \(brokers) broker(s)) listening"
+            "embedded Kafka broker (librdkafka \(KafkaVersion.librdkafka) mock cluster, \(brokers) broker(s)\(front == nil ? "" : ", long-poll front")) listening"
         )
         print("bootstrap.servers=\(bootstrap)")
         for topic in definitions {
@@ -85,6 +103,7 @@ public struct BrokerCommand: AsyncParsableCommand {
         if let bootstrapFile {
             try? FileManager.default.removeItem(atPath: bootstrapFile)
         }
+        front?.stop()
         withExtendedLifetime(cluster) {}
     }
 

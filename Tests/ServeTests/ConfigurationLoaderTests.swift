@@ -39,7 +39,7 @@ struct ConfigurationLoaderTests {
         #expect(loaded.kafka.bootstrap == .embedded)
         #expect(loaded.sources.contains("file \(path)"))
         // Low-latency Kafka defaults, written in the file and built in alike.
-        #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(1))
+        #expect(loaded.kafka.consumer.fetchWaitMax == .milliseconds(500))
         #expect(loaded.kafka.producer.linger == .zero)
         let empty = try writeYAML("")
         defer { try? FileManager.default.removeItem(atPath: empty) }

@@ -149,7 +149,7 @@ struct ServeIntegrationTests {
                 #expect(found?.sid == (decodable && prediction.user == "bob" ? record.sid : nil), "\(prediction.user)")
             }
             #expect(decodable, "the claimed SID \(record.sid) is past the generator's level-3 vocabulary")
-            #expect(instance.metrics.value(.newSIDs, "synthetic-serve-bundle") == 1)
+            #expect(await eventually { instance.metrics.value(.newSIDs, "synthetic-serve-bundle") == 1 })
             await sids.close()
             await reader.close()
             try await instance.stop()
@@ -344,8 +344,8 @@ extension ServeIntegrationTests {
                     try validator.validate(message.value ?? [], topic: "resid.deadletter.v1")
                 }
             }
-            #expect(instance.metrics.total(.deadLetters) == 1000)
-            #expect(instance.metrics.value(.predictions, "control") == 100)
+            #expect(await eventually { instance.metrics.total(.deadLetters) == 1000 })
+            #expect(await eventually { instance.metrics.value(.predictions, "control") == 100 })
             await reader.close()
             try await instance.stop()
         }
@@ -397,9 +397,9 @@ extension ServeIntegrationTests {
             #expect(letters.allSatisfy { $0.reason.contains("no usable field") })
             #expect(letters.contains { $0.reason.contains("never saw in") && $0.reason.contains(column) })
             #expect(letters.contains { $0.reason.contains("does not have: colour") })
-            #expect(instance.metrics.value(.unknownFieldItems, column) == 1)
-            #expect(instance.metrics.total(.unknownFieldItems) == 1)
-            #expect(instance.metrics.total(.newSIDs) == 1)
+            #expect(await eventually { instance.metrics.value(.unknownFieldItems, column) == 1 })
+            #expect(await eventually { instance.metrics.total(.unknownFieldItems) == 1 })
+            #expect(await eventually { instance.metrics.total(.newSIDs) == 1 })
             await reader.close()
             try await instance.stop()
         }
@@ -491,6 +491,11 @@ extension ServeIntegrationTests {
             let overflowing = Set(records.filter { $0.overflow == true }.map(\.item))
             #expect(overflowing.count == overflows)
             #expect(overflowing.allSatisfy { (sidOfItem[$0]?[2] ?? 0) >= g3 })
+            _ = await eventually {
+                first.metrics.total(.newSIDs) + second.metrics.total(.newSIDs) == 200
+                    && first.metrics.value(.predictions, "control") + second.metrics.value(.predictions, "control")
+                        == 40
+            }
             let counted = [first, second].map { ($0.metrics.total(.overflowSIDs), $0.metrics.total(.spilledSIDs)) }
             #expect(counted.map(\.0).reduce(0, +) == Double(overflows))
             #expect(counted.map(\.1).reduce(0, +) == Double(spills))

@@ -32,12 +32,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var pollBatchSize: Int = 256
     /// How long one poll waits for a message before the iterator checks for cancellation.
     public var pollTimeout: Duration = .milliseconds(100)
-    /// Longest a broker holds a fetch that found no data (`fetch.wait.max.ms`). A real broker
-    /// answers as soon as data arrives, so there it only bounds an idle consumer's request rate;
-    /// the embedded (mock) broker holds every empty fetch for the whole wait, which is then added
-    /// to each hop: librdkafka's 500 ms default would be the latency of the next event on a quiet
-    /// partition, 1 ms costs about a millisecond (0 keeps a core busy with empty fetches).
-    public var fetchWaitMax: Duration = .milliseconds(1)
+    /// Longest a broker holds a fetch that found no data (`fetch.wait.max.ms`; librdkafka's and
+    /// Kafka's default, 500 ms). A broker answers a waiting fetch as soon as a record arrives
+    /// (`fetch.min.bytes` 1), so this costs no latency: it only bounds how often an idle consumer
+    /// asks, here twice a second per broker. The embedded broker answers the same way through its
+    /// long-poll front (`resid broker`). Lower values buy nothing on a broker that answers
+    /// early and cost requests: 1 ms is a thousand empty fetches a second per consumer and broker.
+    public var fetchWaitMax: Duration = .milliseconds(500)
     /// Any librdkafka property, applied last (overrides the typed settings above).
     public var librdkafka: [String: String] = [:]
 

@@ -67,7 +67,7 @@ final class RDKafkaClient: @unchecked Sendable {
 /// What the C callbacks of one client reach through librdkafka's opaque pointer.
 final class RDKafkaCallbackContext: Sendable {
     let logger: Logger
-    /// Rebalance events raised inside a consumer poll, drained by the poller after each poll.
+    /// Rebalance events raised inside a consumer poll, drained by the consumer after each poll.
     let rebalanceEvents = Mutex<[KafkaConsumerEvent]>([])
     /// Delivery bookkeeping for producers.
     let deliveries: DeliveryTracker?

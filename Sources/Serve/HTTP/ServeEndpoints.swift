@@ -1,3 +1,5 @@
+import Tensor
+
 /// What the daemon's HTTP endpoints answer, apart from any server: `/metrics`,
 /// `/health/live`, `/health/ready`, `/admin/variants`. Every answer is computed from in-memory
 /// state under short locks, so a probe never waits on Kafka or Redis.
@@ -35,6 +37,9 @@ public struct ServeEndpoints: Sendable {
         case "/metrics":
             metrics.set(.ready, to: health.isReady ? 1 : 0)
             metrics.set(.assignedPartitions, to: Double(health.assignedPartitions.count))
+            let heap = HeapStatistics.current()
+            metrics.set(.heapBytes, to: Double(heap.inUseBytes), "in_use")
+            metrics.set(.heapBytes, to: Double(heap.retainedFreeBytes), "free")
             return Answer(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         case "/health/live":
             return health.isLive

@@ -137,8 +137,15 @@ extension ServeMetric where Kind == GaugeMetric {
         ServeMetric("resid_serve_assigned_partitions", [], "Input partitions this instance owns in its consumer group.")
     }
 
+    public static var heapBytes: ServeMetric {
+        ServeMetric(
+            "resid_serve_heap_bytes", ["state"],
+            "The allocator's heap, read at each scrape: in_use (held by the program) and free (freed, kept mapped for reuse). Growth of in_use is a leak; growth of free alone is retention."
+        )
+    }
+
     public static var gauges: [ServeMetric] {
-        [level3CapacityUsed, catalogItems, undecodableItems, consumerLag, ready, assignedPartitions]
+        [level3CapacityUsed, catalogItems, undecodableItems, consumerLag, ready, assignedPartitions, heapBytes]
     }
 }
 

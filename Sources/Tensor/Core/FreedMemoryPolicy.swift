@@ -43,3 +43,26 @@ public enum FreedMemoryPolicy: Sendable {
         #endif
     }
 }
+
+/// The allocator's own account of the process's heap (glibc's `mallinfo2`, summed over every
+/// arena): what the program holds, and what it has freed but the allocator keeps mapped. Next to
+/// the resident size it tells a leak (``inUseBytes`` grows) from retention or fragmentation
+/// (``retainedFreeBytes`` grows) from memory outside `malloc` (neither grows). All zero on
+/// platforms other than glibc.
+public struct HeapStatistics: Sendable, Equatable {
+    /// Bytes in allocated blocks, heap and `mmap`ed (`uordblks + hblkhd`).
+    public var inUseBytes: Int
+    /// Bytes in free blocks the allocator keeps for reuse (`fordblks`).
+    public var retainedFreeBytes: Int
+
+    /// Reads the statistics now (it walks the arenas under their locks: microseconds).
+    public static func current() -> HeapStatistics {
+        #if canImport(Glibc)
+        let info = mallinfo2()
+        return HeapStatistics(
+            inUseBytes: Int(info.uordblks) + Int(info.hblkhd), retainedFreeBytes: Int(info.fordblks))
+        #else
+        return HeapStatistics(inUseBytes: 0, retainedFreeBytes: 0)
+        #endif
+    }
+}

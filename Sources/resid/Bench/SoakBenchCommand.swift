@@ -19,7 +19,8 @@ struct SoakBenchCommand: AsyncParsableCommand {
             started again; every --redis-restart-every seconds redis-server is killed and \
             restarted. Then it waits for the backlog and reports events in, predictions out, dead \
             letters by reason, prefixes checked exactly against the events sent, SID collisions \
-            and each instance's RSS.
+            and each instance's RSS, with RSS and the allocator's heap (in use and free) every \
+            --sample-every seconds.
             """
     )
 
@@ -44,6 +45,15 @@ struct SoakBenchCommand: AsyncParsableCommand {
     @Option(help: "Seed of the traffic.")
     var seed: UInt64 = 11
 
+    @Option(help: "Seconds between samples of each instance's RSS and allocator heap (in use and free).")
+    var sampleEvery = 30.0
+
+    @Option(
+        help:
+            "Valid events sent as one backlog before the timed traffic (full micro-batches first, so the inference buffers, which only grow, are at their largest before memory is sampled)."
+    )
+    var warmUpEvents = 0
+
     @OptionGroup var output: JSONOutputOptions
 
     func run() async throws {
@@ -54,6 +64,8 @@ struct SoakBenchCommand: AsyncParsableCommand {
         benchmark.killEvery = killEvery
         benchmark.redisRestartEvery = redisRestartEvery
         benchmark.seed = seed
+        benchmark.sampleEvery = sampleEvery
+        benchmark.warmUpEvents = warmUpEvents
         let report = try await InvalidSettings.asValidationError { try await benchmark.run() }
         if output.json {
             try printJSON(report)

@@ -11,7 +11,7 @@ extension KafkaConfiguration {
     ///   `kafka.consumer.sessionTimeoutMs` (10000), `kafka.consumer.heartbeatIntervalMs` (1000),
     ///   `kafka.consumer.maxPollIntervalMs` (300000), `kafka.consumer.autoOffsetReset`
     ///   (`earliest` | `latest`), `kafka.consumer.pollBatchSize` (256),
-    ///   `kafka.consumer.pollTimeoutMs` (100), `kafka.consumer.fetchWaitMaxMs` (1)
+    ///   `kafka.consumer.pollTimeoutMs` (100), `kafka.consumer.fetchWaitMaxMs` (500)
     /// - `kafka.producer.enableIdempotence` (true), `kafka.producer.acks` (`all` | `1` | `0`),
     ///   `kafka.producer.lingerMs` (0), `kafka.producer.compression`
     ///   (`none` | `gzip` | `snappy` | `lz4` | `zstd`), `kafka.producer.messageTimeoutMs` (30000),
