@@ -113,8 +113,9 @@ let package = Package(
         ),
 
         // MARK: ReSID's state in Redis: the key layout and the Lua scripts for user prefixes
-        // and level-3 claims, on top of the generic client
-        .target(name: "ServingState", dependencies: ["Redis"]),
+        // and level-3 claims, on top of the generic client; the Redis-backed level-3 claimer
+        // implements the tokenizer's claim protocol
+        .target(name: "ServingState", dependencies: ["Redis", "Tokenizer"]),
 
         // MARK: Local servers: a private redis-server and the embedded broker (`resid broker`)
         .target(
@@ -187,7 +188,10 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Tensor"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "LocalServers", "ReSIDTestKit"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "ServingState", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServers", "ReSIDTestKit"]),
+        .testTarget(
+            name: "ServingStateTests",
+            dependencies: ["ServingState", "Redis", "Tokenizer", "LocalServers", "ReSIDTestKit"]),
         .testTarget(
             name: "ServeTests",
             dependencies: [

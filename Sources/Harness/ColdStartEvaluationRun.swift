@@ -169,41 +169,59 @@ public struct ColdStartEvaluationRun: Sendable {
         let model = SharedGeneratorModel(generator.generatorModel)
         let (warmCount, beam) = (split.warmCount, sequence.beam)
         let counts = NewItemCounts(split: split)
-        @Sendable func label(_ scoring: ColdItemScoring, _ weight: Float) -> String {
-            weight == 0 ? scoring.name : "\(scoring.name) × popularity^\(weight)"
+        @Sendable func label(_ scoring: ColdItemScoring, _ weight: Float, relative: Bool) -> String {
+            let taste = relative ? "\(scoring.name) relative to the typical user" : scoring.name
+            return weight == 0 ? taste : "\(taste) × popularity^\(weight)"
         }
-        func resid(_ scoring: ColdItemScoring, weight: Float = 0) -> @Sendable () throws -> any ColdStartRecommender {
-            {
+        // The generator's view of the typical user, from the histories of (at most 1,000)
+        // selection events: never a test user's.
+        var typical: [Float] = []
+        func resid(
+            _ scoring: ColdItemScoring, weight: Float = 0, relative: Bool = false
+        ) -> @Sendable () throws -> any ColdStartRecommender {
+            let typical = relative ? typical : nil
+            return {
                 try GeneratorColdStartRecommender(
-                    name: "resid (\(label(scoring, weight)))", model: model.value, table: fullTable,
-                    warmCount: warmCount, beamWidth: beam,
-                    scoring: scoring, popularity: weight == 0 ? nil : .init(counts: counts, weight: weight))
+                    name: "resid (\(label(scoring, weight, relative: relative)))", model: model.value,
+                    table: fullTable, warmCount: warmCount, beamWidth: beam, scoring: scoring,
+                    popularity: weight == 0
+                        ? nil : .init(counts: counts, weight: weight, typicalLogProbabilities: typical))
             }
         }
 
         var selection: [String: [String: Double]] = [:]
         // Best new-target Recall@10 over the whole catalogue; ties (often all zero with short
         // training) to Recall@10 among new items, then NDCG@10 over the whole catalogue.
-        var best: (scoring: ColdItemScoring, weight: Float, key: [Double])?
+        var best: (scoring: ColdItemScoring, weight: Float, relative: Bool, key: [Double])?
         let newCount = split.newItems.count
-        func select(_ scoring: ColdItemScoring, weight: Float) throws {
-            let tally = try evaluator(selectionEvents).evaluate(resid(scoring, weight: weight))
-            selection[label(scoring, weight)] = tally.summary(newItems: newCount)
+        func select(_ scoring: ColdItemScoring, weight: Float, relative: Bool = false) throws {
+            let tally = try evaluator(selectionEvents).evaluate(resid(scoring, weight: weight, relative: relative))
+            let name = label(scoring, weight, relative: relative)
+            selection[name] = tally.summary(newItems: newCount)
             let key = [
                 tally.newTargets.recall(at: 10), tally.newTargetsAmongNewItems.recall(at: 10),
                 tally.newTargets.ndcg(at: 10),
             ]
             log(
-                "selection, \(label(scoring, weight)): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))"
+                "selection, \(name): new-target \(tally.newTargets.formatted(recallAt: 10)) \(tally.newTargets.formatted(ndcgAt: 10)); among new items \(tally.newTargetsAmongNewItems.formatted(recallAt: 10))"
             )
             if best.map({ key.lexicographicallyPrecedes($0.key) == false && key != $0.key }) ?? true {
-                best = (scoring, weight, key)
+                best = (scoring, weight, relative, key)
             }
         }
         for scoring in Self.scorings { try select(scoring, weight: 0) }
         let chosen = best?.scoring ?? .groupMean
         for weight in Self.popularityWeights { try select(chosen, weight: weight) }
-        let chosenWeight = best?.weight ?? 0
+        var reference = selectionEvents
+        random.shuffle(&reference)
+        typical = try GeneratorColdStartRecommender(
+            name: "typical user", model: model.value, table: fullTable, warmCount: warmCount, beamWidth: beam,
+            scoring: chosen
+        ).typicalNewItemLogProbabilities(
+            reference.prefix(1_000).map { split.history($0, limit: prepared.split.historyLimit) })
+        for weight in Self.popularityWeights { try select(chosen, weight: weight, relative: true) }
+        let (chosenWeight, chosenRelative) = (best?.weight ?? 0, best?.relative ?? false)
+        let chosenLabel = label(chosen, chosenWeight, relative: chosenRelative)
 
         var methods: [Method] = []
         func test(_ name: String, _ make: @escaping @Sendable () throws -> any ColdStartRecommender) throws {
@@ -214,8 +232,15 @@ public struct ColdStartEvaluationRun: Sendable {
             )
         }
         try test(
-            "resid (\(label(chosen, chosenWeight)), chosen on selection users)", resid(chosen, weight: chosenWeight))
+            "resid (\(chosenLabel), chosen on selection users)",
+            resid(chosen, weight: chosenWeight, relative: chosenRelative))
         if chosenWeight != 0 { try test("resid (\(chosen.name))", resid(chosen)) }
+        // The other blend at the same weight, for the comparison.
+        if chosenWeight != 0 {
+            try test(
+                "resid (\(label(chosen, chosenWeight, relative: !chosenRelative)))",
+                resid(chosen, weight: chosenWeight, relative: !chosenRelative))
+        }
         for scoring in Self.scorings where scoring != chosen { try test("resid (\(scoring.name))", resid(scoring)) }
         let coldFields = split.newItems.map {
             Array(split.warmItems.encode(key: $0.key, values: $0.values).dropFirst())
@@ -242,6 +267,6 @@ public struct ColdStartEvaluationRun: Sendable {
                 "best epoch \(trained.report.bestEpoch) in \(Int(trained.seconds)) s, validation Metric1 R@10 \(truncatedDecimal(trained.metrics.metric1, digits: 4)), Metric2 R@10 \(truncatedDecimal(trained.metrics.metric2, digits: 4))",
             levels: levelSizes, spilledNewItems: online.spilled, overflowNewItems: online.overflow,
             generator: describe(generatorReport), sasrec: describe(sasrecReport),
-            selection: selection, chosenScoring: label(chosen, chosenWeight), methods: methods)
+            selection: selection, chosenScoring: chosenLabel, methods: methods)
     }
 }

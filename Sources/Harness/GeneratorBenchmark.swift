@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Inference
 import Models
 import Tensor
 import Tokenizer
@@ -180,14 +181,11 @@ public struct GeneratorBenchmark {
 
         // Inference: top-10 with the trie at each batch size.
         let trie = try SIDTrie(table: table)
-        let session = GeneratorDecoderSession(model: model)
-        let search = ConstrainedBeamSearch(
-            beamWidth: beam, tokenOffsets: model.vocabulary.levelOffsets,
-            unconstrainedTokens: model.vocabulary.sidTokens)
+        let decoder = GeneratorDecoder(model: .t5(model), beamWidth: beam)
         let inference = batchSizes.map { users in
             measureInference(
-                session: session, search: search, trie: trie, histories: histories(users, shortest: minHistory),
-                itemTokens: itemTokens, peak: peak)
+                decoder: decoder, configuration: model.configuration, trie: trie,
+                histories: histories(users, shortest: minHistory), itemTokens: itemTokens, peak: peak)
         }
         var report = Report(
             minHistory: minHistory, threads: threads, items: items, levelSizes: sizes, parameters: model.parameterCount,
@@ -203,10 +201,10 @@ public struct GeneratorBenchmark {
         }
         let causal = try CausalSIDGenerator(
             configuration: CausalGeneratorConfiguration(), vocabulary: GeneratorVocabulary(levelSizes: sizes), seed: 1)
-        let causalSession = CausalDecoderSession(model: causal)
+        let causalDecoder = GeneratorDecoder(model: .causal(causal), beamWidth: beam)
         report.causalInference = batchSizes.map { users in
             measureCausalInference(
-                session: causalSession, search: search, trie: trie, histories: histories(users, shortest: minHistory),
+                decoder: causalDecoder, trie: trie, histories: histories(users, shortest: minHistory),
                 itemTokens: itemTokens)
         }
         return report
@@ -215,19 +213,16 @@ public struct GeneratorBenchmark {
     /// One warm-up call, then `repetitions` timed top-10 calls for one batch of histories, each
     /// split into the encoder pass (batch layout included) and the beam search.
     private func measureInference(
-        session: GeneratorDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]],
+        decoder: GeneratorDecoder, configuration: SIDGeneratorConfiguration, trie: SIDTrie, histories: [[Int32]],
         itemTokens: [Int32], peak: Double
     ) -> Inference {
         let (users, levels) = (histories.count, trie.levels)
+        let slices = histories.map { $0[...] }
         func call() -> (encoder: Double, search: Double, result: BeamSearchResult) {
             let clock = Stopwatch()
-            session.start(
-                SIDSequenceBatch(
-                    histories: histories, targets: nil, itemTokens: itemTokens, levels: levels,
-                    historyLimit: session.weights.configuration.historyLimit))
+            decoder.start(histories: slices, itemTokens: itemTokens)
             let encoded = clock.elapsed
-            var scorer = session
-            let result = search.search(&scorer, users: users, trie: trie)
+            let result = decoder.search(users: users, trie: trie)
             for u in 0..<users { _ = result.ranking(user: u, k: 10) }
             return (encoded, clock.elapsed - encoded, result)
         }
@@ -248,8 +243,7 @@ public struct GeneratorBenchmark {
         let layout = SIDSequenceBatch(histories: histories, targets: nil, itemTokens: itemTokens, levels: levels)
         let encoderRows = layout.encoderPadding.filter { !$0 }.count
         let encoderLength = encoderRows / users
-        let configuration = session.weights.configuration
-        let vocabulary = session.weights.vocabulary.count
+        let vocabulary = decoder.model.vocabulary.count
         let encoderFlop = Self.forwardFlop(
             configuration: configuration, encoderRows: encoderRows, decoderRows: 0, encoderLength: encoderLength,
             levels: levels, vocabulary: vocabulary)
@@ -258,7 +252,7 @@ public struct GeneratorBenchmark {
             encoderLength: encoderLength, levels: levels, vocabulary: vocabulary)
         let (total, encoder, decoding) = (median(totals), median(encoderTimes), median(searchTimes))
         let row = Inference(
-            users: users, beam: search.beamWidth, topK: 10, medianSeconds: total,
+            users: users, beam: decoder.beamWidth, topK: 10, medianSeconds: total,
             p90Seconds: totals.sorted()[min(totals.count - 1, Int(Double(totals.count) * 0.9))],
             usersPerSecond: Double(users) / total, invalidBeams: invalid, decodedRows: last.result.decodedRows,
             gflopPerCall: flop / 1e9, achievedGflops: flop / total / 1e9, shareOfSgemmPeak: flop / total / 1e9 / peak,
@@ -303,14 +297,11 @@ public struct GeneratorBenchmark {
 
     /// One warm-up call, then `repetitions` timed top-10 calls of the causal generator.
     private func measureCausalInference(
-        session: CausalDecoderSession, search: ConstrainedBeamSearch, trie: SIDTrie, histories: [[Int32]],
-        itemTokens: [Int32]
+        decoder: GeneratorDecoder, trie: SIDTrie, histories: [[Int32]], itemTokens: [Int32]
     ) -> CausalInference {
         let slices = histories.map { $0[...] }
         func call() -> BeamSearchResult {
-            session.start(histories: slices, itemTokens: itemTokens)
-            var scorer = session
-            let result = search.search(&scorer, users: histories.count, trie: trie)
+            let result = decoder.decode(histories: slices, itemTokens: itemTokens, trie: trie)
             for u in 0..<histories.count { _ = result.ranking(user: u, k: 10) }
             return result
         }
@@ -327,7 +318,7 @@ public struct GeneratorBenchmark {
             "causal inference batch \(histories.count): median \(String(format: "%.1f", median * 1000)) ms, \(String(format: "%.1f", Double(histories.count) / median)) users/s"
         )
         return CausalInference(
-            users: histories.count, beam: search.beamWidth, medianSeconds: median,
+            users: histories.count, beam: decoder.beamWidth, medianSeconds: median,
             usersPerSecond: Double(histories.count) / median, invalidBeams: invalid)
     }
 

@@ -13,6 +13,7 @@ public final class VariantReloadService: Service, Sendable {
     private let source: Source
     private let metrics: ServeMetrics
     private let logger: Logger
+    private let loading = BlockingQueue(label: "resid.serve.reload")
 
     /// Creates the service.
     public init(variants: VariantSet, metrics: ServeMetrics, logger: Logger, source: @escaping Source) {
@@ -35,7 +36,9 @@ public final class VariantReloadService: Service, Sendable {
     public func reload() async {
         do {
             let (specs, salt) = try await source()
-            try variants.apply(variants: specs, salt: salt)
+            // Loading a new bundle reads and hashes its files: off the cooperative pool.
+            let variants = self.variants
+            try await loading.run { try variants.apply(variants: specs, salt: salt) }
             metrics.count(.reloads)
             logger.info(
                 "variants reloaded",

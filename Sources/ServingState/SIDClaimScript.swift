@@ -12,7 +12,8 @@ public import Redis
 /// `c1`, `c2`, `k` and `k` candidate level-3 codes in preference order (best cosine first),
 /// each in `0..<g3`. The first group is the item's own; the others are the groups it spills to.
 ///
-/// **Semantics** (the tokenizer's in-process allocator implements the same):
+/// **Semantics** (``Level3Claimer``'s, which ``InMemoryLevel3Claimer`` implements in process;
+/// ``RedisLevel3Claimer`` runs this script):
 /// 1. If the item already has an SID, return it unchanged with `newlyAssigned = 0`, even if
 ///    this call's groups differ: an SID never changes within a bundle.
 /// 2. Otherwise claim, in the first group that has one, the first candidate not yet taken
@@ -25,8 +26,8 @@ public import Redis
 ///
 /// The whole script runs atomically on the server, so two daemon instances can never give one
 /// code to two items. Codes held by the bundle's own (offline) items are not in these hashes:
-/// the caller passes only candidates the frozen bundle leaves free. All keys must live on one
-/// server (no Redis Cluster slot spreading), as every ReSID key does.
+/// ``RedisLevel3Claimer`` passes only candidates the frozen bundle leaves free. All keys must
+/// live on one server (no Redis Cluster slot spreading), as every ReSID key does.
 public enum SIDClaimScript {
     /// The script.
     public static let script = RedisScript(name: "sid3-claim", source: source)
@@ -93,71 +94,4 @@ public enum SIDClaimScript {
         redis.call('SET', KEYS[1], c1 .. ':' .. c2 .. ':' .. claimed)
         return {c1, c2, claimed, 1, rank}
         """#
-}
-
-/// A request to give an item a level-3 code in its own (c1, c2) group or, when that is full, in
-/// the first of its spill groups with room.
-public struct SIDClaimRequest: Sendable, Hashable {
-    /// One group the item may land in.
-    public struct Group: Sendable, Hashable {
-        /// The level-1 code.
-        public var c1: Int
-        /// The level-2 code.
-        public var c2: Int
-        /// Candidate level-3 codes, best first, each in `0..<g3`.
-        public var candidates: [Int]
-
-        /// Creates a group.
-        public init(c1: Int, c2: Int, candidates: [Int]) {
-            self.c1 = c1
-            self.c2 = c2
-            self.candidates = candidates
-        }
-    }
-
-    /// The item key.
-    public var item: String
-    /// The level-3 capacity of every group in the bundle.
-    public var g3: Int
-    /// The own group first, then the spill groups, nearest first.
-    public var groups: [Group]
-
-    /// Creates a request over the own group and its spill groups.
-    public init(item: String, g3: Int, groups: [Group]) {
-        self.item = item
-        self.g3 = g3
-        self.groups = groups
-    }
-
-    /// Creates a request confined to one group (a full group overflows).
-    public init(item: String, c1: Int, c2: Int, g3: Int, candidates: [Int]) {
-        self.init(item: item, g3: g3, groups: [Group(c1: c1, c2: c2, candidates: candidates)])
-    }
-}
-
-/// An item's SID as the claim script returned it.
-public struct SIDClaim: Sendable, Hashable {
-    /// The level-1 code.
-    public var c1: Int
-    /// The level-2 code.
-    public var c2: Int
-    /// The level-3 code; `>= g3` for an overflow code.
-    public var c3: Int
-    /// True if this call assigned the SID; false if the item already had it.
-    public var newlyAssigned: Bool
-    /// Position of the SID's group among the request's groups: 0 for the own group, above 0 for
-    /// a spill group, -1 when an existing SID lies in none of them.
-    public var groupRank: Int
-
-    /// Creates a claim.
-    public init(c1: Int, c2: Int, c3: Int, newlyAssigned: Bool, groupRank: Int = 0) {
-        self.c1 = c1
-        self.c2 = c2
-        self.c3 = c3
-        self.newlyAssigned = newlyAssigned
-        self.groupRank = groupRank
-    }
-
-    /// True when the item's own group was full and it took a code in a spill group.
-    public var spilled: Bool { groupRank > 0 }
 }

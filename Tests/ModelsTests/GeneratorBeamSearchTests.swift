@@ -96,6 +96,70 @@ struct GeneratorBeamSearchTests {
         }
     }
 
+    /// Exhaustive item scores (sum of token log-probabilities) for `user`, by item.
+    static func exhaustiveScores(
+        _ scorer: PrefixHashScorer, user: Int, table: SIDTable, offsets: [Int]
+    ) -> [Float] {
+        table.codes.map { codes in
+            var prefix: [Int32] = []
+            var total: Float = 0
+            for (l, code) in codes.enumerated() {
+                let token = Int32(offsets[l] + code)
+                total += scorer.distribution(user: user, prefix: prefix)[Int(token)]
+                prefix.append(token)
+            }
+            return total
+        }
+    }
+
+    /// With every item in the beam, a bonus adds exactly to its items' scores and re-orders the
+    /// ranking accordingly; items without one keep their log-probability.
+    @Test func itemBonusAddsToFinishedScores() throws {
+        let sizes = [4, 5, 6]
+        let table = Self.randomTable(count: 60, sizes: sizes, seed: 21)
+        let trie = try SIDTrie(table: table)
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 4)
+        let search = ConstrainedBeamSearch(
+            beamWidth: table.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let bonuses: [(item: Int32, bonus: Float)] = [(3, 2.5), (17, -1.25), (42, 6)]
+        search.bonus = ItemScoreBonus(trie: trie, bonuses: bonuses)
+        let result = search.search(&scorer, users: 2, trie: trie)
+        for u in 0..<2 {
+            var expected = Self.exhaustiveScores(scorer, user: u, table: table, offsets: offsets)
+            for (item, bonus) in bonuses { expected[Int(item)] += bonus }
+            let order = expected.indices.sorted { expected[$0] > expected[$1] }
+            #expect(result.ranking(user: u, k: table.count).map(Int.init) == order)
+            for j in 0..<result.width {
+                let row = u * result.width + j
+                #expect(abs(result.scores[row] - expected[Int(result.items[row])]) < 1e-4)
+            }
+        }
+    }
+
+    /// The per-node bounds keep the path to a lifted item open: a narrow beam that prunes the
+    /// user's least likely item finds it first once the item has a large enough bonus.
+    @Test func itemBonusLiftsAnItemTheNarrowSearchPrunes() throws {
+        let sizes = [5, 5, 6]
+        let table = Self.randomTable(count: 100, sizes: sizes, seed: 8)
+        let trie = try SIDTrie(table: table)
+        let offsets = Self.offsets(sizes)
+        let vocabulary = 3 + sizes.reduce(0, +)
+        var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 13)
+        let search = ConstrainedBeamSearch(beamWidth: 3, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        let scores = Self.exhaustiveScores(scorer, user: 0, table: table, offsets: offsets)
+        let worst = try #require(scores.indices.min { scores[$0] < scores[$1] })
+        let plain = search.search(&scorer, users: 1, trie: trie)
+        #expect(!plain.ranking(user: 0, k: 3).contains(Int32(worst)))
+
+        let lift = scores.max()! - scores[worst] + 1
+        search.bonus = ItemScoreBonus(trie: trie, bonuses: [(Int32(worst), lift)])
+        let lifted = search.search(&scorer, users: 1, trie: trie)
+        #expect(lifted.ranking(user: 0, k: 1) == [Int32(worst)])
+        #expect(abs(lifted.scores[0] - (scores[worst] + lift)) < 1e-4)
+    }
+
     /// Each user's left-out items never end a beam, the rest keep their exhaustive order, and the
     /// flags are cleared for the next search.
     @Test func excludedItemsNeverEndABeamAndTheRestKeepTheirOrder() throws {

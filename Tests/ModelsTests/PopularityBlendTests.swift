@@ -28,19 +28,27 @@ struct PopularityBlendTests {
             dataset: dataset, prepared: Preprocessor(minimumEvents: 1).prepare(dataset), newItemShare: 0.3)
     }
 
-    @Test func uptakeReordersNewItemsAndEqualUptakeKeepsTheGeneratorsOrder() throws {
-        let split = try Self.split()
-        #expect(split.warmCount == 4 && split.newItems.count == 2)
-        let table = SIDTable(
-            codes: [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1]], levelSizes: [2, 2, 2])
+    /// The six items' SIDs: the two new items share the group (1, 0).
+    static let table = SIDTable(
+        codes: [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1]], levelSizes: [2, 2, 2])
+
+    /// A small untrained causal generator (seed 1).
+    static func model() throws -> SIDGeneratorModel {
         var configuration = CausalGeneratorConfiguration()
         (
             configuration.modelWidth, configuration.feedForwardWidth, configuration.heads, configuration.layers,
             configuration.historyLimit
         ) = (16, 32, 2, 1, 4)
-        let model = SIDGeneratorModel.causal(
+        return SIDGeneratorModel.causal(
             try CausalSIDGenerator(
                 configuration: configuration, vocabulary: GeneratorVocabulary(levelSizes: [2, 2, 2]), seed: 1))
+    }
+
+    @Test func uptakeReordersNewItemsAndEqualUptakeKeepsTheGeneratorsOrder() throws {
+        let split = try Self.split()
+        #expect(split.warmCount == 4 && split.newItems.count == 2)
+        let table = Self.table
+        let model = try Self.model()
         func recommender(weight: Float) throws -> GeneratorColdStartRecommender {
             try GeneratorColdStartRecommender(
                 name: "resid", model: model, table: table, warmCount: 4, beamWidth: 6, scoring: .generator,
@@ -70,5 +78,35 @@ struct PopularityBlendTests {
         #expect(lifted.first == 4 && lifted.contains(5) && lifted.count <= 3)
         #expect(
             try narrow.recommend([ColdStartRequest(history: [0, 1], time: 12.5)], k: 2, newOnly: true)[0] == [4, 5])
+    }
+
+    /// The typical user's log-probabilities are the new items' exact scores averaged over the
+    /// reference histories and centred; subtracting them leaves a user whose scores equal the
+    /// average with equal generator scores, so uptake alone orders the new items.
+    @Test func typicalUserReferenceIsTheCentredMeanOfExactScores() throws {
+        let split = try Self.split()
+        let model = try Self.model()
+        let base = try GeneratorColdStartRecommender(
+            name: "resid", model: model, table: Self.table, warmCount: 4, beamWidth: 1, scoring: .generator)
+        let histories: [ArraySlice<Int32>] = [[0, 1], [2, 3], [1]]
+        let typical = base.typicalNewItemLogProbabilities(histories, batchSize: 2)
+        let exact = try GeneratorRecommender(name: "exact", model: model, table: Self.table, beamWidth: 6)
+            .decode(histories)
+        var means: [Double] = [0, 0]
+        for row in exact.items.indices where exact.items[row] >= 4 {
+            means[Int(exact.items[row]) - 4] += Double(exact.scores[row]) / Double(histories.count)
+        }
+        let centre = (means[0] + means[1]) / 2
+        #expect(typical.count == 2)
+        for i in 0..<2 { #expect(abs(Double(typical[i]) - (means[i] - centre)) < 1e-4) }
+
+        // One reference history: that user's own relative scores are equal, so the item with
+        // more uptake (i4 at 12.5) comes first whatever the generator prefers.
+        let own = base.typicalNewItemLogProbabilities([[0, 1]])
+        let relative = try GeneratorColdStartRecommender(
+            name: "resid", model: model, table: Self.table, warmCount: 4, beamWidth: 1, scoring: .generator,
+            popularity: .init(counts: NewItemCounts(split: split), weight: 0.01, typicalLogProbabilities: own))
+        #expect(
+            try relative.recommend([ColdStartRequest(history: [0, 1], time: 12.5)], k: 2, newOnly: true)[0] == [4, 5])
     }
 }

@@ -2,16 +2,12 @@ import Foundation
 import LocalServers
 import ReSIDTestKit
 import Redis
-import ServingState
-import Synchronization
 import Testing
 
-/// The Redis module and the serving-state scripts against a real `redis-server` started by the
-/// test kit (one per test, on a free loopback port, stopped afterwards).
+/// The Redis module against a real `redis-server` started by the test kit (one per test, on a
+/// free loopback port, stopped afterwards).
 @Suite("Redis against a real server", .timeLimit(.minutes(1)))
 struct RedisIntegrationTests {
-    private static let bundle = "test-bundle"
-
     @Test("a pipeline returns every reply in order, error replies in place")
     func pipelineOrder() async throws {
         try await withRedisServer { server in
@@ -48,253 +44,18 @@ struct RedisIntegrationTests {
         }
     }
 
-    @Test("the prefix script applies an event once; a replay or an older offset changes nothing")
-    func prefixIdempotence() async throws {
-        try await withRedisServer { server in
-            let connection = RedisConnection(configuration: server.configuration())
-            let keys = RedisKeys(namespace: "test")
-            let key = keys.prefix(user: "u1")
-            let events = (0..<5).map {
-                PrefixEvent(user: "u1", item: "item:\($0)", partition: 2, offset: Int64(10 + $0))
-            }
-            let first = try await connection.applyPrefixEvents(events, keys: keys)
-            #expect(first.allSatisfy { $0.applied })
-            #expect(first.last?.items == (0..<5).map { "item:\($0)" })
-            let stored = try await connection.command(RedisCommand("GET", key))
-
-            let replay = try await connection.applyPrefixEvents(
-                [events[4], events[2], PrefixEvent(user: "u1", item: "other", partition: 2, offset: 3)], keys: keys)
-            #expect(replay.allSatisfy { !$0.applied })
-            #expect(replay.allSatisfy { $0.items == first.last?.items })
-            #expect(try await connection.command(RedisCommand("GET", key)) == stored)
-
-            // Another partition has its own watermark: offset 1 there is new.
-            let moved = try await connection.applyPrefixEvents(
-                [PrefixEvent(user: "u1", item: "item:p5", partition: 5, offset: 1)], keys: keys)
-            #expect(moved[0].applied && moved[0].items.last == "item:p5")
-
-            // Uptake counts an appended event of a counted item once: not its replay, not a
-            // duplicate id at a new offset, not an uncounted item.
-            let counted = PrefixEvent(
-                user: "u2", item: "new", partition: 0, offset: 7, eventID: "e7", countsUptake: true)
-            _ = try await connection.applyPrefixEvents(
-                [
-                    counted, counted,
-                    PrefixEvent(user: "u2", item: "new", partition: 0, offset: 8, eventID: "e7", countsUptake: true),
-                    PrefixEvent(user: "u3", item: "new", partition: 0, offset: 9, countsUptake: true),
-                    PrefixEvent(user: "u3", item: "old", partition: 0, offset: 10),
-                ], keys: keys)
-            #expect(try await connection.command(RedisCommand("HGET", keys.uptake, "new")).string == "2")
-            #expect(try await connection.command(RedisCommand("HEXISTS", keys.uptake, "old")).integer == 0)
-
-            // The script itself rejects a malformed argument with an error naming it.
-            await #expect(throws: RedisError.self) {
-                try await connection.evalScript(PrefixScript.script, keys: [key], arguments: ["x", "-1", "1", "32"])
-            }
-        }
-    }
-
-    @Test("a prefix keeps the newest 32 items and stays under 1 KB")
-    func prefixTrimAndMemory() async throws {
-        try await withRedisServer { server in
-            let connection = RedisConnection(configuration: server.configuration())
-            let keys = RedisKeys(namespace: "test")
-            let events = (0..<40).map {
-                PrefixEvent(user: "user:123456", item: "item:\(100_000 + $0 * 7)", partition: 0, offset: Int64($0))
-            }
-            let updates = try await connection.applyPrefixEvents(events, keys: keys)
-            #expect(updates.last?.items == events.suffix(32).map(\.item))
-            #expect(updates.map(\.items.count).max() == 32)
-            let bytes = try await connection.command(RedisCommand("MEMORY", "USAGE", keys.prefix(user: "user:123456")))
-            #expect((bytes.integer ?? .max) < 1024)
-        }
-    }
-
     @Test("scripts are reloaded automatically after SCRIPT FLUSH (NOSCRIPT)")
     func scriptReload() async throws {
         try await withRedisServer { server in
             let connection = RedisConnection(configuration: server.configuration())
-            let keys = RedisKeys(namespace: "test")
-            _ = try await connection.applyPrefixEvents(
-                [PrefixEvent(user: "u", item: "a", partition: 0, offset: 1)], keys: keys)
+            let script = RedisScript(name: "append", source: "return redis.call('RPUSH', KEYS[1], ARGV[1])")
+            #expect(try await connection.evalScript(script, keys: ["list"], arguments: ["a"]) == .integer(1))
             _ = try await connection.command(RedisCommand("SCRIPT", "FLUSH"))
-            let updates = try await connection.applyPrefixEvents(
-                (2..<6).map { PrefixEvent(user: "u", item: "i\($0)", partition: 0, offset: Int64($0)) }, keys: keys)
-            #expect(updates.map(\.applied) == [true, true, true, true])
-            #expect(updates.last?.items == ["a", "i2", "i3", "i4", "i5"])
-        }
-    }
-
-    @Test("concurrent level-3 claims never share a code, overflow past g3, and are stable")
-    func concurrentClaims() async throws {
-        try await withRedisServer { server in
-            var configuration = server.configuration()
-            configuration.poolSize = 4
-            configuration.pipelineDepth = 3  // several round trips per task, so tasks interleave
-            let pool = RedisConnectionPool(configuration: configuration)
-            let keys = RedisKeys(namespace: "test")
-            let g3 = 8
-            let itemsPerTask = 6
-            // 4 tasks x 6 items = 24 items competing for 8 codes of one (c1, c2) group; every
-            // task prefers the codes in a different order.
-            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
-                for task in 0..<4 {
-                    group.addTask {
-                        let requests = (0..<itemsPerTask).map { index in
-                            SIDClaimRequest(
-                                item: "new-\(task)-\(index)", c1: 3, c2: 5, g3: g3,
-                                candidates: (0..<g3).map { ($0 * (task + 1) + index) % g3 })
-                        }
-                        let result = try await pool.withConnection { connection in
-                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
-                        }
-                        return Array(zip(requests.map(\.item), result))
-                    }
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
-            }
-            #expect(claims.count == 24)
-            let codes = claims.map(\.1.c3)
-            #expect(Set(codes).count == 24, "a level-3 code was handed out twice: \(codes.sorted())")
-            #expect(Set(codes) == Set(0..<24), "8 candidate codes then overflow codes 8..<24")
-            #expect(claims.allSatisfy { $0.1.newlyAssigned && $0.1.c1 == 3 && $0.1.c2 == 5 })
-
-            // Claiming again (even with other candidates) returns the stored SID unchanged.
-            let again = try await pool.withConnection { connection in
-                try await connection.claimSIDs(
-                    claims.map { SIDClaimRequest(item: $0.0, c1: 3, c2: 5, g3: g3, candidates: [0, 1]) },
-                    bundle: Self.bundle, keys: keys)
-            }
-            #expect(again.map(\.c3) == codes)
-            #expect(again.allSatisfy { !$0.newlyAssigned })
-
-            // A new item whose preferred code is free gets exactly it, in another group.
-            let other = try await pool.withConnection { connection in
-                try await connection.claimSIDs(
-                    [SIDClaimRequest(item: "solo", c1: 3, c2: 6, g3: g3, candidates: [5, 2])],
-                    bundle: Self.bundle, keys: keys)
-            }
-            #expect(other == [SIDClaim(c1: 3, c2: 6, c3: 5, newlyAssigned: true)])
-        }
-    }
-
-    @Test(
-        "two instances racing for one full group spill to its siblings in order, never share a code, and overflow last")
-    func racingInstancesSpill() async throws {
-        try await withRedisServer { server in
-            // Two pools = two daemon instances against one server.
-            let instances = (0..<2).map { _ in
-                var configuration = server.configuration()
-                configuration.poolSize = 2
-                configuration.pipelineDepth = 2
-                return RedisConnectionPool(configuration: configuration)
-            }
-            let keys = RedisKeys(namespace: "spill")
-            let g3 = 6
-            // The own group (1, 2) has 3 codes free online, the nearest sibling (1, 0) 2, the
-            // next parent's group (4, 2) 1: 6 trained slots for 20 items.
-            let groups = [
-                SIDClaimRequest.Group(c1: 1, c2: 2, candidates: [4, 0, 5]),
-                SIDClaimRequest.Group(c1: 1, c2: 0, candidates: [3, 1]),
-                SIDClaimRequest.Group(c1: 4, c2: 2, candidates: [2]),
-            ]
-            let claims = try await withThrowingTaskGroup(of: [(String, SIDClaim)].self) { group in
-                for task in 0..<4 {
-                    group.addTask {
-                        let requests = (0..<5).map {
-                            SIDClaimRequest(item: "race-\(task)-\($0)", g3: g3, groups: groups)
-                        }
-                        let result = try await instances[task % 2].withConnection { connection in
-                            try await connection.claimSIDs(requests, bundle: Self.bundle, keys: keys)
-                        }
-                        return Array(zip(requests.map(\.item), result))
-                    }
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
-            }
-            #expect(claims.count == 20)
-            let sids = claims.map { [$0.1.c1, $0.1.c2, $0.1.c3] }
-            #expect(Set(sids).count == 20, "an SID was handed out twice: \(sids)")
-            let trained = Set([[1, 2, 4], [1, 2, 0], [1, 2, 5], [1, 0, 3], [1, 0, 1], [4, 2, 2]])
-            #expect(Set(sids.filter { $0[2] < g3 }) == trained, "every free slot of the listed groups is used")
-            #expect(
-                Set(sids.filter { $0[2] >= g3 }) == Set((g3..<(g3 + 14)).map { [1, 2, $0] }),
-                "overflow only in the own group")
-            #expect(claims.filter { $0.1.spilled }.count == 3)
-            #expect(claims.allSatisfy { $0.1.spilled == ($0.1.c1 != 1 || $0.1.c2 != 2) && $0.1.newlyAssigned })
-            #expect(
-                claims.allSatisfy { ($0.1.groupRank == 1) == ($0.1.c2 == 0) && ($0.1.groupRank == 2) == ($0.1.c1 == 4) }
-            )
-
-            // Asked again through the other instance, every item keeps its SID and its rank.
-            let again = try await instances[1].withConnection { connection in
-                try await connection.claimSIDs(
-                    claims.map { SIDClaimRequest(item: $0.0, g3: g3, groups: groups) }, bundle: Self.bundle, keys: keys)
-            }
-            #expect(again.map { [$0.c1, $0.c2, $0.c3] } == sids)
-            #expect(again.map(\.groupRank) == claims.map(\.1.groupRank))
-            #expect(again.allSatisfy { !$0.newlyAssigned })
-        }
-    }
-
-    /// The server runs with `appendfsync always` here on purpose: with persistence off (the test
-    /// kit's default) a restarted server comes back empty, and the test could not tell lost
-    /// acknowledged writes from the server's own amnesia. With every write fsynced before its
-    /// reply, anything acknowledged must survive `SIGKILL`, so any loss would be the client's.
-    @Test("after redis-server is killed and restarted, the client reconnects and nothing acknowledged is lost")
-    func killAndRestart() async throws {
-        try await withRedisServer(persistence: .appendOnlyFsyncAlways) { server in
-            var configuration = server.configuration()
-            configuration.poolSize = 2
-            configuration.commandTimeout = .seconds(1)
-            configuration.reconnect = ReconnectPolicy(
-                initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), giveUpAfter: .seconds(10))
-            let pool = RedisConnectionPool(configuration: configuration)
-            let keys = RedisKeys(namespace: "test")
-            let users = 10
-            let events = (0..<400).map { index in
-                PrefixEvent(
-                    user: "u\(index % users)", item: "item:\(index)", partition: Int32(index % users % 3),
-                    offset: Int64(index))
-            }
-            let acknowledged = Atomic<Int>(0)
-
-            async let writer: Int = {
-                var retriedFailures = 0
-                for event in events {
-                    // One event per call, retried on connection errors: the script is idempotent.
-                    while true {
-                        do {
-                            _ = try await pool.withConnection { try await $0.applyPrefixEvents([event], keys: keys) }
-                            break
-                        } catch let error as RedisError where error.isRetriable {
-                            retriedFailures += 1
-                        }
-                    }
-                    acknowledged.add(1, ordering: .relaxed)
-                }
-                return retriedFailures
-            }()
-
-            while acknowledged.load(ordering: .relaxed) < 120 { try await Task.sleep(for: .milliseconds(2)) }
-            let acknowledgedBeforeKill = acknowledged.load(ordering: .relaxed)
-            await server.kill()
-            try await Task.sleep(for: .milliseconds(300))
-            try await server.restart()
-            let retriedFailures = try await writer
-
-            #expect(acknowledgedBeforeKill >= 120)
-            // Every event is in its user's prefix exactly once, in order, despite the restart.
-            let connection = RedisConnection(configuration: configuration)
-            for user in 0..<users {
-                let expected = events.filter { $0.user == "u\(user)" }.suffix(32).map(\.item)
-                let stored = try await connection.command(RedisCommand("GET", keys.prefix(user: "u\(user)")))
-                let items = stored.string?.split(separator: "\u{1E}").last?.split(separator: "\u{1F}").map(String.init)
-                #expect(items == expected, "user u\(user)")
-            }
-            let connects = try await pool.withConnection { await $0.connectCount }
-            #expect(connects >= 2, "the pooled connection reconnected")
-            #expect(retriedFailures >= 1, "the writer saw the outage")
+            let replies = try await connection.pipelineScript(
+                script, calls: (2..<6).map { RedisScript.Call(keys: ["list"], arguments: ["i\($0)"]) })
+            #expect(replies == (2..<6).map { .integer(Int64($0)) })
+            let stored = try await connection.command(RedisCommand("LRANGE", "list", "0", "-1"))
+            #expect(stored.array?.compactMap(\.string) == ["a", "i2", "i3", "i4", "i5"])
         }
     }
 

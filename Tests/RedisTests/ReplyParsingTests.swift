@@ -1,7 +1,6 @@
 import Testing
 
 @testable import Redis
-@testable import ServingState
 
 /// RESP2 replies parsed by hiredis' reader and copied into ``RedisValue``; no server involved.
 @Suite("Reply parsing")
@@ -53,38 +52,6 @@ struct ReplyParsingTests {
             return nil
         } catch {
             return error.code
-        }
-    }
-
-    @Test("script replies decode into typed results, and bad shapes are rejected")
-    func scriptReplies() throws {
-        let prefix = try RedisConnection.decodePrefixReply(.array([.integer(1), .bulkString(Array("a\u{1F}b".utf8))]))
-        #expect(prefix == PrefixUpdate(applied: true, items: ["a", "b"]))
-        #expect(try RedisConnection.decodePrefixReply(.array([.integer(0), .bulkString([])])).items.isEmpty)
-        #expect(throws: RedisError.self) { try RedisConnection.decodePrefixReply(.integer(1)) }
-        let claim = try RedisConnection.decodeClaimReply(
-            .array([.integer(3), .integer(7), .integer(9), .integer(0), .integer(2)]))
-        #expect(claim == SIDClaim(c1: 3, c2: 7, c3: 9, newlyAssigned: false, groupRank: 2))
-        #expect(claim.spilled)
-        #expect(throws: RedisError.self) {
-            try RedisConnection.decodeClaimReply(.array([.integer(3), .integer(7), .integer(9), .integer(0)]))
-        }
-        #expect(throws: RedisError.self) { try RedisConnection.decodeClaimReply(.error("ERR nope")) }
-    }
-
-    @Test("malformed events and claims are rejected before anything is sent")
-    func validation() {
-        #expect(throws: RedisError.self) {
-            try RedisConnection.validate(PrefixEvent(user: "u", item: "a\u{1F}b", partition: 0, offset: 1))
-        }
-        #expect(throws: RedisError.self) {
-            try RedisConnection.validate(PrefixEvent(user: "u", item: "a", partition: 0, offset: -1))
-        }
-        #expect(throws: RedisError.self) {
-            try RedisConnection.validate(SIDClaimRequest(item: "i", c1: 0, c2: 0, g3: 4, candidates: [4]))
-        }
-        #expect(throws: RedisError.self) {
-            try RedisConnection.validate(SIDClaimRequest(item: "i", g3: 4, groups: []))
         }
     }
 

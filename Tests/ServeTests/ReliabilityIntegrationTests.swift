@@ -138,7 +138,7 @@ struct ReliabilityIntegrationTests {
         let source = try (0..<TestBundle.itemCount).first { index in
             let vectors = try bundle.tokenizer.vectors([.init(key: "probe", values: TestBundle.fields(ofItem: index))])
             let placement = try bundle.tokenizer.assigner.place(vectors)[0]
-            return (bundle.offlineTaken[placement.c1 << 32 | placement.c2]?.count ?? 0) < bundle.codeSizes[2]
+            return bundle.frozenSIDs.takenCodes(c1: placement.c1, c2: placement.c2).count < bundle.codeSizes[2]
         }
         return TestBundle.fields(ofItem: try #require(source, "every group of the test bundle is full"))
     }

@@ -94,7 +94,7 @@ struct ServeIntegrationTests {
                     .init(key: "probe", values: TestBundle.fields(ofItem: index))
                 ])
                 let placement = try bundle.tokenizer.assigner.place(vectors)[0]
-                return (bundle.offlineTaken[placement.c1 << 32 | placement.c2]?.count ?? 0) < bundle.codeSizes[2]
+                return bundle.frozenSIDs.takenCodes(c1: placement.c1, c2: placement.c2).count < bundle.codeSizes[2]
             }
             let sourceItem = try #require(source, "every group of the test bundle is full")
             try await produce(
@@ -471,7 +471,7 @@ extension ServeIntegrationTests {
             let placement = try bundle.tokenizer.assigner.place(
                 bundle.tokenizer.vectors([.init(key: "probe", values: fields)]))[0]
             let g3 = bundle.codeSizes[2]
-            let rooms = placement.groups.map { g3 - (bundle.offlineTaken[$0.c1 << 32 | $0.c2]?.count ?? 0) }
+            let rooms = placement.groups.map { g3 - bundle.frozenSIDs.takenCodes(c1: $0.c1, c2: $0.c2).count }
             let ownRoom = rooms[0]
             let spillRoom = rooms.dropFirst().reduce(0, +)
             let (spills, overflows) = (min(200 - ownRoom, spillRoom), max(0, 200 - ownRoom - spillRoom))

@@ -47,6 +47,37 @@ struct OnlineAssignerTests {
         }
     }
 
+    @Test func batchClaimsReportRankAndFreshnessAndRefuseMalformedBatchesWhole() async throws {
+        let claimer = try InMemoryLevel3Claimer(existing: [(item: "a", sid: SemanticID(0, 1, 0))])
+        func group(_ c1: Int, _ c2: Int, _ candidates: [Int]) -> Level3CandidateGroup {
+            Level3CandidateGroup(c1: c1, c2: c2, candidates: candidates)
+        }
+        let groups = [group(0, 1, [0, 1]), group(0, 2, [1])]
+        let claims = try await claimer.claim(
+            ["b", "c", "a", "b", "d"].map { Level3ClaimRequest(item: $0, groups: groups) }, capacity: 2)
+        #expect(
+            claims == [
+                Level3Claim(sid: SemanticID(0, 1, 1), newlyAssigned: true, groupRank: 0),
+                Level3Claim(sid: SemanticID(0, 2, 1), newlyAssigned: true, groupRank: 1),
+                Level3Claim(sid: SemanticID(0, 1, 0), newlyAssigned: false, groupRank: 0),
+                Level3Claim(sid: SemanticID(0, 1, 1), newlyAssigned: false, groupRank: 0),
+                Level3Claim(sid: SemanticID(0, 1, 2), newlyAssigned: true, groupRank: 0),
+            ])
+        #expect(claims[1].spilled && claims[4].isOverflow(capacity: 2))
+        // An existing SID outside the request's groups has rank -1.
+        let moved = try await claimer.claim(Level3ClaimRequest(item: "a", groups: [group(3, 3, [0])]), capacity: 2)
+        #expect(moved.groupRank == -1 && !moved.spilled)
+        // A malformed request refuses the whole batch before anything is claimed.
+        await #expect(throws: TokenizerError.self) {
+            try await claimer.claim(
+                [
+                    Level3ClaimRequest(item: "e", groups: groups),
+                    Level3ClaimRequest(item: "f", groups: [group(0, 3, [2])]),
+                ], capacity: 2)
+        }
+        #expect(claimer.sid(of: "e") == nil && claimer.count == 4)
+    }
+
     @Test func thousandNewItemsNeverCollideNorMoveExistingSIDs() async throws {
         let (_, codebook, keys, claimer, assigner) = try Self.fitted(
             SyntheticVectors.clustered(items: 800, dimension: 24, topics: 10, subtopics: 4, seed: 21), b1: 8, b2: 10,

@@ -30,6 +30,10 @@ public final class ConstrainedBeamSearch {
     /// the group mean split among the group's cold items by their token probabilities, ranked
     /// new items best of the scorings `resid evaluate-coldstart` compares on its selection users.
     public var coldItemScoring: ColdItemScoring = .groupMeanSplitByGenerator(exponent: 1)
+    /// Scores added to some items' log-probabilities, with per-node bounds that steer the
+    /// search towards them (see ``ItemScoreBonus``); finished beams' scores include them. Used
+    /// by the constrained search only.
+    public var bonus: ItemScoreBonus?
 
     private var capacityUsers = 0
     private var capacityVocabulary = 0
@@ -173,13 +177,16 @@ public final class ConstrainedBeamSearch {
             scores: chosenScore + u * beam, parents: chosenParent + u * beam, tokens: chosenToken + u * beam,
             nodes: chosenNode + u * beam, capacity: beam)
         let offset = tokenOffsets[step]
+        let last = step == levels - 1
+        let bonus = self.bonus
         for j in 0..<width {
             let row = u * width + j
-            let base = scores[row]
-            guard base > -.infinity else { continue }
+            guard scores[row] > -.infinity else { continue }
             let logp = logProbabilities + row * vocabulary
             if constrained {
-                let last = step == levels - 1
+                // A row's score carries its node's bound (added when it was chosen); its
+                // children get their own bound, or the item's bonus at the last level.
+                let base = scores[row] - (bonus?.bound(nodes[row]) ?? 0)
                 trie.withChildren(of: nodes[row]) { codes, children in
                     let prior =
                         last
@@ -191,12 +198,14 @@ public final class ConstrainedBeamSearch {
                         let token = offset + Int(codes[c])
                         let score =
                             children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
-                        heap.push(score: base + score, parent: Int32(row), token: Int32(token), node: children[c])
+                        let lift = bonus.map { last ? $0.item(children[c]) : $0.bound(children[c]) } ?? 0
+                        heap.push(
+                            score: base + score + lift, parent: Int32(row), token: Int32(token), node: children[c])
                     }
                 }
             } else {
                 for token in unconstrainedTokens {
-                    heap.push(score: base + logp[token], parent: Int32(row), token: Int32(token), node: -1)
+                    heap.push(score: scores[row] + logp[token], parent: Int32(row), token: Int32(token), node: -1)
                 }
             }
         }

@@ -4,7 +4,7 @@ public import Foundation
 public import Inference
 import JSON
 public import Models
-import Tokenizer
+public import Tokenizer
 
 /// A model bundle opened for serving: the generator, the cold-start tokenizer and the frozen item
 /// table, all read from the bundle's files (verified against the manifest's SHA-256 sums).
@@ -31,9 +31,9 @@ public final class ServingBundle: Sendable {
     public let level3Room: Int
     /// Level-3 codes some bundle item holds: tokens the generator trained on.
     public let trainedLevel3Codes: Set<Int>
-    /// Per (c1, c2) group, the level-3 codes the bundle's own items hold: online claims must
-    /// never offer these to Redis, which knows only codes claimed online.
-    public let offlineTaken: [Int: Set<Int>]
+    /// The bundle's own items and the level-3 codes they hold per (c1, c2) group: Redis knows
+    /// only codes claimed online, so the level-3 claimer keeps these out of what it offers.
+    public let frozenSIDs: HeldSIDs
     /// True when the bundle was trained on generated data.
     public let isSynthetic: Bool
 
@@ -82,13 +82,13 @@ public final class ServingBundle: Sendable {
         guard sids.allSatisfy({ $0.count == 3 }), keys.count == sids.count else {
             throw ServeError(.invalidBundle, "\(directory.path): items.json must hold one 3-level SID per item key")
         }
-        var taken: [Int: Set<Int>] = [:]
-        for sid in sids { taken[Self.groupKey(c1: sid[0], c2: sid[1]), default: []].insert(sid[2]) }
-        offlineTaken = taken
+        do {
+            frozenSIDs = try HeldSIDs(
+                existing: zip(keys, sids).map { (item: $0, sid: SemanticID($1[0], $1[1], $1[2])) })
+        } catch {
+            throw ServeError(.invalidBundle, "\(directory.path): items.json: \(error)")
+        }
     }
-
-    /// A dictionary key for a (c1, c2) group.
-    static func groupKey(c1: Int, c2: Int) -> Int { c1 << 32 | c2 }
 
     /// Rebuilds the prepared item table the models were trained with: the manifest's field list
     /// (names, kinds, roles and frozen vocabularies) and each item's values from `items.json`.

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+public import Models
 import Synchronization
 public import Tokenizer
 
@@ -32,6 +32,10 @@ public final class ServingCatalog: Sendable {
         /// `log((n + 1) · N / Σ (n' + 1))` over the `N` online items, `n` its applied
         /// interactions; 0 for average uptake, and empty until the first read.
         public let uptakeLogShare: [Float]
+        /// `weight · uptakeLogShare` per online item, with the per-node bounds the beam search
+        /// uses to keep a taken-up item's prefix (see ``ItemScoreBonus``); nil until the first
+        /// read, or with weight 0.
+        public let uptakeBonus: ItemScoreBonus?
 
         /// The SID of item `index`.
         public func sid(_ index: Int32) -> [Int] {
@@ -60,6 +64,7 @@ public final class ServingCatalog: Sendable {
         var online = 0
         var undecodable = 0
         var uptakeLogShare: [Float] = []
+        var uptakeBonus: ItemScoreBonus?
         var uptakeReadAt: ContinuousClock.Instant?
     }
 
@@ -125,7 +130,7 @@ public final class ServingCatalog: Sendable {
             Snapshot(
                 keys: $0.keys, indexByKey: $0.indexByKey, codes: $0.codes, tokens: $0.tokens, trie: $0.trie,
                 removed: $0.removed,
-                firstOnline: bundle.keys.count, uptakeLogShare: $0.uptakeLogShare)
+                firstOnline: bundle.keys.count, uptakeLogShare: $0.uptakeLogShare, uptakeBonus: $0.uptakeBonus)
         }
     }
 
@@ -147,8 +152,10 @@ public final class ServingCatalog: Sendable {
     }
 
     /// Stores the applied-interaction counts read for the first `counts.count` online items
-    /// (items added since count as 0) as their log uptake share.
-    public func setUptake(_ counts: [Int]) {
+    /// (items added since count as 0) as their log uptake share, and `weight` times it as the
+    /// beam search's bonus for them (built here, at most once a second, so decoding allocates
+    /// nothing for it).
+    public func setUptake(_ counts: [Int], weight: Float) {
         state.withLock { state in
             let online = state.keys.count - bundle.keys.count
             guard online > 0 else { return }
@@ -156,6 +163,13 @@ public final class ServingCatalog: Sendable {
             for (index, count) in counts.prefix(online).enumerated() { smoothed[index] = Float(max(count, 0) + 1) }
             let scale = Float(online) / smoothed.reduce(0, +)
             state.uptakeLogShare = smoothed.map { logf($0 * scale) }
+            let first = Int32(bundle.keys.count)
+            state.uptakeBonus =
+                weight > 0
+                ? ItemScoreBonus(
+                    trie: state.trie,
+                    bonuses: state.uptakeLogShare.enumerated().lazy.map { (first + Int32($0), weight * $1) })
+                : nil
         }
     }
 

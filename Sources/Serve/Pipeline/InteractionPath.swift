@@ -102,8 +102,7 @@ struct InteractionPath: Sendable {
                 let decodeStart = ContinuousClock.now
                 let (rankings, statistics) = await variant.decoder.decodeOffPool(
                     histories: histories, catalog: snapshot, k: configuration.topK,
-                    excludeHistory: configuration.excludeHistory,
-                    uptakeWeight: Float(configuration.newItemUptakeWeight))
+                    excludeHistory: configuration.excludeHistory)
                 let decodeDuration = ContinuousClock.now - decodeStart
                 metrics.count(.beams, by: statistics.beams, variant.spec.name)
                 metrics.count(.invalidBeams, by: statistics.invalidBeams, variant.spec.name)
@@ -145,7 +144,9 @@ struct InteractionPath: Sendable {
         let reply = try await redis.run("uptake read") { connection in
             try await connection.command(RedisCommand("HMGET", arguments: [keys.uptake] + items))
         }
-        catalog.setUptake((reply.array ?? []).map { $0.string.flatMap { Int($0) } ?? 0 })
+        catalog.setUptake(
+            (reply.array ?? []).map { $0.string.flatMap { Int($0) } ?? 0 },
+            weight: Float(configuration.newItemUptakeWeight))
     }
 
     /// How stale online items' uptake may be when a prediction uses it.

@@ -7,7 +7,8 @@ import Tensor
 import Tokenizer
 
 /// The item path: new items' fields → cold-start vector → level 1/2 placement → atomic level-3
-/// claim in Redis → item-SID records, for every served bundle.
+/// claim in Redis (``RedisLevel3Claimer``, one batch per bundle and poll) → item-SID records,
+/// for every served bundle.
 ///
 /// An item the bundle already knows (frozen, or assigned online before) keeps its SID and
 /// produces nothing; the claim script is idempotent as well, so a replayed item event (after a
@@ -18,6 +19,8 @@ struct ItemPath: Sendable {
     let keys: RedisKeys
     let topics: ServeTopics
     let logger: Logger
+    /// Cold-start encoding (the FAMAE's forward pass) runs here, off the cooperative pool.
+    let encoding = BlockingQueue(label: "resid.serve.coldstart")
 
     /// What one batch produced.
     struct Outcome {
@@ -73,33 +76,30 @@ struct ItemPath: Sendable {
                 return true
             }
             guard !fresh.isEmpty else { continue }
-            let (placed, rejected) = place(fresh, bundle: bundle)
+            let batch = fresh
+            let (placed, rejected) = await encoding.run { place(batch, bundle: bundle) }
             outcome.deadLetters += rejected
             guard !placed.isEmpty else { continue }
-            // Redis knows only the codes claimed online: the codes the bundle's own items hold
-            // are left out of every group's candidates here.
-            let requests = placed.map { entry in
-                SIDClaimRequest(
-                    item: entry.event.item, g3: bundle.codeSizes[2],
-                    groups: entry.placement.groups.map { group in
-                        let taken = bundle.offlineTaken[ServingBundle.groupKey(c1: group.c1, c2: group.c2)] ?? []
-                        return SIDClaimRequest.Group(
-                            c1: group.c1, c2: group.c2, candidates: group.candidates.filter { !taken.contains($0) })
-                    })
-            }
+            // One batch through the Redis claimer: one script run per item, pipelined, so the
+            // batch costs one round trip; it keeps the bundle's own codes out of the candidates.
+            let items = placed.map(\.event.item)
+            let g3 = bundle.codeSizes[2]
             let claims = try await redis.run("SID claim") { connection in
-                try await connection.claimSIDs(requests, bundle: bundle.id, keys: keys)
+                try await bundle.tokenizer.assigner.claim(
+                    items: items, placements: placed.map(\.placement),
+                    claimer: RedisLevel3Claimer(
+                        connection: connection, bundle: bundle.id, keys: keys, frozen: bundle.frozenSIDs))
             }
             try await claimCheck.refuseHeld(
-                zip(requests, claims).map { ($0.item, [$1.c1, $1.c2, $1.c3], $1.newlyAssigned) }, catalog: catalog)
+                zip(items, claims).map { ($0, $1.sid.codes, $1.newlyAssigned) }, catalog: catalog)
             var entries: [(item: String, sid: [Int])] = []
-            for (request, claim) in zip(requests, claims) {
-                let sid = [claim.c1, claim.c2, claim.c3]
-                entries.append((request.item, sid))
-                let unknown = reports[request.item]?.unknown ?? []
+            for (item, claim) in zip(items, claims) {
+                let sid = claim.sid.codes
+                entries.append((item, sid))
+                let unknown = reports[item]?.unknown ?? []
                 let record = ItemSIDRecord(
-                    item: request.item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now,
-                    unknownFields: unknown, overflow: claim.c3 >= request.g3, spilled: claim.spilled)
+                    item: item, sid: sid, bundleID: bundle.id, assignedAtMilliseconds: now,
+                    unknownFields: unknown, overflow: claim.isOverflow(capacity: g3), spilled: claim.spilled)
                 outcome.messages.append(
                     KafkaProducerMessage(topic: topics.itemSIDs, key: record.messageKey, value: record.encoded()))
                 guard claim.newlyAssigned else { continue }

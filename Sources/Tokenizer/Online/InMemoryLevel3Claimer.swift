@@ -4,88 +4,49 @@ import Synchronization
 /// taken at fit time. It is the reference for the Redis-backed claimer's semantics; it does not
 /// coordinate between processes.
 public final class InMemoryLevel3Claimer: Level3Claimer {
-    private struct GroupKey: Hashable {
-        var c1: Int, c2: Int
-    }
+    private let state: Mutex<HeldSIDs>
 
-    private struct State {
-        var sidOfItem: [String: SemanticID] = [:]
-        var taken: [GroupKey: Set<Int>] = [:]
+    /// - Parameter held: items that already have SIDs.
+    public init(held: HeldSIDs) {
+        state = Mutex(held)
     }
-
-    private let state: Mutex<State>
 
     /// - Parameter existing: items that already have SIDs (for example the fit-time item table).
     /// - Throws: ``TokenizerError`` when two items share an SID or one item is listed twice with
     ///   different SIDs: such a table cannot be extended without collisions.
-    public init(existing: some Sequence<(item: String, sid: SemanticID)>) throws {
-        var initial = State()
-        for (item, sid) in existing {
-            if let previous = initial.sidOfItem[item] {
-                guard previous == sid else {
-                    throw TokenizerError(
-                        .invalidInput, "item '\(item)' is listed with two SIDs, \(previous) and \(sid)")
-                }
-                continue
-            }
-            let key = GroupKey(c1: sid.c1, c2: sid.c2)
-            guard initial.taken[key, default: []].insert(sid.c3).inserted else {
-                throw TokenizerError(.invalidInput, "SID \(sid) is given to more than one item (second: '\(item)')")
-            }
-            initial.sidOfItem[item] = sid
-        }
-        state = Mutex(initial)
+    public convenience init(existing: some Sequence<(item: String, sid: SemanticID)>) throws {
+        self.init(held: try HeldSIDs(existing: existing))
     }
 
     /// A claimer seeded with a fitted codebook's items, keyed by `keys[index]`.
     /// - Throws: ``TokenizerError`` when `keys` does not have one key per fitted item.
     public convenience init(codebook: GAOQCodebook, keys: [String]) throws {
-        guard keys.count == codebook.itemSIDs.count else {
-            throw TokenizerError(
-                .invalidInput, "item keys: \(keys.count) keys for \(codebook.itemSIDs.count) fitted items")
-        }
-        try self.init(existing: zip(keys, codebook.itemSIDs).map { (item: $0, sid: $1) })
+        self.init(held: try HeldSIDs(codebook: codebook, keys: keys))
     }
 
-    public func claim(item: String, groups: [Level3CandidateGroup], capacity g3: Int) async throws -> SemanticID {
-        try claimNow(item: item, groups: groups, capacity: g3)
+    public func claim(_ request: Level3ClaimRequest, capacity g3: Int) async throws -> Level3Claim {
+        try claimNow(request, capacity: g3)
     }
 
-    /// The synchronous body of ``claim(item:groups:capacity:)``.
-    /// - Throws: ``TokenizerError`` when `groups` is empty.
-    public func claimNow(item: String, groups: [Level3CandidateGroup], capacity g3: Int) throws -> SemanticID {
-        guard let home = groups.first else {
-            throw TokenizerError(.invalidInput, "level-3 claim for '\(item)': no candidate group")
-        }
-        return state.withLock { state in
-            if let existing = state.sidOfItem[item] { return existing }
-            var sid: SemanticID?
-            for group in groups {
-                let taken = state.taken[GroupKey(c1: group.c1, c2: group.c2), default: []]
-                if let code = group.candidates.first(where: { $0 >= 0 && $0 < g3 && !taken.contains($0) }) {
-                    sid = SemanticID(group.c1, group.c2, code)
-                    break
-                }
+    /// The synchronous body of the single-item `claim(_:capacity:)`.
+    /// - Throws: ``TokenizerError`` for a request that fails ``Level3ClaimRequest/problem(capacity:)``.
+    public func claimNow(_ request: Level3ClaimRequest, capacity g3: Int) throws -> Level3Claim {
+        try request.validate(capacity: g3)
+        return state.withLock { held in
+            if let existing = held.sid(of: request.item) {
+                return Level3Claim(sid: existing, newlyAssigned: false, groupRank: request.rank(of: existing))
             }
-            let chosen =
-                sid
-                ?? {
-                    let taken = state.taken[GroupKey(c1: home.c1, c2: home.c2), default: []]
-                    var code = g3
-                    while taken.contains(code) { code += 1 }
-                    return SemanticID(home.c1, home.c2, code)
-                }()
-            state.taken[GroupKey(c1: chosen.c1, c2: chosen.c2), default: []].insert(chosen.c3)
-            state.sidOfItem[item] = chosen
-            return chosen
+            let (sid, rank) = held.choose(request, capacity: g3)
+            held.hold(sid, for: request.item)
+            return Level3Claim(sid: sid, newlyAssigned: true, groupRank: rank)
         }
     }
 
     /// The SID of `item`, if it has one.
     public func sid(of item: String) -> SemanticID? {
-        state.withLock { $0.sidOfItem[item] }
+        state.withLock { $0.sid(of: item) }
     }
 
     /// Number of items with an SID.
-    public var count: Int { state.withLock { $0.sidOfItem.count } }
+    public var count: Int { state.withLock { $0.count } }
 }

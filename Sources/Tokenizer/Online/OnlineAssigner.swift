@@ -124,6 +124,19 @@ public struct OnlineAssigner: Sendable {
         }
     }
 
+    /// Claims level 3 for placed items (`items[i]` was placed at `placements[i]`) as one batch,
+    /// in order, so a claimer with a round trip per call (Redis) makes one for the batch.
+    /// - Throws: ``TokenizerError`` when the counts differ; whatever the claimer throws.
+    public func claim(
+        items: [String], placements: [Placement], claimer: some Level3Claimer
+    ) async throws -> [Level3Claim] {
+        guard items.count == placements.count else {
+            throw TokenizerError(.invalidInput, "items: \(items.count) keys for \(placements.count) placements")
+        }
+        let requests = zip(items, placements).map { Level3ClaimRequest(item: $0, groups: $1.groups) }
+        return try await claimer.claim(requests, capacity: codebook.g3)
+    }
+
     /// Assigns SIDs to `items` (row `i` of `vectors` is `items[i]`), claiming level 3 in order.
     /// An item that already has an SID keeps it.
     /// - Throws: ``TokenizerError`` for malformed input; whatever the claimer throws.
@@ -131,11 +144,6 @@ public struct OnlineAssigner: Sendable {
         guard items.count == vectors.shape.first else {
             throw TokenizerError(.invalidInput, "items: \(items.count) keys for \(vectors.shape.first ?? 0) vectors")
         }
-        var sids: [SemanticID] = []
-        sids.reserveCapacity(items.count)
-        for (item, placement) in zip(items, try place(vectors)) {
-            sids.append(try await claimer.claim(item: item, groups: placement.groups, capacity: codebook.g3))
-        }
-        return sids
+        return try await claim(items: items, placements: place(vectors), claimer: claimer).map(\.sid)
     }
 }

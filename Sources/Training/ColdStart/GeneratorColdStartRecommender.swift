@@ -19,13 +19,25 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     /// (`n` their interactions before the prediction). An item of average uptake keeps its
     /// score, so the blend moves new items against each other and against warm items only as
     /// far as their uptake departs from the average. Weight 0 is the generator alone.
+    ///
+    /// With ``typicalLogProbabilities`` the generator's score of a new item is taken relative
+    /// to what it gives the typical user: `log p(i | user) − log p̄(i)` (centred over the new
+    /// items, so the average new item keeps its score against warm items). Why: `p(i | user)`
+    /// mixes the user's taste for the item's group with how popular that group was before the
+    /// cut-off, and the second part competes with the live uptake, which knows better. What is
+    /// left is the user's lift over the typical user, which uptake cannot know.
     public struct PopularityBlend: Sendable {
         public var counts: NewItemCounts
         public var weight: Float
+        /// Each new item's mean generator log-probability over reference users, centred to a
+        /// zero mean over the new items (see ``GeneratorColdStartRecommender/typicalNewItemLogProbabilities(_:)``),
+        /// or nil to use the generator's score as it is.
+        public var typicalLogProbabilities: [Float]?
 
-        public init(counts: NewItemCounts, weight: Float) {
+        public init(counts: NewItemCounts, weight: Float, typicalLogProbabilities: [Float]? = nil) {
             self.counts = counts
             self.weight = weight
+            self.typicalLogProbabilities = typicalLogProbabilities
         }
     }
 
@@ -33,6 +45,7 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     private let full: GeneratorRecommender
     private let newOnly: GeneratorRecommender
     private let warmCount: Int
+    private let newCount: Int
     private let popularity: PopularityBlend?
 
     /// - Parameters:
@@ -50,6 +63,7 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
     ) throws {
         self.name = name
         self.warmCount = warmCount
+        newCount = table.count - warmCount
         self.popularity = popularity
         full = try GeneratorRecommender(name: name, model: model, table: table, beamWidth: beamWidth)
         full.trie.firstColdItem = Int32(warmCount)
@@ -64,6 +78,26 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
         for item in 0..<warmCount { try trie.addReference(codes: table.codes[item]) }
         newOnly.trie = trie
         newOnly.search.coldItemScoring = scoring
+    }
+
+    /// Each new item's mean log-probability under the generator over `histories` (reference
+    /// users' histories), centred to a zero mean over the new items: the generator's view of
+    /// the typical user, for ``PopularityBlend/typicalLogProbabilities``. Every new item is
+    /// scored exactly (the new-only search).
+    public func typicalNewItemLogProbabilities(_ histories: [ArraySlice<Int32>], batchSize: Int = 64) -> [Float] {
+        var sums = [Double](repeating: 0, count: newCount)
+        var seen = [Int](repeating: 0, count: newCount)
+        for start in stride(from: 0, to: histories.count, by: batchSize) {
+            let result = newOnly.decode(Array(histories[start..<min(start + batchSize, histories.count)]))
+            for row in result.items.indices where result.items[row] >= 0 && result.scores[row].isFinite {
+                let newIndex = Int(result.items[row]) - warmCount
+                sums[newIndex] += Double(result.scores[row])
+                seen[newIndex] += 1
+            }
+        }
+        let means = zip(sums, seen).map { $1 > 0 ? $0 / Double($1) : 0 }
+        let centre = means.reduce(0, +) / Double(max(1, newCount))
+        return means.map { Float($0 - centre) }
     }
 
     /// Without a blend, beam search over the chosen trie. With one, every new item is scored
@@ -82,12 +116,10 @@ public final class GeneratorColdStartRecommender: ColdStartRecommender {
             let scale = Float(counts.count) / Float(counts.reduce(counts.count, +))
             var beams: [(score: Float, item: Int32)] = []
             for row in (user * fresh.width)..<((user + 1) * fresh.width) where fresh.items[row] >= 0 {
-                let item = fresh.items[row]
-                beams.append(
-                    (
-                        fresh.scores[row] + popularity.weight * logf(scale * Float(counts[Int(item) - warmCount] + 1)),
-                        item
-                    ))
+                let newIndex = Int(fresh.items[row]) - warmCount
+                let uptake = popularity.weight * logf(scale * Float(counts[newIndex] + 1))
+                let typical = popularity.typicalLogProbabilities?[newIndex] ?? 0
+                beams.append((fresh.scores[row] - typical + uptake, fresh.items[row]))
             }
             if let warm {
                 for row in (user * warm.width)..<((user + 1) * warm.width)

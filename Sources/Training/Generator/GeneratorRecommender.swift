@@ -1,4 +1,5 @@
 public import Evaluation
+public import Inference
 public import Models
 import Tensor
 public import Tokenizer
@@ -6,24 +7,27 @@ public import Tokenizer
 /// A SID generator of either architecture as a ``SequenceRecommender``: read each history's
 /// SIDs, decode with the trie-constrained beam search, and return the items of the best beams.
 ///
-/// It decodes with a snapshot of the model's parameters taken at init, in one reusable session;
-/// create a new recommender after further training.
+/// The decoding itself is a ``GeneratorDecoder`` (the assembly the daemon and the benchmark use
+/// too): it decodes with a snapshot of the model's parameters taken at init, in one reusable
+/// session; create a new recommender after further training.
 public final class GeneratorRecommender: SequenceRecommender {
     public let name: String
-    public let model: SIDGeneratorModel
+    /// The session and the search (their buffers are reused across calls).
+    public let decoder: GeneratorDecoder
     /// `[items × levels]` tokens of every catalogue item.
     public let itemTokens: [Int32]
     /// The catalogue the search is constrained to.
     public var trie: SIDTrie
-    /// The search (its buffers are reused across calls).
-    public let search: ConstrainedBeamSearch
-    /// The decoder (its workspace is reused across calls).
-    private let session: any SIDDecodingSession
     /// False switches the trie constraint off (to measure invalid beams).
     public var constrained = true
     /// Beams returned and invalid beams seen over all calls.
     public private(set) var beams = 0
     public private(set) var invalidBeams = 0
+
+    /// The generator.
+    public var model: SIDGeneratorModel { decoder.model }
+    /// The search (its ``ConstrainedBeamSearch/coldItemScoring`` may be set).
+    public var search: ConstrainedBeamSearch { decoder.beamSearch }
 
     /// - Parameters:
     ///   - table: every item's codes, in the item order of the dataset.
@@ -31,13 +35,9 @@ public final class GeneratorRecommender: SequenceRecommender {
     public init(name: String = "resid-generator", model: SIDGeneratorModel, table: SIDTable, beamWidth: Int = 50) throws
     {
         self.name = name
-        self.model = model
-        let vocabulary = model.vocabulary
-        itemTokens = try vocabulary.itemTokens(table)
+        itemTokens = try model.vocabulary.itemTokens(table)
         trie = try SIDTrie(table: table)
-        session = model.makeSession()
-        search = ConstrainedBeamSearch(
-            beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
+        decoder = GeneratorDecoder(model: model, beamWidth: beamWidth)
     }
 
     public func recommend(histories: [ArraySlice<Int32>], k: Int, excluding: [ArraySlice<Int32>]) throws -> [[Int32]] {
@@ -59,10 +59,8 @@ public final class GeneratorRecommender: SequenceRecommender {
     /// Runs the beam search for a batch of histories and returns every finished beam; no beam
     /// ends on an item of the user's `excluding` list.
     public func decode(_ histories: [ArraySlice<Int32>], excluding: [ArraySlice<Int32>] = []) -> BeamSearchResult {
-        session.start(histories: histories, itemTokens: itemTokens)
-        var scorer = session
-        let result = search.search(
-            &scorer, users: histories.count, trie: trie, constrained: constrained, excluding: excluding)
+        let result = decoder.decode(
+            histories: histories, itemTokens: itemTokens, trie: trie, constrained: constrained, excluding: excluding)
         beams += result.beams
         invalidBeams += result.invalidBeams
         return result
