@@ -137,8 +137,10 @@ public struct ColdStartEvaluationRun: Sendable {
 
         // G stage and SASRec* on the events up to the cut-off.
         let settings = sequence.configuration(budget: budget)
+        var causal = CausalGeneratorConfiguration()
+        causal.softmaxOverTrie = sequence.softmaxOverTrie
         let generator = try GeneratorTraining.trainable(
-            .causal, t5: SIDGeneratorConfiguration(), causal: CausalGeneratorConfiguration(),
+            .causal, t5: SIDGeneratorConfiguration(), causal: causal,
             vocabulary: GeneratorVocabulary(levelSizes: levelSizes), table: warmTable, name: "resid-causal",
             beamWidth: sequence.beam, seed: seed)
         let generatorReport = try GeneratorTraining.train(

@@ -198,6 +198,7 @@ public struct ComparisonRun: Sendable {
                 name == "resid-t5" ? .t5 : name == "resid" ? .causal : generator
             var (t5, causal) = (SIDGeneratorConfiguration(), CausalGeneratorConfiguration())
             if let dropout = sequence.dropout { (t5.dropout, causal.dropout) = (dropout, dropout) }
+            causal.softmaxOverTrie = sequence.softmaxOverTrie
             let trainable = try GeneratorTraining.trainable(
                 architecture, t5: t5, causal: causal,
                 vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), table: table,

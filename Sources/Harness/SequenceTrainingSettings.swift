@@ -1,3 +1,4 @@
+public import Models
 public import Training
 
 /// The training protocol every run that trains sequence models (SASRec, the SID generators)
@@ -39,6 +40,10 @@ public struct SequenceTrainingSettings: Sendable {
     /// Dropout of every sequence model (nil: each model's own).
     public var dropout: Float?
 
+    /// Whether the causal SID generator's softmax runs over the trie's children (see
+    /// `CausalGeneratorConfiguration.softmaxOverTrie`).
+    public var softmaxOverTrie = CausalGeneratorConfiguration().softmaxOverTrie
+
     /// AdamW decoupled weight decay.
     public var weightDecay: Float = SequenceTrainingConfiguration().weightDecay
 
@@ -71,7 +76,8 @@ public struct SequenceTrainingSettings: Sendable {
     /// The protocol in one line, for reports.
     public func protocolLine(budget: Double?) -> String {
         "batch \(batch), lr \(learningRate), weight decay \(weightDecay), "
-            + (dropout.map { "dropout \($0), " } ?? "") + "\(threads) threads, "
+            + (dropout.map { "dropout \($0), " } ?? "") + (softmaxOverTrie ? "" : "vocabulary softmax, ")
+            + "\(threads) threads, "
             + (budget.map { "budget \(Int($0)) s" }
                 ?? "until validation stops (min \(minEpochs), patience \(patience) epochs, rate halved after \(plateau), max \(maxEpochs))")
             + ", validation on \(validationUsers > 0 ? "\(validationUsers)" : "all") users"

@@ -28,6 +28,7 @@ public final class GeneratorDecoder {
         session = model.makeSession()
         beamSearch = ConstrainedBeamSearch(
             beamWidth: beamWidth, tokenOffsets: vocabulary.levelOffsets, unconstrainedTokens: vocabulary.sidTokens)
+        beamSearch.normalizesOverChildren = model.softmaxOverTrie
     }
 
     /// Beams per user.

@@ -29,12 +29,23 @@ struct EveryPositionTrainingTests {
         SIDTable(codes: (0..<items).map { [$0 / 16, ($0 / 4) % 4, $0 % 4] }, levelSizes: [6, 4, 4])
     }
 
-    static func causal(items: Int, dropout: Float = 0, historyLimit: Int = 8) throws -> TrainableCausalGenerator {
+    /// Distinct SIDs over levels 6 × 4 × 4 with every third code of the flat space left out,
+    /// so level-3 groups have holes a trie softmax must mask.
+    static func sparseTable(items: Int) -> SIDTable {
+        let flat = (0..<96).filter { $0 % 3 != 2 }.prefix(items)
+        precondition(flat.count == items, "sparseTable holds at most 64 items")
+        return SIDTable(codes: flat.map { [$0 / 16, ($0 / 4) % 4, $0 % 4] }, levelSizes: [6, 4, 4])
+    }
+
+    static func causal(
+        items: Int, dropout: Float = 0, historyLimit: Int = 8, softmaxOverTrie: Bool = true, sparse: Bool = false
+    ) throws -> TrainableCausalGenerator {
         var c = CausalGeneratorConfiguration()
         (c.modelWidth, c.feedForwardWidth, c.heads, c.layers, c.dropout, c.historyLimit) = (
             16, 32, 2, 2, dropout, historyLimit
         )
-        let table = table(items: items)
+        c.softmaxOverTrie = softmaxOverTrie
+        let table = sparse ? sparseTable(items: items) : table(items: items)
         let model = try CausalSIDGenerator(
             configuration: c, vocabulary: GeneratorVocabulary(levelSizes: table.levelSizes), seed: 4)
         // Gains other than 1, so a folding bug in the inference weights cannot hide.
@@ -135,14 +146,17 @@ struct EveryPositionTrainingTests {
         for (a, b) in zip(whole.parameters, resumed.parameters) { #expect(a.value == b.value) }
     }
 
-    @Test func causalTeacherForcedLossEqualsCachedDecoding() throws {
-        let items = 96
-        let trainable = try Self.causal(items: items, historyLimit: 6)
-        let model = trainable.model
+    /// With the softmax over the whole vocabulary, and over the trie's children (each decoded
+    /// step renormalised over the tokens that continue its prefix, as the beam search does).
+    @Test(arguments: [false, true])
+    func causalTeacherForcedLossEqualsCachedDecoding(softmaxOverTrie: Bool) throws {
+        let items = 64
+        let trainable = try Self.causal(items: items, historyLimit: 6, softmaxOverTrie: softmaxOverTrie, sparse: true)
+        let (model, prefixes) = (trainable.model, trainable.prefixes)
         // A window of 7 items: 6 history items, each but the first a target, and the target.
-        let window: [Int32] = [5, 17, 17, 40, 88, 3, 61]
+        let window: [Int32] = [5, 17, 17, 40, 58, 3, 61]
         let batch = CausalSIDBatch(windows: [window], itemTokens: trainable.itemTokens, levelCount: 3, historyLimit: 6)
-        let teacherForced = model.targetLogProbabilities(batch)
+        let teacherForced = model.targetLogProbabilities(batch, prefixes: prefixes)
         #expect(teacherForced.count == 3 * (window.count - 1))
         let session = CausalDecoderSession(model: model)
         var decoded: [Float] = []
@@ -159,14 +173,20 @@ struct EveryPositionTrainingTests {
                         session.logProbabilities(step: step, users: 1, width: 1, tokens: t, parents: p, into: &output)
                     }
                 }
-                decoded.append(output[Int(tokens[step])])
+                var logp = output[Int(tokens[step])]
+                if softmaxOverTrie {
+                    let mask = Int(prefixes.maskOfItemLevel[Int(window[j]) * 3 + step])
+                    let allowed = (0..<v).filter { prefixes.allowed[mask * v + $0] }
+                    logp -= log(allowed.map { exp(output[$0]) }.reduce(0, +))
+                }
+                decoded.append(logp)
             }
         }
         for (a, b) in zip(teacherForced, decoded) { #expect(abs(a - b) < 1e-4, "teacher-forced \(a), decoded \(b)") }
         let loss = -teacherForced.reduce(0, +) / Float(teacherForced.count)
         #expect(abs(loss + decoded.reduce(0, +) / Float(decoded.count)) < 1e-5)
         var mode = ForwardMode.inference
-        #expect(abs(model.loss(batch, mode: &mode).value.scalar - loss) < 1e-4)
+        #expect(abs(model.loss(batch, prefixes: prefixes, mode: &mode).value.scalar - loss) < 1e-4)
     }
 
     /// Rows that continue other rows (the beam search's `parents`) decode as a fresh session fed
@@ -228,7 +248,7 @@ struct EveryPositionTrainingTests {
             let batch = CausalSIDBatch(
                 windows: (0..<32).map { _ in sequence() }, itemTokens: trainable.itemTokens, levelCount: 3,
                 historyLimit: 8)
-            model.loss(batch, mode: &mode).backward()
+            model.loss(batch, prefixes: trainable.prefixes, mode: &mode).backward()
             optimizer.step()
             optimizer.zeroGrad()
         }
@@ -236,5 +256,39 @@ struct EveryPositionTrainingTests {
         let top = try trainable.recommender().recommend(histories: tests.map { $0.dropLast() }, k: 1)
         let hits = zip(top, tests).filter { $0.0.first == $0.1.last }.count
         #expect(hits >= 150, "top-1 hits \(hits) of 200")
+    }
+}
+
+@Suite("SID prefix masks")
+struct SIDPrefixMaskTests {
+    /// Every item's prefix at every level allows exactly the tokens that items sharing the
+    /// prefix have at that level: the trie's children, nothing of another level, no hole.
+    @Test func masksAllowExactlyTheTrieChildren() throws {
+        let table = EveryPositionTrainingTests.sparseTable(items: 64)
+        let vocabulary = GeneratorVocabulary(levelSizes: table.levelSizes)
+        let itemTokens = try vocabulary.itemTokens(table)
+        let masks = SIDPrefixMasks(vocabulary: vocabulary, itemTokens: itemTokens)
+        // The root, 6 level-1 codes, 24 level-1/2 pairs (each holds some item).
+        #expect(masks.count == 1 + 6 + 24)
+        let v = vocabulary.count
+        for (item, codes) in table.codes.enumerated() {
+            for l in 0..<3 {
+                let mask = Int(masks.maskOfItemLevel[item * 3 + l])
+                let allowed = Set((0..<v).filter { masks.allowed[mask * v + $0] })
+                let children = Set(
+                    table.codes.filter { Array($0[..<l]) == Array(codes[..<l]) }.map {
+                        vocabulary.levelOffsets[l] + $0[l]
+                    }
+                )
+                #expect(allowed == children, "item \(item) level \(l + 1)")
+            }
+        }
+        // Level-3 groups have holes: some group allows fewer than its level's 4 codes.
+        let level3 = vocabulary.levelOffsets[2]..<(vocabulary.levelOffsets[2] + 4)
+        #expect(
+            (0..<masks.count).contains { mask in
+                let allowed = (0..<v).filter { masks.allowed[mask * v + $0] }
+                return allowed.allSatisfy(level3.contains) && allowed.count < 4
+            })
     }
 }

@@ -64,7 +64,10 @@ struct GeneratorBeamSearchTests {
         }
     }
 
-    @Test func beamOfAllItemsMatchesExhaustiveScoring() throws {
+    /// Also with each step renormalised over the prefix's children (a generator whose softmax
+    /// runs over the trie).
+    @Test(arguments: [false, true])
+    func beamOfAllItemsMatchesExhaustiveScoring(normalizesOverChildren: Bool) throws {
         let sizes = [4, 5, 6]
         let table = Self.randomTable(count: 70, sizes: sizes, seed: 11)
         let trie = try SIDTrie(table: table)
@@ -73,39 +76,40 @@ struct GeneratorBeamSearchTests {
         var scorer = PrefixHashScorer(vocabularySize: vocabulary, seed: 5)
         let search = ConstrainedBeamSearch(
             beamWidth: table.count, tokenOffsets: offsets, unconstrainedTokens: 3..<vocabulary)
+        search.normalizesOverChildren = normalizesOverChildren
         let users = 3
         let result = search.search(&scorer, users: users, trie: trie)
         #expect(result.invalidBeams == 0)
         #expect(result.width == table.count)
         for u in 0..<users {
-            let exhaustive = table.codes.enumerated().map { item, codes -> (Int, Float) in
-                var prefix: [Int32] = []
-                var total: Float = 0
-                for (l, code) in codes.enumerated() {
-                    let token = Int32(offsets[l] + code)
-                    total += scorer.distribution(user: u, prefix: prefix)[Int(token)]
-                    prefix.append(token)
-                }
-                return (item, total)
-            }.sorted { $0.1 > $1.1 }
+            let exhaustive = Self.exhaustiveScores(
+                scorer, user: u, table: table, offsets: offsets, normalizesOverChildren: normalizesOverChildren
+            ).enumerated().sorted { $0.element > $1.element }
             let ranking = result.ranking(user: u, k: table.count)
-            #expect(ranking.map(Int.init) == exhaustive.map(\.0))
+            #expect(ranking.map(Int.init) == exhaustive.map(\.offset))
             for (j, expected) in exhaustive.enumerated() {
-                #expect(abs(result.scores[u * result.width + j] - expected.1) < 1e-4)
+                #expect(abs(result.scores[u * result.width + j] - expected.element) < 1e-4)
             }
         }
     }
 
-    /// Exhaustive item scores (sum of token log-probabilities) for `user`, by item.
+    /// Exhaustive item scores (sum of token log-probabilities) for `user`, by item; with
+    /// `normalizesOverChildren` each token's log-probability is taken relative to the tokens
+    /// of every item sharing its prefix.
     static func exhaustiveScores(
-        _ scorer: PrefixHashScorer, user: Int, table: SIDTable, offsets: [Int]
+        _ scorer: PrefixHashScorer, user: Int, table: SIDTable, offsets: [Int], normalizesOverChildren: Bool = false
     ) -> [Float] {
         table.codes.map { codes in
             var prefix: [Int32] = []
             var total: Float = 0
             for (l, code) in codes.enumerated() {
                 let token = Int32(offsets[l] + code)
-                total += scorer.distribution(user: user, prefix: prefix)[Int(token)]
+                let p = scorer.distribution(user: user, prefix: prefix)
+                total += p[Int(token)]
+                if normalizesOverChildren {
+                    let siblings = Set(table.codes.filter { Array($0[..<l]) == Array(codes[..<l]) }.map { $0[l] })
+                    total -= Foundation.log(siblings.map { Foundation.exp(p[offsets[l] + $0]) }.reduce(0, +))
+                }
                 prefix.append(token)
             }
             return total

@@ -39,6 +39,7 @@ struct GeneratorDecoderTests {
             let search = ConstrainedBeamSearch(
                 beamWidth: 4, tokenOffsets: model.vocabulary.levelOffsets,
                 unconstrainedTokens: model.vocabulary.sidTokens)
+            search.normalizesOverChildren = model.softmaxOverTrie
             var fresh = model.makeSession()
             fresh.start(histories: slices, itemTokens: itemTokens)
             let expected = search.search(&fresh, users: histories.count, trie: trie, excluding: excluding)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Tensor
@@ -102,6 +103,29 @@ struct GradientCheckTests {
         expectGradientsMatch([logits]) { logits.crossEntropy(targets: [0, 3, -1, 2, 1]) }
         expectGradientsMatch([logits]) {
             logits.crossEntropy(targets: [0, 3, -1, 2, 1], weights: [1, 0.5, 3, 0, 2])
+        }
+    }
+
+    /// Masked rows: the softmax spreads over the allowed classes only, and the masked classes
+    /// get exactly zero gradient.
+    @Test func crossEntropyWithClassMasks() {
+        let logits = randomInput([4, 5], seed: 18)
+        let allowed: [Bool] = [true, false, true, true, false, false, true, false, false, true]
+        let masks = ClassMasks(additive: ClassMasks.additive(allowed: allowed), classes: 5, maskOfRow: [0, 1, 1, 0])
+        let targets = [3, 1, 4, -1]
+        expectGradientsMatch([logits]) { logits.crossEntropy(targets: targets, masks: masks) }
+        let loss = logits.crossEntropy(targets: targets, masks: masks)
+        var expected: Double = 0
+        for row in 0..<3 {
+            let values = (0..<5).map { Double(logits.value.elements[row * 5 + $0]) }
+            let kept = (0..<5).filter { allowed[masks.maskOfRow[row] * 5 + $0] }
+            expected += Foundation.log(kept.map { Foundation.exp(values[$0]) }.reduce(0, +)) - values[targets[row]]
+        }
+        #expect(abs(Double(loss.value.scalar) - expected / 3) < 1e-5)
+        loss.backward()
+        let gradient = logits.grad!.elements
+        for row in 0..<4 {
+            for j in 0..<5 where !allowed[masks.maskOfRow[row] * 5 + j] { #expect(gradient[row * 5 + j] == 0) }
         }
     }
 

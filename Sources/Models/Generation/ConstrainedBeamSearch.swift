@@ -34,6 +34,13 @@ public final class ConstrainedBeamSearch {
     /// search towards them (see ``ItemScoreBonus``); finished beams' scores include them. Used
     /// by the constrained search only.
     public var bonus: ItemScoreBonus?
+    /// Whether each step's log-probabilities are renormalised over the children of the row's
+    /// node, for a generator trained with its softmax over the trie (see
+    /// ``CausalGeneratorConfiguration/softmaxOverTrie``). At the last level only the warm
+    /// children (the items the generator was trained on) form the normaliser, as in training:
+    /// a cold item's code was masked out of its group's softmax, so its logit there is not a
+    /// trained probability. Used by the constrained search only.
+    public var normalizesOverChildren = false
 
     private var capacityUsers = 0
     private var capacityVocabulary = 0
@@ -168,6 +175,21 @@ public final class ConstrainedBeamSearch {
         return result
     }
 
+    /// `log Σ exp(logp[offset + code])` over the children whose node or item is below `limit`
+    /// (all children when none is).
+    private static func logSumExp(
+        codes: UnsafeBufferPointer<Int32>, children: UnsafeBufferPointer<Int32>, logp: UnsafeMutablePointer<Float>,
+        offset: Int, below limit: Int32
+    ) -> Float {
+        let counted = children.contains { $0 < limit } ? limit : .max
+        var peak = -Float.infinity
+        for c in 0..<codes.count where children[c] < counted { peak = max(peak, logp[offset + Int(codes[c])]) }
+        guard peak > -.infinity else { return 0 }
+        var total: Float = 0
+        for c in 0..<codes.count where children[c] < counted { total += exp(logp[offset + Int(codes[c])] - peak) }
+        return peak + log(total)
+    }
+
     /// Keeps user `u`'s best `beamWidth` one-token extensions in `chosen*[u · beamWidth ...]`,
     /// sorted best first; returns how many there are.
     private func select(user u: Int, width: Int, step: Int, trie: SIDTrie, constrained: Bool, skipsLeftOut: Bool) -> Int
@@ -188,6 +210,12 @@ public final class ConstrainedBeamSearch {
                 // children get their own bound, or the item's bonus at the last level.
                 let base = scores[row] - (bonus?.bound(nodes[row]) ?? 0)
                 trie.withChildren(of: nodes[row]) { codes, children in
+                    let normaliser =
+                        normalizesOverChildren
+                        ? Self.logSumExp(
+                            codes: codes, children: children, logp: logp, offset: offset,
+                            below: last ? trie.firstColdItem : .max)
+                        : 0
                     let prior =
                         last
                         ? coldStartPrior(
@@ -200,7 +228,8 @@ public final class ConstrainedBeamSearch {
                             children[c] >= trie.firstColdItem ? (prior?.score(logp[token]) ?? logp[token]) : logp[token]
                         let lift = bonus.map { last ? $0.item(children[c]) : $0.bound(children[c]) } ?? 0
                         heap.push(
-                            score: base + score + lift, parent: Int32(row), token: Int32(token), node: children[c])
+                            score: base + score - normaliser + lift, parent: Int32(row), token: Int32(token),
+                            node: children[c])
                     }
                 }
             } else {

@@ -56,6 +56,15 @@ public enum SIDGeneratorModel: Sendable {
         }
     }
 
+    /// Whether the generator's softmax runs over the trie's children, so decoding must
+    /// renormalise each step over them (``ConstrainedBeamSearch/normalizesOverChildren``).
+    public var softmaxOverTrie: Bool {
+        switch self {
+        case .t5: false
+        case .causal(let model): model.configuration.softmaxOverTrie
+        }
+    }
+
     /// A decoding session over a snapshot of the current parameters.
     public func makeSession() -> any SIDDecodingSession {
         switch self {

@@ -92,13 +92,20 @@ extension Variable {
     /// - Parameters:
     ///   - targets: one class index per row in `0..<classes`, or `-1` to ignore the row.
     ///   - weights: optional per-row weights (default 1).
+    ///   - masks: optional per-row restriction of the softmax to a set of allowed classes; the
+    ///     others get no probability, no loss and no gradient. Each row's target must be allowed.
     /// - Returns: a scalar.
-    public func crossEntropy(targets: [Int], weights: [Float]? = nil) -> Variable {
+    public func crossEntropy(targets: [Int], weights: [Float]? = nil, masks: ClassMasks? = nil) -> Variable {
         let classes = shape.last ?? 1
         let rows = value.count / max(classes, 1)
         precondition(targets.count == rows, "crossEntropy: \(targets.count) targets for \(rows) rows of \(shape)")
         precondition(
             weights == nil || weights!.count == rows, "crossEntropy: \(weights!.count) weights for \(rows) rows")
+        if let masks {
+            precondition(
+                masks.classes == classes && masks.maskOfRow.count == rows,
+                "crossEntropy: masks of \(masks.classes) classes for \(masks.maskOfRow.count) rows, logits \(shape)")
+        }
         let px = value.pointer
         // Per-row probabilities are kept for the backward pass.
         var probabilities = Tensor(uninitialized: [rows, classes])
@@ -113,6 +120,7 @@ extension Variable {
                 target < classes, "crossEntropy: target \(target) of row \(row) is not below \(classes) classes")
             let (r, pr) = (px + row * classes, pp + row * classes)
             pr.update(from: r, count: classes)
+            if let masks { masks.apply(row: row, to: pr) }
             let lse = Tensor.softmaxInPlace(pr, count: classes)
             totalLoss += Double(weight) * Double(lse - r[target])
             totalWeight += Double(weight)

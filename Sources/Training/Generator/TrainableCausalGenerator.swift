@@ -14,6 +14,8 @@ public final class TrainableCausalGenerator: SequenceTrainable {
     public let model: CausalSIDGenerator
     public let table: SIDTable
     public let itemTokens: [Int32]
+    /// The catalogue's prefix masks (used when the model's softmax runs over the trie).
+    public let prefixes: SIDPrefixMasks
     /// Beam width of the validation recommender.
     public var beamWidth: Int
 
@@ -24,6 +26,7 @@ public final class TrainableCausalGenerator: SequenceTrainable {
         self.table = table
         self.beamWidth = beamWidth
         itemTokens = try model.vocabulary.itemTokens(table)
+        prefixes = SIDPrefixMasks(vocabulary: model.vocabulary, itemTokens: itemTokens)
     }
 
     public var parameters: [Parameter] { model.parameters }
@@ -45,7 +48,8 @@ public final class TrainableCausalGenerator: SequenceTrainable {
             windows: sequences, itemTokens: itemTokens, levelCount: model.vocabulary.levels, historyLimit: limit)
         let tokens = sequences.reduce(0) { $0 + $1.count * model.vocabulary.levels }
         return BatchLoss(
-            loss: model.loss(batch, mode: &mode), tokens: tokens, targets: batch.targets.count / model.vocabulary.levels
+            loss: model.loss(batch, prefixes: prefixes, mode: &mode), tokens: tokens,
+            targets: batch.targets.count / model.vocabulary.levels
         )
     }
 

@@ -47,6 +47,12 @@ struct SequenceTrainingOptions: ParsableArguments {
     @Option(help: "Dropout of every sequence model (SASRec, SASRec*, both generators; default: each model's own, 0.1).")
     var dropout: Float?
 
+    @Option(
+        help:
+            "Classes of the causal SID generator's next-token softmax: trie (the tokens that continue the prefix to a real item, as decoding chooses among) or vocabulary (every token)."
+    )
+    var generatorSoftmax: GeneratorSoftmax = .trie
+
     @Option(help: "AdamW decoupled weight decay of the sequence models.")
     var weightDecay: Float = SequenceTrainingConfiguration().weightDecay
 
@@ -84,8 +90,14 @@ struct SequenceTrainingOptions: ParsableArguments {
         settings.threads = threads
         settings.learningRate = learningRate
         settings.dropout = dropout
+        settings.softmaxOverTrie = generatorSoftmax == .trie
         settings.weightDecay = weightDecay
         settings.seed = seed
         return settings
     }
+}
+
+/// `--generator-softmax` values.
+enum GeneratorSoftmax: String, ExpressibleByArgument, CaseIterable {
+    case trie, vocabulary
 }

@@ -23,6 +23,8 @@ public struct CausalSIDBatch: Sendable {
     public private(set) var targetRows: [Int] = []
     /// The token each of ``targetRows`` must predict.
     public private(set) var targets: [Int] = []
+    /// Which item and level each target is, as `item · levels + level` (for ``SIDPrefixMasks``).
+    public private(set) var targetItemLevels: [Int] = []
 
     /// - Parameters:
     ///   - windows: each window's items, oldest first (the history, then the target); only the
@@ -48,6 +50,7 @@ public struct CausalSIDBatch: Sendable {
                     if j >= 1 {
                         targetRows.append(row + sequenceIndex - 1)
                         targets.append(token)
+                        targetItemLevels.append(Int(item) * levelCount + l)
                     }
                     // The last token is only ever a target.
                     guard sequenceIndex < kept[w] * levelCount else { continue }

@@ -92,25 +92,41 @@ public final class CausalSIDGenerator: Layer, @unchecked Sendable {
     }
 
     /// Mean next-token cross-entropy over every target position of `batch`.
-    public func loss(_ batch: CausalSIDBatch, mode: inout ForwardMode) -> Variable {
+    /// - Parameter prefixes: the catalogue's prefix masks, which a generator with
+    ///   ``CausalGeneratorConfiguration/softmaxOverTrie`` needs and one without ignores.
+    public func loss(_ batch: CausalSIDBatch, prefixes: SIDPrefixMasks?, mode: inout ForwardMode) -> Variable {
         precondition(
             !batch.targets.isEmpty,
             "CausalSIDGenerator.loss: the batch has no targets (windows need at least two items)")
         let states = hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)
-        return outputLogits(states).crossEntropy(targets: batch.targets)
+        return outputLogits(states).crossEntropy(targets: batch.targets, masks: masks(batch, prefixes))
     }
 
     /// Teacher-forced log-probabilities of `batch`'s targets without dropout or gradients, one
     /// per entry of ``CausalSIDBatch/targets`` (for tests against the decoding path).
-    public func targetLogProbabilities(_ batch: CausalSIDBatch) -> [Float] {
+    public func targetLogProbabilities(_ batch: CausalSIDBatch, prefixes: SIDPrefixMasks?) -> [Float] {
         GradMode.withoutGrad {
             var mode = ForwardMode.inference
-            let logits = outputLogits(hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)).logSoftmax()
-                .value
-            let v = vocabulary.count
-            return logits.withUnsafeBufferPointer { p in
-                batch.targets.enumerated().map { p[$0.offset * v + $0.element] }
+            let logits = outputLogits(hiddenStates(batch, mode: &mode).gather(rows: batch.targetRows)).value.elements
+            let (v, masks) = (vocabulary.count, masks(batch, prefixes))
+            return batch.targets.enumerated().map { row, target in
+                var values = Array(logits[(row * v)..<((row + 1) * v)])
+                if let masks {
+                    let mask = masks.maskOfRow[row] * v
+                    for j in 0..<v { values[j] += masks.additive[mask + j] }
+                }
+                let peak = values.max()!
+                return values[target] - peak - log(values.reduce(0) { $0 + exp($1 - peak) })
             }
         }
+    }
+
+    private func masks(_ batch: CausalSIDBatch, _ prefixes: SIDPrefixMasks?) -> ClassMasks? {
+        guard configuration.softmaxOverTrie else { return nil }
+        guard let prefixes else {
+            preconditionFailure(
+                "CausalSIDGenerator: a generator with softmaxOverTrie needs the catalogue's prefix masks")
+        }
+        return prefixes.classMasks(itemLevels: batch.targetItemLevels)
     }
 }
