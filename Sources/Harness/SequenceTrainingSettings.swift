@@ -1,4 +1,4 @@
-public import Models
+import Models
 public import Training
 
 /// The training protocol every run that trains sequence models (SASRec, the SID generators)
